@@ -1,0 +1,78 @@
+"""The only module that applies numba decorators.
+
+Per-element model math is written once as a plain Python function and compiled
+twice from here: with :func:`njit` (inlined into CPU drivers) and with
+:func:`cuda_device` (a ``numba.cuda`` device function for GPU kernels).
+``numba.cuda`` is imported lazily, so ``import neurosim`` never touches CUDA.
+
+Kernels take every tunable value as an argument: numba freezes module globals
+at compile time, so a global would silently keep its first value.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numba
+
+from . import _config
+
+
+def njit(fn: Callable | None = None, **options: Any) -> Any:
+    """``numba.njit`` with neurosim's defaults (``cache=True`` unless disabled).
+
+    Usable bare (``@njit``) or with options (``@njit(parallel=True)``).
+    """
+    options.setdefault("cache", _config.CACHE)
+    options.setdefault("fastmath", _config.FASTMATH)
+    if fn is None:
+        return lambda f: numba.njit(**options)(f)
+    return numba.njit(**options)(fn)
+
+
+def inline(fn: Callable) -> Any:
+    """Compile a scalar helper for inlining into CPU kernels."""
+    return numba.njit(inline="always", cache=_config.CACHE)(fn)
+
+
+@functools.cache
+def has_cuda() -> bool:
+    """True when ``numba.cuda`` is importable and finds a GPU (or the simulator)."""
+    try:
+        from numba import cuda
+    except Exception:  # numba-cuda missing or broken driver: no GPU backend
+        return False
+    try:
+        return bool(cuda.is_available())
+    except Exception:
+        return False
+
+
+def cuda_device(fn: Callable) -> Any:
+    """Compile a plain scalar function as a ``numba.cuda`` device function."""
+    from numba import cuda
+
+    return cuda.jit(device=True)(fn)
+
+
+def cuda_kernel(fn: Callable | None = None, **options: Any) -> Any:
+    """Compile a ``numba.cuda`` kernel (lazily typed, like :func:`njit`)."""
+    from numba import cuda
+
+    if fn is None:
+        return lambda f: cuda.jit(**options)(f)
+    return cuda.jit(**options)(fn)
+
+
+def require_cuda() -> None:
+    """Raise :class:`~neurosim.exceptions.BackendUnavailable` without a GPU."""
+    from .exceptions import BackendUnavailable
+
+    if not has_cuda():
+        raise BackendUnavailable(
+            "backend='cuda' needs an NVIDIA GPU with a working driver and the "
+            "'numba-cuda' package (pip install 'neurosim[cuda]'); for testing "
+            "without a GPU set NUMBA_ENABLE_CUDASIM=1 before importing numba."
+        )

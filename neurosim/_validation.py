@@ -22,7 +22,9 @@ def as_rng(seed: SeedLike) -> np.random.Generator:
     """Turn ``seed`` (int, Generator or None) into a ``numpy.random.Generator``."""
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
+    if seed is None or (
+        isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
+    ):
         return np.random.default_rng(seed)
     raise TypeError(
         f"seed: expected an int, a numpy.random.Generator or None (got {seed!r})"
@@ -45,7 +47,9 @@ def check_number(
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         kind = "an integer" if integer else "a real number"
-        raise TypeError(f"{name}: expected {kind} (got {type(value).__name__} {value!r})")
+        raise TypeError(
+            f"{name}: expected {kind} (got {type(value).__name__} {value!r})"
+        )
     if integer and not float(value).is_integer():
         raise ValidationError(f"{name}: must be an integer (got {value!r})")
     v = float(value)
@@ -96,7 +100,9 @@ def as_float_array(
     try:
         arr = np.asarray(x, dtype=dtype)
     except (TypeError, ValueError) as e:
-        raise TypeError(f"{name}: expected a numeric array (got {type(x).__name__})") from e
+        raise TypeError(
+            f"{name}: expected a numeric array (got {type(x).__name__})"
+        ) from e
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if arr.ndim not in allowed:
@@ -106,7 +112,7 @@ def as_float_array(
             )
     if shape is not None:
         if arr.ndim != len(shape) or any(
-            s is not None and s != a for s, a in zip(shape, arr.shape)
+            s is not None and s != a for s, a in zip(shape, arr.shape, strict=True)
         ):
             want = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
             raise ShapeError(f"{name}: expected shape {want} (got {arr.shape})")

@@ -79,7 +79,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``neurosim`` argument parser (sub-commands register here)."""
-    parser = argparse.ArgumentParser(prog="neurosim", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="neurosim", description=__doc__.splitlines()[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the examples and write their figures")
     demo.add_argument("--out", default="neurosim-demo", help="output folder")

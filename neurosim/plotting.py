@@ -1,0 +1,153 @@
+"""Plots people expect from a neural simulator.
+
+This is the only module that imports matplotlib, and it does so inside the
+functions, so ``import neurosim`` stays free of it. Every function takes
+``ax=None`` (a new figure is made when it is None) and returns the ``Axes`` it
+drew on. Analysis lives elsewhere and returns arrays; these functions only draw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+
+def _axes(ax: Any = None, projection: str | None = None) -> Any:
+    """Return ``ax``, or the axes of a new figure when it is None."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure()
+    return fig.add_subplot(1, 1, 1, projection=projection)
+
+
+def raster(
+    spike_times: Sequence[np.ndarray] | None = None,
+    *,
+    times: np.ndarray | None = None,
+    indices: np.ndarray | None = None,
+    ax: Any = None,
+    color: Any = "k",
+    markersize: float = 2.0,
+    time_unit: str = "s",
+) -> Any:
+    """Spike raster: one row per neuron, a dot per spike.
+
+    Parameters
+    ----------
+    spike_times : list of 1-D arrays, optional
+        Spike times in seconds, one array per neuron (``rec.spike_times``).
+    times, indices : 1-D arrays, optional
+        Alternatively, flat event lists (``monitor.times``, ``monitor.indices``).
+    ax : matplotlib Axes, optional
+    time_unit : {"s", "ms"}
+        Unit of the x axis.
+    """
+    ax = _axes(ax)
+    if spike_times is not None:
+        indices = np.concatenate(
+            [np.full(len(s), i) for i, s in enumerate(spike_times)] or [np.zeros(0)]
+        )
+        times = np.concatenate(
+            [np.asarray(s, float) for s in spike_times] or [np.zeros(0)]
+        )
+    if times is None or indices is None:
+        raise ValueError("raster: give spike_times, or both times and indices")
+    scale = 1e3 if time_unit == "ms" else 1.0
+    ax.plot(np.asarray(times) * scale, indices, "|", color=color, markersize=markersize)
+    ax.set_xlabel(f"time ({time_unit})")
+    ax.set_ylabel("neuron")
+    return ax
+
+
+def voltage_trace(
+    t: np.ndarray,
+    v: np.ndarray,
+    *,
+    ax: Any = None,
+    neurons: Sequence[int] | None = None,
+    unit: str = "",
+    time_unit: str = "s",
+    threshold: float | None = None,
+) -> Any:
+    """Membrane potential against time for a few neurons.
+
+    Parameters
+    ----------
+    t : (n_steps,) array
+        Times in seconds.
+    v : (n_steps, n_neurons) array
+        Voltages (time-major, as recorded).
+    neurons : sequence of int, optional
+        Columns to draw (default: up to the first five).
+    unit : str
+        Voltage unit for the y label (e.g. "mV"; dimensionless when empty).
+    threshold : float, optional
+        Draw a dashed line at this voltage.
+    """
+    ax = _axes(ax)
+    v = np.asarray(v)
+    if v.ndim == 1:
+        v = v[:, None]
+    cols = range(min(5, v.shape[1])) if neurons is None else neurons
+    scale = 1e3 if time_unit == "ms" else 1.0
+    for i in cols:
+        ax.plot(np.asarray(t) * scale, v[:, i], lw=1, label=f"neuron {i}")
+    if threshold is not None:
+        ax.axhline(threshold, color="gray", ls="--", lw=0.8)
+    ax.set_xlabel(f"time ({time_unit})")
+    ax.set_ylabel(f"v ({unit})" if unit else "v")
+    if len(cols) > 1:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def fi_curve(
+    currents: np.ndarray,
+    rates: np.ndarray | Sequence[np.ndarray],
+    *,
+    ax: Any = None,
+    labels: Sequence[str] | None = None,
+    current_unit: str = "",
+    styles: Sequence[str] | None = None,
+) -> Any:
+    """Firing rate (Hz) against input current, for one or several curves."""
+    ax = _axes(ax)
+    curves = [rates] if np.ndim(rates[0]) == 0 else list(rates)
+    for k, r in enumerate(curves):
+        label = labels[k] if labels is not None else None
+        style = styles[k] if styles is not None else "-"
+        ax.plot(currents, r, style, label=label)
+    ax.set_xlabel(
+        f"input current ({current_unit})" if current_unit else "input current"
+    )
+    ax.set_ylabel("firing rate (Hz)")
+    if labels is not None:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def tuning_curves(x: Any, rates: np.ndarray | None = None, *, ax: Any = None) -> Any:
+    """Tuning curves: each neuron's firing rate (Hz) against the represented value.
+
+    Parameters
+    ----------
+    x : (n_points,) or (n_points, 1) array, or an object with ``rates(x)``
+        Evaluation points; when it is a population-like object, its tuning
+        curves over ``[-1, 1]`` are computed.
+    rates : (n_points, n_neurons) array
+        Firing rates at those points.
+    """
+    ax = _axes(ax)
+    if rates is None:
+        pop = x
+        x = np.linspace(-1, 1, 201)[:, None]
+        rates = pop.rates(x)
+    x = np.asarray(x)
+    ax.plot(x.reshape(len(x), -1)[:, 0], np.asarray(rates), lw=1)
+    ax.set_xlabel("represented value x")
+    ax.set_ylabel("firing rate (Hz)")
+    return ax

@@ -18,13 +18,17 @@ from .exceptions import (
     UnstableStepError,
     ValidationError,
 )
+from .neurons import LIF, LIFRate, NeuronType
 
 __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "LIF",
     "BackendUnavailable",
+    "LIFRate",
+    "NeuronType",
     "NeurosimError",
     "ShapeError",
     "SimulationError",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 
-def lif_step(v, ref, J, dt, tau_rc, tau_ref):
+def lif_step(v, ref, J, dt, tau_rc, tau_ref, full):
     """Advance one dimensionless LIF neuron by ``dt`` with input ``J`` held constant.
 
     Integrates ``tau_rc dv/dt = J - v`` exactly; threshold 1, reset 0.
@@ -25,6 +25,10 @@ def lif_step(v, ref, J, dt, tau_rc, tau_ref):
         Input current (dimensionless), held over the step (zero-order hold).
     dt, tau_rc, tau_ref : float
         Step, membrane time constant and refractory period, in seconds.
+    full : float
+        ``-expm1(-dt / tau_rc)``, the fraction of the way to ``J`` covered in a
+        whole step; precomputed by the caller because it is the same for every
+        neuron and step, so the common (non-refractory) case costs no ``exp``.
 
     Returns
     -------
@@ -47,12 +51,10 @@ def lif_step(v, ref, J, dt, tau_rc, tau_ref):
     ``1 / (tau_ref + tau_rc log(1 + 1/(J - 1)))`` for any ``dt <= tau_ref`` (at
     most one spike per step, and no post-spike fraction of a step is lost).
     """
-    delta = dt - ref
-    if delta < 0.0:
-        delta = 0.0
-    elif delta > dt:
-        delta = dt
-    v = v - (J - v) * math.expm1(-delta / tau_rc)
+    if ref <= 0.0:
+        v = v + (J - v) * full
+    elif ref < dt:
+        v = v - (J - v) * math.expm1((ref - dt) / tau_rc)
     t_spike = -1.0
     if v > 1.0:
         t_spike = dt + tau_rc * math.log1p(-(v - 1.0) / (J - 1.0))

@@ -10,6 +10,13 @@ from __future__ import annotations
 import logging
 
 from . import exceptions
+from .energy import (
+    RBM,
+    ContinuousHopfield,
+    Hopfield,
+    ModernHopfield,
+    hopfield_capacity,
+)
 from .exceptions import (
     BackendUnavailable,
     NeurosimError,
@@ -35,4 +42,9 @@ __all__ = [
     "UnstableStepError",
     "ValidationError",
     "exceptions",
+    "Hopfield",
+    "ContinuousHopfield",
+    "ModernHopfield",
+    "RBM",
+    "hopfield_capacity",
 ]

@@ -334,3 +334,12 @@ def test_bad_arguments(rng):
         ns.hopfield_capacity(100, [0.1, -0.1])
     with pytest.raises(ValueError, match="flip"):
         ns.hopfield_capacity(100, [0.1], flip=1.5)
+
+
+def test_fast_tanh_matches_numpy():
+    from neurosim.kernels.hopfield import fast_tanh
+
+    z = np.concatenate([np.linspace(-30, 30, 2001), [0.0, 1e-300, -1e-12, 400.0]])
+    t = np.array([fast_tanh(v) for v in z])
+    # absolute error within 2 ulp of 1 (its docstring's claim)
+    np.testing.assert_allclose(t, np.tanh(z), rtol=0, atol=2 * np.finfo(float).eps)

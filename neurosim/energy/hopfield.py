@@ -229,12 +229,7 @@ class Hopfield:
         update = check_choice("update", update, ("async", "sync"))
         X, single = _check_states("cues", cues, self.weights_.shape[0], binary=True)
         if update == "async":
-            seeds = _k.draw_seeds(as_rng(seed), X.shape[0])
-            steps = np.zeros(X.shape[0], dtype=np.int64)
-            conv = np.zeros(X.shape[0], dtype=bool)
-            _k.hopfield_async_run(
-                self.weights_, self.bias_, self.tie_tol_, X, n_iter, seeds, steps, conv
-            )
+            steps, conv = self._async(X, n_iter, as_rng(seed))
             status = np.where(conv, "fixed_point", "max_iter")
         else:
             steps, status = self._sync(X, n_iter)
@@ -242,6 +237,48 @@ class Hopfield:
         if return_info:
             return out, RecallInfo(n_iter=steps, status=status)
         return out
+
+    def _fields(self, X: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(X @ self.weights_ + self.bias_)
+
+    def _is_fixed(self, X: np.ndarray) -> np.ndarray:
+        """Rows of ``X`` where no unit disagrees with its (freshly computed) field."""
+        H = self._fields(X)
+        return np.all((np.abs(H) <= self.tie_tol_) | (np.sign(H) == X), axis=1)
+
+    def _async(
+        self, X: np.ndarray, n_iter: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Asynchronous updates of all cues in place; returns (sweeps, converged).
+
+        The kernel updates the fields incrementally; a cue it reports as
+        settled is confirmed with fresh fields (one BLAS product) and, in the
+        rare case where rounding hid a disagreement, updated further.
+        """
+        n = X.shape[0]
+        steps = np.zeros(n, dtype=np.int64)
+        conv = np.zeros(n, dtype=bool)
+        todo = np.arange(n)
+        while todo.size:
+            Xa = np.ascontiguousarray(X[todo])
+            s = np.zeros(todo.size, dtype=np.int64)
+            c = np.zeros(todo.size, dtype=bool)
+            _k.hopfield_async_run(
+                self.weights_,
+                self.tie_tol_,
+                Xa,
+                self._fields(Xa),
+                n_iter - steps[todo],
+                _k.draw_seeds(rng, todo.size),
+                s,
+                c,
+            )
+            X[todo] = Xa
+            steps[todo] += s
+            c &= self._is_fixed(Xa)
+            conv[todo] = c
+            todo = todo[~c & (steps[todo] < n_iter)]
+        return steps, conv
 
     def _sync(
         self, X: np.ndarray, n_iter: int, trace: list | None = None
@@ -296,11 +333,18 @@ class Hopfield:
         if update == "async":
             trace = np.empty((n_iter * N + 1, N))
             seed64 = _k.draw_seeds(as_rng(seed), 1)[0]
-            steps, conv = _k.hopfield_async_trace(
-                self.weights_, self.bias_, self.tie_tol_, X[0], n_iter, seed64, trace
+            steps, _ = _k.hopfield_async_trace(
+                self.weights_,
+                self.tie_tol_,
+                X[0],
+                self._fields(X)[0],
+                n_iter,
+                seed64,
+                trace,
             )
             states = trace[: steps * N + 1]
-            status = "fixed_point" if conv else "max_iter"
+            fixed = self._is_fixed(states[-1:])[0]
+            status = "fixed_point" if fixed else "max_iter"
         else:
             rows = [X[0].copy()]
             steps_a, status_a = self._sync(X, n_iter, trace=rows)

@@ -382,7 +382,8 @@ class ContinuousHopfield:
 
         tau dx/dt = -x + W tanh(gain x) + b
 
-    integrated by fixed-step RK4 in a numba kernel (parallel over cues).
+    integrated by fixed-step RK4 in a numba kernel (all cues at once, one BLAS
+    product per stage).
     For symmetric ``W`` the Lyapunov energy::
 
         E(x) = -1/2 v W v^T - b v^T + sum_i (1/gain) int_0^{v_i} atanh(s) ds

@@ -1,0 +1,1 @@
+"""numba kernels: plain functions on arrays and scalars, compiled through ``_jit``."""

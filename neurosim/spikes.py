@@ -65,13 +65,15 @@ def _as_trains(spike_times: Any, name: str = "spike_times") -> tuple[list, bool]
     for i, s in enumerate(trains):
         label = name if single else f"{name}[{i}]"
         s = as_float_array(label, s, ndim=1)
-        if s.size and s[0] < 0:
-            raise ValidationError(f"{label}: spike times must be >= 0 (got {s[0]!r})")
+        if s.size and s.min() < 0:
+            raise ValidationError(
+                f"{label}: spike times must be >= 0 (got {float(s.min())!r})"
+            )
         if np.any(np.diff(s) < 0):
             j = int(np.argmax(np.diff(s) < 0))
             raise ValidationError(
-                f"{label}: spike times must be sorted (t[{j}] = {s[j]!r} > "
-                f"t[{j + 1}] = {s[j + 1]!r})"
+                f"{label}: spike times must be sorted (t[{j}] = {float(s[j])!r} > "
+                f"t[{j + 1}] = {float(s[j + 1])!r})"
             )
         out.append(s)
     return out, single

@@ -74,6 +74,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numba
 import numpy as np
 import scipy.linalg
 import scipy.signal
@@ -225,7 +226,7 @@ class LinearFilter:
     def _initial_state(
         self, A: np.ndarray, B: np.ndarray, C: np.ndarray, D: float, y0: Any, shape
     ) -> np.ndarray:
-        """States ``(n_channels, n)`` at the steady state whose output is ``y0``."""
+        """States ``(n, n_channels)`` at the steady state whose output is ``y0``."""
         n = A.shape[0]
         y0 = as_float_array("y0", y0)
         try:
@@ -234,7 +235,7 @@ class LinearFilter:
             raise ShapeError(
                 f"y0: shape {y0.shape} does not broadcast to one step {shape}"
             ) from e
-        X = np.zeros((y0.size, n))
+        X = np.zeros((n, y0.size))
         if n == 0 or not np.any(y0):
             return X
         # Constant input u0 gives the fixed point x* = (I - A)^-1 B u0 and the
@@ -248,7 +249,7 @@ class LinearFilter:
         gain = float(C @ g) + D
         if gain == 0:
             raise ValidationError(f"y0: {self!r} has zero DC gain; use y0=0")
-        return np.outer(y0 / gain, g)
+        return np.outer(g, y0 / gain)
 
     def filt(
         self,
@@ -263,7 +264,8 @@ class LinearFilter:
         Parameters
         ----------
         x : (n_steps, ...) array_like
-            Input samples; spike trains as ``1/dt`` impulses (Hz).
+            Input samples; spike trains as ``1/dt`` impulses (Hz). Non-finite
+            values are not rejected; they propagate to the output.
         dt : float
             Time step in seconds.
         axis : int
@@ -278,7 +280,9 @@ class LinearFilter:
         -------
         y : ndarray, same shape as ``x``, float64
         """
-        x = as_float_array("x", x)
+        # NaN/inf are not rejected here: they propagate visibly to y, and a
+        # full finiteness pass would cost as much as the filter itself
+        x = as_float_array("x", x, finite=False)
         if x.ndim == 0:
             raise ShapeError("x: expected at least a 1-D (n_steps, ...) array")
         axis = int(check_number("axis", axis, integer=True))
@@ -289,7 +293,10 @@ class LinearFilter:
         u = np.ascontiguousarray(xt.reshape(xt.shape[0], -1))
         X = self._initial_state(A, B, C, D, y0, xt.shape[1:])
         y = np.empty_like(u)
-        lti_run(A, B, C, D, u, X, y)
+        # a few blocks per thread; 256 channels per block at most keeps a
+        # block's states and scratch (2 n 256 doubles) in L1/L2
+        block = max(8, min(256, -(-u.shape[1] // (2 * numba.get_num_threads()))))
+        lti_run(A, B, C, D, u, X, np.empty_like(X), y, block)
         return np.moveaxis(y.reshape(xt.shape), 0, axis)
 
     def step_function(
@@ -318,8 +325,8 @@ class SynapseStep:
     ----------
     A, B, C, D : arrays and float
         The discrete state space (see :meth:`LinearFilter.discretize`).
-    state : (n_channels, n) ndarray
-        One row of filter states per channel, updated in place by each call.
+    state : (n, n_channels) ndarray
+        One column of filter states per channel, updated in place by each call.
     shape : tuple
         Shape of one step of input and output.
     """
@@ -336,14 +343,14 @@ class SynapseStep:
         self.A, self.B, self.C, self.D = A, B, C, D
         self.state = state
         self.shape = shape
-        self._tmp = np.empty(A.shape[0])
+        self._tmp = np.empty_like(state)
 
     def __call__(self, u: Any) -> np.ndarray:
         """Advance one step with input ``u`` (shape ``self.shape``); return ``y``."""
         u = as_float_array("u", u)
         if u.shape != self.shape:
             raise ShapeError(f"u: expected shape {self.shape} (got {u.shape})")
-        uf = np.ascontiguousarray(u.reshape(-1))
+        uf = np.ascontiguousarray(u.reshape(1, -1))
         y = np.empty_like(uf)
         lti_step(self.A, self.B, self.C, self.D, uf, self.state, self._tmp, y)
         return y.reshape(self.shape)

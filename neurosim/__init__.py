@@ -18,6 +18,7 @@ from .exceptions import (
     UnstableStepError,
     ValidationError,
 )
+from .neurons import LIF, LIFRate, NeuronType
 from .spikes import (
     array_to_spike_times,
     estimate_rates,
@@ -33,7 +34,10 @@ __version__ = "0.1.0"
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "LIF",
     "BackendUnavailable",
+    "LIFRate",
+    "NeuronType",
     "NeurosimError",
     "ShapeError",
     "SimulationError",

@@ -446,8 +446,11 @@ class PSC(LinearFilter):
         """``h(t) = t**n exp(-t/tau) / (n! tau**(n+1))`` for ``t >= 0``, else 0."""
         t = as_float_array("t", t)
         x = np.maximum(t, 0.0) / self.tau
-        # x**n e^-x / n! through logs would lose h(0) = 0 for n > 0; direct is fine
-        h = x**self.n * np.exp(-x) / (math.factorial(self.n) * self.tau)
+        n = self.n
+        # in logs, so that x**n cannot overflow for large n and x
+        with np.errstate(divide="ignore"):
+            logh = n * np.log(x) - x - math.lgamma(n + 1) if n else -x
+        h = np.exp(logh) / self.tau
         return np.where(t >= 0, h, 0.0)
 
 

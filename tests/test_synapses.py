@@ -251,3 +251,13 @@ def test_psc_kernels_plot():
     np.testing.assert_allclose(
         lines[1].get_ydata(), syns[1].impulse(lines[1].get_xdata() / 1e3)
     )
+
+
+def test_psc_high_order_has_no_overflow():
+    syn = ns.PSC(60, 0.001)
+    t = np.linspace(0, 10.0, 100001)
+    h = syn.impulse(t)
+    assert np.all(np.isfinite(h)) and h[0] == 0.0 and h[-1] == 0.0
+    assert np.argmax(h) * 1e-4 == pytest.approx(60 * 0.001, abs=1e-4)  # peak at n tau
+    # trapezoid on a 0.1 ms grid of a smooth 60 ms-wide bump: error << 1e-9
+    assert abs(np.trapezoid(h, t) - 1.0) < 1e-9

@@ -57,16 +57,28 @@ synaptic current ``s``; for ``Lowpass(tau)`` this is the event rule::
     s <- s * exp(-dt / tau)          every step
     s <- s + w / tau                 on each spike (weight w) in that step
 
-which is ``method="impulse"`` with the output kept as the state
-(``s[k] = exp(-dt/tau) s[k-1] + w_k / tau``, ``w_k = dt * u[k]``). It samples
-the continuous filtered spike train exactly (so ``s`` is in Hz times the unit
-of ``w`` and integrates to ``w`` in continuous time). Feeding the same spikes
-as ``1/dt`` impulses through ``method="zoh"`` gives
-``s[k] = exp(-dt/tau) s[k-1] + (1 - exp(-dt/tau)) w_{k-1} / dt`` instead: one
-step later, and scaled by ``(1 - exp(-dt/tau)) tau / dt`` so that the sum
-over samples is exactly ``w / dt``. Either way a network that uses
-``s[k-1]`` to drive the neurons at step ``k`` and then adds the spikes of step
-``k`` has one step of synaptic delay.
+which is ``method="impulse"`` (``A = a = exp(-dt/tau)``, ``B = a dt/tau``,
+``C = 1``, ``D = dt/tau``) with the *output* kept as the variable:
+``s[k] = y[k] = a s[k-1] + w_k / tau`` with ``w_k = dt u[k]``. It samples the
+continuous filtered spike train exactly (``s`` is in Hz times the unit of
+``w``, and ``w h(t)`` integrates to ``w``).
+
+In a network loop that, at each step ``k``, (1) drives the neurons with the
+current synaptic value and (2) then feeds in the spikes ``u[k]`` they emitted,
+a spike first reaches the neurons at step ``k + 1``:
+
+* event rule above (``s <- a s + w/tau``, i.e. reading ``y = C x + D u``):
+  the neurons at step ``k + 1`` see ``w h(0+) = w/tau``, as if the spike
+  happened at the end of step ``k``;
+* reading the state ``C @ x`` of the ``"impulse"`` discretisation instead
+  (``x <- A x + B u``, for a Lowpass ``s <- a (s + w/tau)``): they see
+  ``w h(dt)``, as if the spike happened at the start of step ``k``;
+* feeding ``1/dt`` impulses through ``"zoh"`` (``s <- a s + (1 - a) w/dt``):
+  they see the step-average of ``h``; the sum over samples of ``s dt`` is
+  exactly ``w``.
+
+All three are the same filter up to where within the step the spike is
+placed; :meth:`LinearFilter.discretize` gives the arrays for any synapse.
 """
 
 from __future__ import annotations

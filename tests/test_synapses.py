@@ -261,3 +261,27 @@ def test_psc_high_order_has_no_overflow():
     assert np.argmax(h) * 1e-4 == pytest.approx(60 * 0.001, abs=1e-4)  # peak at n tau
     # trapezoid on a 0.1 ms grid of a smooth 60 ms-wide bump: error << 1e-9
     assert abs(np.trapezoid(h, t) - 1.0) < 1e-9
+
+
+def test_event_rule_loop_equals_filt_and_exact_train(rng):
+    """The seed's current-based synapse, s <- s exp(-dt/tau) + w/tau per spike."""
+    tau, dt = 0.005, 1e-4
+    idx, w, u = _spike_case(rng, dt, n_steps=500, n_spikes=30)
+    a = np.exp(-dt / tau)
+    s, event = 0.0, np.empty(u.size)
+    for k in range(u.size):  # what a network's compiled loop does
+        s = s * a + u[k] * dt / tau
+        event[k] = s
+    syn = ns.Lowpass(tau)
+    t = np.arange(u.size) * dt
+    exact = ns.filtered_spike_train(idx * dt, syn, t, weights=w)
+    scale = exact.max()
+    # same recursion as filt(method="impulse"), rounding differs by a few ulps
+    np.testing.assert_allclose(
+        event, syn.filt(u, dt, method="impulse"), atol=1e-12 * scale
+    )
+    np.testing.assert_allclose(event, exact, rtol=0, atol=1e-12 * scale)
+    # ZOH arrays: the same current averaged over the step, one step later,
+    # with exactly the same total charge sum(s) dt = sum(w) (tail included)
+    zoh = syn.filt(np.concatenate([u, np.zeros(20000)]), dt)
+    assert zoh.sum() * dt == pytest.approx(w.sum(), rel=1e-12)

@@ -26,6 +26,15 @@ from .exceptions import (
     ValidationError,
 )
 from .neurons import LIF, LIFRate, NeuronType
+from .spikes import (
+    array_to_spike_times,
+    estimate_rates,
+    filtered_spike_train,
+    poisson_spikes,
+    regular_spikes,
+    spikes_to_array,
+)
+from .synapses import PSC, Alpha, DoubleExp, LinearFilter, Lowpass, Synapse
 
 __version__ = "0.1.0"
 
@@ -42,6 +51,21 @@ __all__ = [
     "UnstableStepError",
     "ValidationError",
     "exceptions",
+    # synapses
+    "Alpha",
+    "DoubleExp",
+    "LinearFilter",
+    "Lowpass",
+    "PSC",
+    "Synapse",
+    # spikes
+    "array_to_spike_times",
+    "estimate_rates",
+    "filtered_spike_train",
+    "poisson_spikes",
+    "regular_spikes",
+    "spikes_to_array",
+    # energy-based networks
     "Hopfield",
     "ContinuousHopfield",
     "ModernHopfield",

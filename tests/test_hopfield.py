@@ -153,10 +153,11 @@ def test_sync_detects_two_cycle():
     assert out.tolist() in ([1.0, -1.0], [-1.0, 1.0])
 
 
-def test_sync_matches_exact_integer_reference(rng):
+def test_ties_follow_exact_integer_fields(rng):
     # M = 10 patterns: fields are multiples of 1/10, often exactly 0 (ties), which
     # float rounding must not turn into flips. M * W = X^T X - M I is exact in
-    # integers, so the reference computes sign(M h) without rounding. (Whether
+    # integers, so the reference computes sign(M h) without rounding; async
+    # recall must end in exact fixed points. (Whether
     # ties can occur at all depends on the parities of the pattern set, so
     # several sets are drawn.)
     M, N = 10, 20
@@ -175,6 +176,12 @@ def test_sync_matches_exact_integer_reference(rng):
                 n_ties += np.sum(h == 0)
                 x = np.where(h > 0, 1, np.where(h < 0, -1, x))
             np.testing.assert_array_equal(o, x)
+        # async: every final state is an exact fixed point (ties keep their state)
+        out, info = hop.predict(cues, n_iter=50, seed=rng, return_info=True)
+        assert np.all(info.converged)
+        H = out.astype(np.int64) @ W_int
+        assert np.all((H == 0) | (np.sign(H) == out))
+        n_ties += np.sum(H == 0)
     assert n_ties > 0  # the case the test is about did occur
 
 

@@ -183,7 +183,8 @@ class Hopfield:
         # a field sums N + 1 terms; its rounding error (in any summation order)
         # is below N * eps * sum of their magnitudes, so smaller fields are ties
         scale = np.max(np.abs(self.weights_).sum(axis=1) + np.abs(self.bias_))
-        self.tie_tol_ = float(N * np.finfo(float).eps * scale)
+        self._eps_scale = float(np.finfo(float).eps * scale)
+        self.tie_tol_ = N * self._eps_scale
         return self
 
     def energy(self, x: Any) -> float | np.ndarray:
@@ -241,43 +242,25 @@ class Hopfield:
     def _fields(self, X: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(X @ self.weights_ + self.bias_)
 
-    def _is_fixed(self, X: np.ndarray) -> np.ndarray:
-        """Rows of ``X`` where no unit disagrees with its (freshly computed) field."""
-        H = self._fields(X)
-        return np.all((np.abs(H) <= self.tie_tol_) | (np.sign(H) == X), axis=1)
-
     def _async(
         self, X: np.ndarray, n_iter: int, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Asynchronous updates of all cues in place; returns (sweeps, converged).
-
-        The kernel updates the fields incrementally; a cue it reports as
-        settled is confirmed with fresh fields (one BLAS product) and, in the
-        rare case where rounding hid a disagreement, updated further.
-        """
+        """Asynchronous updates of all cues in place; returns (sweeps, converged)."""
         n = X.shape[0]
         steps = np.zeros(n, dtype=np.int64)
         conv = np.zeros(n, dtype=bool)
-        todo = np.arange(n)
-        while todo.size:
-            Xa = np.ascontiguousarray(X[todo])
-            s = np.zeros(todo.size, dtype=np.int64)
-            c = np.zeros(todo.size, dtype=bool)
-            _k.hopfield_async_run(
-                self.weights_,
-                self.tie_tol_,
-                Xa,
-                self._fields(Xa),
-                n_iter - steps[todo],
-                _k.draw_seeds(rng, todo.size),
-                s,
-                c,
-            )
-            X[todo] = Xa
-            steps[todo] += s
-            c &= self._is_fixed(Xa)
-            conv[todo] = c
-            todo = todo[~c & (steps[todo] < n_iter)]
+        _k.hopfield_async_run(
+            self.weights_,
+            self.bias_,
+            self.tie_tol_,
+            self._eps_scale,
+            X,
+            self._fields(X),
+            n_iter,
+            _k.draw_seeds(rng, n),
+            steps,
+            conv,
+        )
         return steps, conv
 
     def _sync(
@@ -333,9 +316,11 @@ class Hopfield:
         if update == "async":
             trace = np.empty((n_iter * N + 1, N))
             seed64 = _k.draw_seeds(as_rng(seed), 1)[0]
-            steps, _ = _k.hopfield_async_trace(
+            steps, conv = _k.hopfield_async_trace(
                 self.weights_,
+                self.bias_,
                 self.tie_tol_,
+                self._eps_scale,
                 X[0],
                 self._fields(X)[0],
                 n_iter,
@@ -343,8 +328,7 @@ class Hopfield:
                 trace,
             )
             states = trace[: steps * N + 1]
-            fixed = self._is_fixed(states[-1:])[0]
-            status = "fixed_point" if fixed else "max_iter"
+            status = "fixed_point" if conv else "max_iter"
         else:
             rows = [X[0].copy()]
             steps_a, status_a = self._sync(X, n_iter, trace=rows)

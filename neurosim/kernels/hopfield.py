@@ -94,74 +94,102 @@ def _async_sweep(W, tol, x, h, order, state, trace, t0):
     return flips, state
 
 
+@inline
+def _confirm(W, b, tol, band, x, h):
+    """After a sweep without flips: is ``x`` a fixed point by fresh fields?
+
+    Incremental updates leave each field within ``band`` of its exact value,
+    so only units with ``|h_i| <= band`` can disagree with a fresh field; those
+    fields are recomputed (and stored). Returns True when all units agree.
+    """
+    n = x.shape[0]
+    ok = True
+    for i in range(n):
+        if abs(h[i]) <= band:
+            acc = b[i]
+            for j in range(n):
+                acc += W[i, j] * x[j]
+            h[i] = acc
+            if _unit(acc, x[i], tol) != x[i]:
+                ok = False
+    return ok
+
+
+@inline
+def _async_until_fixed(W, b, tol, eps_scale, x, h, n_iter, state, trace):
+    """Sweeps until a confirmed fixed point or ``n_iter`` sweeps.
+
+    ``eps_scale`` is ``eps * max_i (sum_j |W_ij| + |b_i|)``: one incremental
+    field update moves a field's rounding error by at most ``2 eps_scale``,
+    and the initial fields (one BLAS product) are off by at most ``tol``.
+    Returns ``(sweeps, converged)``.
+    """
+    n = x.shape[0]
+    order = np.arange(n)
+    done = 0
+    total_flips = 0
+    while done < n_iter:
+        flips, state = _async_sweep(W, tol, x, h, order, state, trace, done * n)
+        done += 1
+        total_flips += flips
+        if flips == 0:
+            band = 2.0 * tol + 2.0 * total_flips * eps_scale
+            if _confirm(W, b, tol, band, x, h):
+                return done, True
+    return done, False
+
+
 @njit(parallel=True)
-def hopfield_async_run(W, tol, X, H, n_iter, seeds, sweeps, converged):
+def hopfield_async_run(W, b, tol, eps_scale, X, H, n_iter, seeds, sweeps, converged):
     """Asynchronous updates of many cues at once (in place).
 
     Parameters
     ----------
     W : (N, N) float64
         Symmetric weights with zero diagonal.
+    b : (N,) float64
+        Biases.
     tol : float
         Tie tolerance of :func:`hopfield_unit`.
+    eps_scale : float
+        ``eps * max_i (sum_j |W_ij| + |b_i|)``, the rounding scale of a field.
     X : (n_cues, N) float64
         Initial +-1 states; overwritten with the final states.
     H : (n_cues, N) float64
         Local fields ``X W + b`` of the initial states (one BLAS product in
         the caller); updated incrementally along with ``X``.
-    n_iter : (n_cues,) int64
-        Maximum number of sweeps per cue (each sweep visits every unit once,
-        in a random order drawn anew per sweep).
+    n_iter : int
+        Maximum number of sweeps (each sweep visits every unit once, in a
+        random order drawn anew per sweep).
     seeds : (n_cues,) uint64
         Per-cue generator seeds (reproducible and thread-independent).
     sweeps : (n_cues,) int64
-        Output: sweeps performed. A cue stops after the first sweep with no
-        flip: a fixed point as far as the incrementally updated fields tell
-        (the caller confirms it with freshly computed fields).
+        Output: sweeps performed. A cue stops after a sweep with no flip once
+        the fields that rounding could have moved across zero are recomputed
+        and agree, which proves a fixed point.
     converged : (n_cues,) bool
-        Output: True when a sweep without flips happened within ``n_iter``.
+        Output: True when the cue reached a fixed point within ``n_iter``.
     """
     n_cues, n = X.shape
     no_trace = np.empty((0, n))
     for c in prange(n_cues):
-        order = np.arange(n)
-        state = seeds[c]
-        done = 0
-        conv = False
-        while done < n_iter[c]:
-            flips, state = _async_sweep(W, tol, X[c], H[c], order, state, no_trace, 0)
-            done += 1
-            if flips == 0:
-                conv = True
-                break
-        sweeps[c] = done
-        converged[c] = conv
+        sweeps[c], converged[c] = _async_until_fixed(
+            W, b, tol, eps_scale, X[c], H[c], n_iter, seeds[c], no_trace
+        )
 
 
 @njit
-def hopfield_async_trace(W, tol, x, h, n_iter, seed, trace):
+def hopfield_async_trace(W, b, tol, eps_scale, x, h, n_iter, seed, trace):
     """Asynchronous updates of one cue, recording the state after every unit update.
 
-    ``h`` holds the initial fields ``W x + b``. ``trace`` is
+    Arguments as in :func:`hopfield_async_run` for a single cue. ``trace`` is
     ``(n_iter * N + 1, N)``; row 0 receives the initial state and row
     ``s * N + k + 1`` the state after the ``k``-th update of sweep ``s``.
     Returns ``(sweeps, converged)``; rows past the last sweep are left as
     they were (the caller trims them).
     """
-    n = x.shape[0]
-    for j in range(n):
-        trace[0, j] = x[j]
-    order = np.arange(n)
-    state = seed
-    done = 0
-    conv = False
-    while done < n_iter:
-        flips, state = _async_sweep(W, tol, x, h, order, state, trace[1:], done * n)
-        done += 1
-        if flips == 0:
-            conv = True
-            break
-    return done, conv
+    trace[0] = x
+    return _async_until_fixed(W, b, tol, eps_scale, x, h, n_iter, seed, trace[1:])
 
 
 def fast_tanh(z):

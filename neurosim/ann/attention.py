@@ -27,31 +27,55 @@ from .tensor import Function, Tensor, as_tensor
 
 
 def _attend(q, k, v, mask, drop, scale):
-    """Softmax attention on (..., L, d) arrays; returns output and saved arrays."""
+    """Softmax attention on (..., L, d) arrays; returns output and saved arrays.
+
+    The softmax is kept unnormalised, ``E = exp(S - m)``, with one shift ``m``
+    per (L, S) block (a cheap reduction); rows whose sum would lose precision
+    to underflow (sum below sqrt(tiny)) are redone with their own row maximum.
+    The row normalisation ``1 / sum(E)`` is applied to the small (L, d) factors
+    only, never to the (L, S) matrix.
+    """
     qs = q * q.dtype.type(scale)
     s = qs @ np.swapaxes(k, -1, -2)
     if mask is not None:
         s += mask
-    s -= s.max(axis=-1, keepdims=True)
+    ones = np.ones(s.shape[-1], dtype=s.dtype)
+    s -= s.max(axis=(-2, -1), keepdims=True)
     np.exp(s, out=s)
-    s /= s.sum(axis=-1, keepdims=True)
-    pd = s if drop is None else s * drop
-    return pd @ v, (qs, k, v, s, pd, drop)
+    rsum = (s @ ones)[..., None]
+    low = rsum[..., 0] < np.sqrt(np.finfo(s.dtype).tiny)
+    if low.any():  # rare: recompute the scores, shift those rows by their own max
+        scores = qs @ np.swapaxes(k, -1, -2)
+        if mask is not None:
+            scores += mask
+        scores -= scores.max(axis=-1, keepdims=True)
+        s[low] = np.exp(scores[low])
+        rsum[low] = (s[low] @ ones)[..., None]
+    rinv = 1.0 / rsum
+    out = (s if drop is None else s * drop) @ v
+    out *= rinv
+    return out, (qs, k, v, s, rinv, drop, out)
+
+
+def _attention_weights(saved) -> np.ndarray:
+    """Normalised attention weights softmax(S) from the arrays kept by _attend."""
+    return saved[3] * saved[4]
 
 
 def _attend_backward(g, saved, scale):
     """Gradients (dq, dk, dv) of :func:`_attend`'s output."""
-    qs, k, v, p, pd, drop = saved
-    dv = np.swapaxes(pd, -1, -2) @ g
-    dp = g @ np.swapaxes(v, -1, -2)
+    qs, k, v, e, rinv, drop, out = saved
+    ed = e if drop is None else e * drop
+    dv = np.swapaxes(ed, -1, -2) @ (g * rinv)
+    ds = g @ np.swapaxes(v, -1, -2)
     if drop is not None:
-        dp *= drop
-    ds = dp
-    ds -= (dp * p).sum(axis=-1, keepdims=True)
-    ds *= p
+        ds *= drop
+    # sum_j dP_ij P_ij = g_i . out_i, so the (L, S) product never has to be summed
+    ds -= (g * out).sum(axis=-1, keepdims=True)
+    ds *= e  # = dS / rinv (row factor applied below to the small results)
     dq = ds @ k
-    dq *= dq.dtype.type(scale)
-    dk = np.swapaxes(ds, -1, -2) @ qs
+    dq *= rinv * dq.dtype.type(scale)
+    dk = np.swapaxes(ds, -1, -2) @ (qs * rinv)
     return dq, dk, dv
 
 
@@ -96,7 +120,6 @@ class MultiHeadAttentionFn(Function):
         out, self.saved = _attend(
             self._split(q), self._split(k), self._split(v), mask, drop, self.scale
         )
-        self.weights = self.saved[3]
         return self._merge(out)
 
     def _split(self, x):
@@ -303,7 +326,7 @@ class MultiHeadAttention(Module):
             ctx = fn_out._ctx
             if ctx is None:
                 raise RuntimeError("need_weights: the attention weights were not kept")
-            return out, ctx.weights.mean(axis=1)
+            return out, _attention_weights(ctx.saved).mean(axis=1)
         return out
 
     def extra_repr(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from . import exceptions
+from . import ann, exceptions
 from .exceptions import (
     BackendUnavailable,
     NeurosimError,
@@ -30,5 +30,6 @@ __all__ = [
     "SimulationError",
     "UnstableStepError",
     "ValidationError",
+    "ann",
     "exceptions",
 ]

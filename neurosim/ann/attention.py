@@ -65,6 +65,7 @@ def _attention_weights(saved) -> np.ndarray:
 def _attend_backward(g, saved, scale):
     """Gradients (dq, dk, dv) of :func:`_attend`'s output."""
     qs, k, v, e, rinv, drop, out = saved
+    g = np.ascontiguousarray(g)
     ed = e if drop is None else e * drop
     dv = np.swapaxes(ed, -1, -2) @ (g * rinv)
     ds = g @ np.swapaxes(v, -1, -2)

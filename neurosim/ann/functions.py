@@ -205,6 +205,7 @@ class MatMul(Function):
 
     def backward(self, g):
         a, b = self.a, self.b
+        g = np.ascontiguousarray(g)  # broadcast grads (stride 0) would miss BLAS
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         if a.ndim == 1:
@@ -236,6 +237,7 @@ class Linear(Function):
 
     def backward(self, g):
         x, w = self.x, self.w
+        g = np.ascontiguousarray(g)  # broadcast grads (stride 0) would miss BLAS
         g2 = g.reshape(-1, g.shape[-1])
         gx = (g @ w) if self.needs[0] else None
         gw = (g2.T @ x.reshape(-1, x.shape[-1])) if self.needs[1] else None

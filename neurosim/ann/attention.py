@@ -65,7 +65,8 @@ def _attention_weights(saved) -> np.ndarray:
 def _attend_backward(g, saved, scale):
     """Gradients (dq, dk, dv) of :func:`_attend`'s output."""
     qs, k, v, e, rinv, drop, out = saved
-    g = np.ascontiguousarray(g)
+    if 0 in g.strides:  # a broadcast gradient would miss BLAS
+        g = np.ascontiguousarray(g)
     ed = e if drop is None else e * drop
     dv = np.swapaxes(ed, -1, -2) @ (g * rinv)
     ds = g @ np.swapaxes(v, -1, -2)
@@ -135,9 +136,15 @@ class MultiHeadAttentionFn(Function):
 
     def backward(self, g):
         grads = _attend_backward(self._split(g), self.saved, self.scale)
-        if self.packed:
-            return np.concatenate([self._merge(d) for d in grads], axis=-1)
-        return tuple(self._merge(d) for d in grads)
+        if not self.packed:
+            return tuple(self._merge(d) for d in grads)
+        a, b, E = g.shape
+        out = np.empty((a, b, 3, self.n_heads, E // self.n_heads), dtype=g.dtype)
+        for i, d in enumerate(grads):  # merge the heads straight into the packed grad
+            out[:, :, i] = (
+                d.transpose(0, 2, 1, 3) if self.batch_first else d.transpose(2, 0, 1, 3)
+            )
+        return out.reshape(a, b, 3 * E)
 
 
 def _additive_mask(

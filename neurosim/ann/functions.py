@@ -205,7 +205,8 @@ class MatMul(Function):
 
     def backward(self, g):
         a, b = self.a, self.b
-        g = np.ascontiguousarray(g)  # broadcast grads (stride 0) would miss BLAS
+        if 0 in g.strides:  # a broadcast gradient would miss BLAS
+            g = np.ascontiguousarray(g)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         if a.ndim == 1:
@@ -237,7 +238,8 @@ class Linear(Function):
 
     def backward(self, g):
         x, w = self.x, self.w
-        g = np.ascontiguousarray(g)  # broadcast grads (stride 0) would miss BLAS
+        if 0 in g.strides:  # a broadcast gradient would miss BLAS
+            g = np.ascontiguousarray(g)
         g2 = g.reshape(-1, g.shape[-1])
         gx = (g @ w) if self.needs[0] else None
         gw = (g2.T @ x.reshape(-1, x.shape[-1])) if self.needs[1] else None

@@ -18,13 +18,26 @@ from .exceptions import (
     UnstableStepError,
     ValidationError,
 )
+from .neurons import LIF, LIFRate, NeuronType
+from .spikes import (
+    array_to_spike_times,
+    estimate_rates,
+    filtered_spike_train,
+    poisson_spikes,
+    regular_spikes,
+    spikes_to_array,
+)
+from .synapses import PSC, Alpha, DoubleExp, LinearFilter, Lowpass, Synapse
 
 __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "LIF",
     "BackendUnavailable",
+    "LIFRate",
+    "NeuronType",
     "NeurosimError",
     "ShapeError",
     "SimulationError",
@@ -32,4 +45,18 @@ __all__ = [
     "ValidationError",
     "ann",
     "exceptions",
+    # synapses
+    "Alpha",
+    "DoubleExp",
+    "LinearFilter",
+    "Lowpass",
+    "PSC",
+    "Synapse",
+    # spikes
+    "array_to_spike_times",
+    "estimate_rates",
+    "filtered_spike_train",
+    "poisson_spikes",
+    "regular_spikes",
+    "spikes_to_array",
 ]

@@ -1,0 +1,9 @@
+"""Neuron model descriptions: parameters, analytic rate curves, gain/bias maps.
+
+Descriptions hold parameters only, never state; simulators build the state.
+"""
+
+from .base import NeuronType
+from .lif import LIF, LIFRate
+
+__all__ = ["LIF", "LIFRate", "NeuronType"]

@@ -18,7 +18,8 @@ from .exceptions import (
     UnstableStepError,
     ValidationError,
 )
-from .neurons import LIF, LIFRate, NeuronType
+from .neurons import LIF, HodgkinHuxley, LIFRate, NeuronType
+from .sim.neurons import Recording, firing_rates, simulate_neurons
 
 __version__ = "0.1.0"
 
@@ -35,4 +36,8 @@ __all__ = [
     "UnstableStepError",
     "ValidationError",
     "exceptions",
+    "HodgkinHuxley",
+    "Recording",
+    "firing_rates",
+    "simulate_neurons",
 ]

@@ -196,7 +196,7 @@ def hh_step_rk4(V, m, h, n, I, dt, p):
 
     Stable while ``dt`` times the fastest rate of the linearised system stays
     inside RK4's stability interval (about 2.79); with the classic parameters
-    that holds up to about 0.05 ms during spikes (see ``hh_diverged``).
+    it stays bounded up to about 0.08 ms (see ``hh_diverged``).
     """
     hdt = 0.5 * dt
     k1V, k1m, k1h, k1n = _hh_deriv(V, m, h, n, I, p)

@@ -18,7 +18,8 @@ from .exceptions import (
     UnstableStepError,
     ValidationError,
 )
-from .neurons import LIF, LIFRate, NeuronType
+from .neurons import LIF, HodgkinHuxley, LIFRate, NeuronType
+from .sim.neurons import Recording, firing_rates, simulate_neurons
 from .spikes import (
     array_to_spike_times,
     estimate_rates,
@@ -59,4 +60,8 @@ __all__ = [
     "poisson_spikes",
     "regular_spikes",
     "spikes_to_array",
+    "HodgkinHuxley",
+    "Recording",
+    "firing_rates",
+    "simulate_neurons",
 ]

@@ -10,6 +10,13 @@ from __future__ import annotations
 import logging
 
 from . import ann, exceptions
+from .energy import (
+    RBM,
+    ContinuousHopfield,
+    Hopfield,
+    ModernHopfield,
+    hopfield_capacity,
+)
 from .exceptions import (
     BackendUnavailable,
     NeurosimError,
@@ -64,4 +71,10 @@ __all__ = [
     "Recording",
     "firing_rates",
     "simulate_neurons",
+    # energy-based networks
+    "Hopfield",
+    "ContinuousHopfield",
+    "ModernHopfield",
+    "RBM",
+    "hopfield_capacity",
 ]

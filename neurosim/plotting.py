@@ -270,6 +270,7 @@ def learning_curves(
         handles, labels = handles + h2, labels + l2
     if handles:
         ax.legend(handles, labels, fontsize="small")
+    return ax
 
 
 def patterns(

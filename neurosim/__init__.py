@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from . import exceptions
+from . import ann, exceptions
 from .energy import (
     RBM,
     ContinuousHopfield,
@@ -25,7 +25,8 @@ from .exceptions import (
     UnstableStepError,
     ValidationError,
 )
-from .neurons import LIF, LIFRate, NeuronType
+from .neurons import LIF, HodgkinHuxley, LIFRate, NeuronType
+from .sim.neurons import Recording, firing_rates, simulate_neurons
 from .spikes import (
     array_to_spike_times,
     estimate_rates,
@@ -50,6 +51,7 @@ __all__ = [
     "SimulationError",
     "UnstableStepError",
     "ValidationError",
+    "ann",
     "exceptions",
     # synapses
     "Alpha",
@@ -65,6 +67,10 @@ __all__ = [
     "poisson_spikes",
     "regular_spikes",
     "spikes_to_array",
+    "HodgkinHuxley",
+    "Recording",
+    "firing_rates",
+    "simulate_neurons",
     # energy-based networks
     "Hopfield",
     "ContinuousHopfield",

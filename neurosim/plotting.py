@@ -228,6 +228,51 @@ def filtered_spikes(
     return ax
 
 
+def learning_curves(
+    history: dict[str, Sequence[float]],
+    ax: Any = None,
+    *,
+    keys: Sequence[str] | None = None,
+    logy: bool = False,
+) -> Any:
+    """Training curves: each metric of a training history against the epoch.
+
+    Parameters
+    ----------
+    history : dict of lists
+        Per-epoch metrics, e.g. the :class:`neurosim.ann.History` returned by
+        ``ann.fit`` (``loss``, ``val_loss``, ``accuracy``, ``val_accuracy``).
+    keys : sequence of str, optional
+        Metrics to draw (default: every key except ``time``). Losses go on the
+        left axis; accuracies, when present, on a second axis at the right.
+    logy : bool
+        Logarithmic loss axis.
+    """
+    ax = _axes(ax)
+    keys = [k for k in history if k != "time"] if keys is None else list(keys)
+    loss_keys = [k for k in keys if "acc" not in k]
+    acc_keys = [k for k in keys if "acc" in k]
+    for k in loss_keys:
+        values = np.asarray(history[k], dtype=float)
+        ax.plot(np.arange(1, len(values) + 1), values, label=k)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    if logy:
+        ax.set_yscale("log")
+    handles, labels = ax.get_legend_handles_labels()
+    if acc_keys:
+        ax2 = ax.twinx()
+        for k in acc_keys:
+            values = np.asarray(history[k], dtype=float)
+            ax2.plot(np.arange(1, len(values) + 1), values, "--", label=k)
+        ax2.set_ylabel("accuracy")
+        h2, l2 = ax2.get_legend_handles_labels()
+        handles, labels = handles + h2, labels + l2
+    if handles:
+        ax.legend(handles, labels, fontsize="small")
+    return ax
+
+
 def patterns(
     images: np.ndarray,
     shape: tuple[int, int] | None = None,

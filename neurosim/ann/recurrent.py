@@ -187,6 +187,8 @@ class LSTMLayerFn(Function):
     """
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
+        from ._kernels import lstm_cell_forward  # numba loads on first use only
+
         T, N, _ = x.shape
         H = w_hh.shape[1]
         dt = x.dtype
@@ -200,54 +202,31 @@ class LSTMLayerFn(Function):
         cs = np.empty((T + 1, N, H), dtype=dt)
         TC = np.empty((T, N, H), dtype=dt)
         hs[0], cs[0] = h0, c0
-        tmp = np.empty((N, H), dtype=dt)
+        hw = np.empty((N, 4 * H), dtype=dt)
         for t in range(T):
             a = A[t]
-            a += hs[t] @ whh_t
+            a += np.matmul(hs[t], whh_t, out=hw)
             np.tanh(a, out=a)
-            s = a[:, : 3 * H]
-            s *= 0.5
-            s += 0.5
-            o, i, f, gg = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-            c = np.multiply(f, cs[t], out=cs[t + 1])
-            c += np.multiply(i, gg, out=tmp)
-            np.tanh(c, out=TC[t])
-            np.multiply(o, TC[t], out=hs[t + 1])
+            lstm_cell_forward(a, cs[t], cs[t + 1])
+            np.tanh(cs[t + 1], out=TC[t])
+            np.multiply(a[:, :H], TC[t], out=hs[t + 1])
         self.x, self.hs, self.cs, self.TC, self.A = x, hs, cs, TC, A
         self.w_ih, self.w_hh, self.perm = w_ih, w_hh, perm
         return hs[1:], cs[T].copy()
 
     def backward(self, g, gc):
+        from ._kernels import lstm_cell_backward
+
         hs, cs, TC, A, perm = self.hs, self.cs, self.TC, self.A, self.perm
         T, N, H = g.shape
-        o, i, f, gg = (
-            A[..., :H],
-            A[..., H : 2 * H],
-            A[..., 2 * H : 3 * H],
-            A[..., 3 * H :],
-        )
-        # d(pre-activation) = M * (dh for o, dc for i, f, g), all steps at once
-        M = np.empty((T, N, 4, H), dtype=g.dtype)
-        S = A[..., : 3 * H].reshape(T, N, 3, H)
-        np.multiply(S, 1 - S, out=M[:, :, :3])
-        M[:, :, 0] *= TC
-        M[:, :, 1] *= gg
-        M[:, :, 2] *= cs[:-1]
-        np.multiply(i, 1 - gg * gg, out=M[:, :, 3])
-        K = o * (1 - TC * TC)  # d c_t / d h_t through h_t = o tanh(c_t)
-        whh_p = self.w_hh[perm]
-        D = np.empty((N, 4, H), dtype=g.dtype)
+        g = np.ascontiguousarray(g)  # one kernel specialisation (C layout)
+        whh_p = np.ascontiguousarray(self.w_hh[perm])
         dA = np.empty((T, N, 4 * H), dtype=g.dtype)
-        dc = gc.copy()
-        tmp = np.empty((N, H), dtype=g.dtype)
+        dc = np.array(gc, dtype=g.dtype)
         dhc = np.zeros((N, H), dtype=g.dtype)
         for t in range(T - 1, -1, -1):
-            dh = np.add(g[t], dhc, out=D[:, 0])
-            dc += np.multiply(dh, K[t], out=tmp)
-            D[:, 1:] = dc[:, None]
-            da = np.multiply(D, M[t], out=dA[t].reshape(N, 4, H))
-            dhc = da.reshape(N, 4 * H) @ whh_p
-            dc *= f[t]
+            lstm_cell_backward(g[t], dhc, A[t], TC[t], cs[t], dc, dA[t])
+            dhc = dA[t] @ whh_p
         inv = np.argsort(perm)
         needs = self.needs
         gw_ih, gw_hh, gb = _weight_grads(dA, self.x, hs[:-1], *needs[3:5])

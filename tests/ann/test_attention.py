@@ -115,3 +115,51 @@ def test_attention_bad_input():
         ann.scaled_dot_product_attention(
             np.zeros((2, 3, 4)), np.zeros((2, 3, 5)), np.zeros((2, 3, 5))
         )
+
+
+def test_softmax_rows_far_below_the_block_maximum(rng, gradcheck):
+    """One query with huge scores sets the block's shift; other rows underflow
+    against it and must be recomputed with their own maximum."""
+    q = rng.standard_normal((1, 3, 4))
+    q[0, 0] *= 1e3
+    k, v = rng.standard_normal((1, 5, 4)), rng.standard_normal((1, 5, 2))
+    out = ann.scaled_dot_product_attention(q, k, v).data
+    ref = _softmax(q @ k.transpose(0, 2, 1) / 2.0) @ v
+    np.testing.assert_allclose(out, ref, rtol=1e-13)
+    qt = ann.Tensor(q, requires_grad=True)
+    kt = ann.Tensor(k, requires_grad=True)
+    gradcheck(lambda: ann.scaled_dot_product_attention(qt, kt, v), [kt])
+
+
+def test_fully_masked_row_gives_nan_like_pytorch(rng):
+    q, k, v = (rng.standard_normal((1, 2, 3)) for _ in range(3))
+    mask = np.array([[True, True], [False, True]])
+    with pytest.warns(RuntimeWarning, match="invalid value"):
+        out = ann.scaled_dot_product_attention(q, k, v, mask).data
+    assert np.all(np.isnan(out[0, 0])) and np.allclose(out[0, 1], v[0, 0], rtol=1e-15)
+
+
+def test_threaded_chunks_match_single_thread(rng, gradcheck, monkeypatch):
+    """The batch split over threads gives the same numbers as one block."""
+    from neurosim.ann import attention
+
+    monkeypatch.setattr(attention, "_MIN_PARALLEL", 0)
+    mha = ann.MultiHeadAttention(6, 2, dropout=0.2, seed=1)
+    x = ann.Tensor(rng.standard_normal((4, 5, 6)), requires_grad=True)
+    pad = np.zeros((5, 4), bool)
+    pad[2, 3] = True
+    results = {}
+    try:
+        for n in (1, 3):
+            attention.set_num_threads(n)
+            mha.rng = np.random.default_rng(0)  # the same dropout masks
+            x.grad = None
+            out, w = mha(x, key_padding_mask=pad, need_weights=True)
+            out.sum().backward()
+            results[n] = (out.data, w, x.grad)
+        for a, b in zip(results[1], results[3], strict=True):
+            np.testing.assert_array_equal(a, b)  # same arithmetic per row: bitwise
+        mha.eval()
+        gradcheck(lambda: mha(x, key_padding_mask=pad), [x, *mha.parameters()])
+    finally:
+        attention.set_num_threads(None)

@@ -314,8 +314,7 @@ def patterns(
         canvas[top : top + h, left : left + w] = img
     import matplotlib as mpl
 
-    cm = mpl.colormaps[cmap].copy()
-    cm.set_bad("0.75")  # the gaps between images
+    cm = mpl.colormaps[cmap].with_extremes(bad="0.75")  # the gaps between images
     ax.imshow(canvas, cmap=cm, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])

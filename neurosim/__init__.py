@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from . import exceptions
+from . import dists, exceptions, solvers
+from .decoding import Decoder
+from .encoding import BuiltPopulation, Population
 from .exceptions import (
     BackendUnavailable,
     NeurosimError,
@@ -19,12 +21,22 @@ from .exceptions import (
     ValidationError,
 )
 from .neurons import LIF, LIFRate, NeuronType
+from .solvers import Lstsq, LstsqL2, Nnls
 
 __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    # Population coding (NEF)
+    "BuiltPopulation",
+    "Decoder",
+    "Lstsq",
+    "LstsqL2",
+    "Nnls",
+    "Population",
+    "dists",
+    "solvers",
     "LIF",
     "BackendUnavailable",
     "LIFRate",

@@ -22,6 +22,15 @@ from .exceptions import (
 )
 from .neurons import LIF, LIFRate, NeuronType
 from .solvers import Lstsq, LstsqL2, Nnls
+from .spikes import (
+    array_to_spike_times,
+    estimate_rates,
+    filtered_spike_train,
+    poisson_spikes,
+    regular_spikes,
+    spikes_to_array,
+)
+from .synapses import PSC, Alpha, DoubleExp, LinearFilter, Lowpass, Synapse
 
 __version__ = "0.1.0"
 
@@ -47,4 +56,18 @@ __all__ = [
     "UnstableStepError",
     "ValidationError",
     "exceptions",
+    # synapses
+    "Alpha",
+    "DoubleExp",
+    "LinearFilter",
+    "Lowpass",
+    "PSC",
+    "Synapse",
+    # spikes
+    "array_to_spike_times",
+    "estimate_rates",
+    "filtered_spike_train",
+    "poisson_spikes",
+    "regular_spikes",
+    "spikes_to_array",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from . import dists, exceptions, solvers
+from . import dists, exceptions, nef, solvers
 from .decoding import Decoder
 from .encoding import BuiltPopulation, Population
 from .exceptions import (
@@ -20,6 +20,7 @@ from .exceptions import (
     UnstableStepError,
     ValidationError,
 )
+from .nef import Model
 from .neurons import LIF, LIFRate, NeuronType
 from .solvers import Lstsq, LstsqL2, Nnls
 from .spikes import (
@@ -41,10 +42,12 @@ __all__ = [
     "BuiltPopulation",
     "Decoder",
     "Lstsq",
+    "Model",
     "LstsqL2",
     "Nnls",
     "Population",
     "dists",
+    "nef",
     "solvers",
     "LIF",
     "BackendUnavailable",

@@ -21,7 +21,8 @@ from .exceptions import (
     ValidationError,
 )
 from .nef import Model
-from .neurons import LIF, LIFRate, NeuronType
+from .neurons import LIF, HodgkinHuxley, LIFRate, NeuronType
+from .sim.neurons import Recording, firing_rates, simulate_neurons
 from .solvers import Lstsq, LstsqL2, Nnls
 from .spikes import (
     array_to_spike_times,
@@ -73,4 +74,8 @@ __all__ = [
     "poisson_spikes",
     "regular_spikes",
     "spikes_to_array",
+    "HodgkinHuxley",
+    "Recording",
+    "firing_rates",
+    "simulate_neurons",
 ]

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from . import exceptions
+from . import dists, exceptions, nef, solvers
+from .decoding import Decoder
+from .encoding import BuiltPopulation, Population
 from .exceptions import (
     BackendUnavailable,
     NeurosimError,
@@ -18,13 +20,36 @@ from .exceptions import (
     UnstableStepError,
     ValidationError,
 )
-from .neurons import LIF, LIFRate, NeuronType
+from .nef import Model
+from .neurons import LIF, HodgkinHuxley, LIFRate, NeuronType
+from .sim.neurons import Recording, firing_rates, simulate_neurons
+from .solvers import Lstsq, LstsqL2, Nnls
+from .spikes import (
+    array_to_spike_times,
+    estimate_rates,
+    filtered_spike_train,
+    poisson_spikes,
+    regular_spikes,
+    spikes_to_array,
+)
+from .synapses import PSC, Alpha, DoubleExp, LinearFilter, Lowpass, Synapse
 
 __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    # Population coding (NEF)
+    "BuiltPopulation",
+    "Decoder",
+    "Lstsq",
+    "Model",
+    "LstsqL2",
+    "Nnls",
+    "Population",
+    "dists",
+    "nef",
+    "solvers",
     "LIF",
     "BackendUnavailable",
     "LIFRate",
@@ -35,4 +60,22 @@ __all__ = [
     "UnstableStepError",
     "ValidationError",
     "exceptions",
+    # synapses
+    "Alpha",
+    "DoubleExp",
+    "LinearFilter",
+    "Lowpass",
+    "PSC",
+    "Synapse",
+    # spikes
+    "array_to_spike_times",
+    "estimate_rates",
+    "filtered_spike_train",
+    "poisson_spikes",
+    "regular_spikes",
+    "spikes_to_array",
+    "HodgkinHuxley",
+    "Recording",
+    "firing_rates",
+    "simulate_neurons",
 ]

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import math
 
+from numba import prange
+
+from .._jit import inline, njit
+
 
 def lif_step(v, ref, J, dt, tau_rc, tau_ref, full):
     """Advance one dimensionless LIF neuron by ``dt`` with input ``J`` held constant.
@@ -65,3 +69,83 @@ def lif_step(v, ref, J, dt, tau_rc, tau_ref, full):
     if ref < 0.0:
         ref = 0.0
     return v, ref, t_spike
+
+
+def make_lif_neuron_loop(step):
+    """Build the per-neuron time loop around ``step`` (CPU or CUDA version).
+
+    The returned plain function runs neuron ``i`` through ``n_steps`` steps,
+    keeping ``v`` and ``ref`` in locals. It reads ``J[k * j_stride, i]``
+    (``j_stride`` is 0 for a constant current), updates ``v`` and ``ref`` in
+    place at the end, writes the first ``spk_t.shape[1]`` spike times (seconds
+    from the start of the run) to ``spk_t[i]``, the total count to
+    ``spk_n[i]`` and, when ``record_v``, ``v`` after each step to ``v_rec[k, i]``.
+    """
+
+    def loop(
+        i, J, j_stride, v, ref, dt, tau_rc, tau_ref, full, n_steps, spk_t, spk_n,
+        v_rec, record_v,
+    ):  # fmt: skip
+        vi = v[i]
+        ri = ref[i]
+        Ji = J[0, i]
+        cap = spk_t.shape[1]
+        count = 0
+        for k in range(n_steps):
+            if j_stride != 0:
+                Ji = J[k, i]
+            vi, ri, ts = step(vi, ri, Ji, dt, tau_rc, tau_ref, full)
+            if ts >= 0.0:
+                if count < cap:
+                    spk_t[i, count] = k * dt + ts
+                count += 1
+            if record_v:
+                v_rec[k, i] = vi
+        v[i] = vi
+        ref[i] = ri
+        spk_n[i] = count
+
+    return loop
+
+
+_lif_loop_cpu = inline(make_lif_neuron_loop(inline(lif_step)))
+
+
+@njit(parallel=True)
+def lif_run(
+    J, j_stride, v, ref, dt, tau_rc, tau_ref, full, n_steps, spk_t, spk_n, v_rec,
+    record_v,
+):  # fmt: skip
+    """Run an uncoupled LIF population for ``n_steps`` steps of ``dt`` (CPU).
+
+    Parameters
+    ----------
+    J : (1 or n_steps, n_neurons) float64 ndarray
+        Input currents, row ``k * j_stride`` used in step ``k``.
+    j_stride : int
+        0 for a constant current (one row), 1 for one row per step.
+    v, ref : (n_neurons,) float64 ndarray
+        Initial voltage and refractory time left (s); **modified in place**.
+    dt, tau_rc, tau_ref, full : float
+        Step and time constants (s); ``full = -expm1(-dt / tau_rc)``.
+    n_steps : int
+        Number of steps.
+    spk_t : (n_neurons, capacity) float64 ndarray
+        **Written**: the first ``capacity`` spike times of each neuron (s).
+    spk_n : (n_neurons,) int64 ndarray
+        **Written**: each neuron's total spike count (may exceed ``capacity``).
+    v_rec : (n_steps, n_neurons) float64 ndarray
+        **Written** when ``record_v``: ``v`` after each step.
+    record_v : bool
+        Whether to write ``v_rec``.
+
+    Notes
+    -----
+    ``prange`` over neurons with the time loop inside, so each neuron's state
+    stays in registers for the whole run.
+    """
+    for i in prange(v.shape[0]):
+        _lif_loop_cpu(
+            i, J, j_stride, v, ref, dt, tau_rc, tau_ref, full, n_steps, spk_t,
+            spk_n, v_rec, record_v,
+        )  # fmt: skip

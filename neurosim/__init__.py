@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from . import dists, exceptions, nef, solvers
+from . import dists, exceptions, learning, nef, solvers
 from .decoding import Decoder
 from .encoding import BuiltPopulation, Population
 from .exceptions import (
@@ -60,6 +60,7 @@ __all__ = [
     "UnstableStepError",
     "ValidationError",
     "exceptions",
+    "learning",
     # synapses
     "Alpha",
     "DoubleExp",

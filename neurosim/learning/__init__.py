@@ -12,11 +12,18 @@ from __future__ import annotations
 from ._network import backprop_grads, cosine
 from .compare import Comparison, compare
 from .feedback_alignment import FeedbackAlignment
+from .hebbian import Hebbian, Oja
+from .pes import PES
 from .predictive_coding import PredictiveCoding
+from .stdp import STDP
 
 __all__ = [
     "Comparison",
+    "PES",
+    "STDP",
     "FeedbackAlignment",
+    "Hebbian",
+    "Oja",
     "PredictiveCoding",
     "backprop_grads",
     "compare",

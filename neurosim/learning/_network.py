@@ -141,7 +141,7 @@ class LayeredLearner:
 
     # ------------------------------------------------------------ parameters
     def parameters(self) -> list:
-        """The ``ann.Tensor`` parameters (``W0, b0, W1, b1, ...``) an optimiser steps."""
+        """The ``ann.Tensor`` parameters (``W0, b0, W1, ...``) an optimiser steps."""
         return self.net.parameters()
 
     @property
@@ -276,8 +276,12 @@ class LayeredLearner:
                     )
                 if track_alignment:
                     ref = backprop_grads(self, X[idx], T[idx])
-                    cos.append([cosine(g[0], r[0]) for g, r in zip(grads, ref)])
-                for p, g in zip(params, (g for pair in grads for g in pair)):
+                    cos.append(
+                        [cosine(g[0], r[0]) for g, r in zip(grads, ref, strict=True)]
+                    )
+                for p, g in zip(
+                    params, (g for pair in grads for g in pair), strict=True
+                ):
                     p.grad = g
                 opt.step()
                 self._after_step(grads)
@@ -337,4 +341,3 @@ def backprop_grads(
         if k > 0:
             delta = model._df(k, xs[k]) * (delta @ W)
     return grads[::-1]
-

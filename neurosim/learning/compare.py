@@ -1,4 +1,4 @@
-"""Train the same MLP by backprop and by local rules, and tabulate how close they come."""
+"""Train one MLP by backprop and by local rules; tabulate how close they come."""
 
 from __future__ import annotations
 
@@ -47,7 +47,9 @@ class Comparison:
         for r in self.rules:
             final = self.curves[r][:, -1]
             hit = [
-                int(np.argmax(c >= self.target)) + 1 if np.any(c >= self.target) else None
+                int(np.argmax(c >= self.target)) + 1
+                if np.any(c >= self.target)
+                else None
                 for c in self.curves[r]
             ]
             reached = [h for h in hit if h is not None]
@@ -55,7 +57,9 @@ class Comparison:
                 {
                     "rule": r,
                     "test_accuracy_mean": float(final.mean()),
-                    "test_accuracy_sd": float(final.std(ddof=1)) if len(final) > 1 else 0.0,
+                    "test_accuracy_sd": float(final.std(ddof=1))
+                    if len(final) > 1
+                    else 0.0,
                     "time_per_epoch_s": float(self.times[r].mean() / self.epochs),
                     "epochs_to_target": float(np.mean(reached)) if reached else None,
                     "seeds_reaching_target": len(reached),
@@ -80,7 +84,11 @@ class Comparison:
                 else "-"
             )
             e = r["epochs_to_target"]
-            hit = "not reached" if e is None else f"{e:.1f} ({r['seeds_reaching_target']}/{n})"
+            hit = (
+                "not reached"
+                if e is None
+                else f"{e:.1f} ({r['seeds_reaching_target']}/{n})"
+            )
             lines.append(
                 f"| {r['rule']} | {100 * r['test_accuracy_mean']:.2f} ± "
                 f"{100 * r['test_accuracy_sd']:.2f} | {r['time_per_epoch_s']:.3f} "
@@ -92,7 +100,7 @@ class Comparison:
         return self.table()
 
     def plot(self, ax: Any = None) -> Any:
-        """Learning curves of every rule on one axis (:func:`neurosim.plotting.learning_curves`)."""
+        """Learning curves of every rule on one axis (``plotting.learning_curves``)."""
         from ..plotting import learning_curves
 
         return learning_curves(self.curves, target=self.target, ax=ax)
@@ -184,7 +192,11 @@ def compare(
         else [check_number("seeds", s, low=0, integer=True) for s in seeds]
     )
     check_choice("optimizer", optimizer, tuple(OPTIMIZERS))
-    lr = OPTIMIZERS[optimizer] if lr is None else check_number("lr", lr, low=0.0, low_open=True)
+    lr = (
+        OPTIMIZERS[optimizer]
+        if lr is None
+        else check_number("lr", lr, low=0.0, low_open=True)
+    )
     opt_cls = ann.Adam if optimizer == "adam" else ann.SGD
     X_tr, X_te, y_tr, y_te = _data(data)
     curves = {r: np.zeros((len(seed_list), epochs)) for r in rules}

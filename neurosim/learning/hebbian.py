@@ -93,14 +93,16 @@ class Hebbian(_LinearHebb):
         init_scale: float = 0.1,
         seed: SeedLike = None,
     ) -> None:
-        self.n_components = check_number("n_components", n_components, low=1, integer=True)
+        self.n_components = check_number(
+            "n_components", n_components, low=1, integer=True
+        )
         self.learning_rate = check_positive("learning_rate", learning_rate)
         self.decay = check_nonnegative("decay", decay)
         self.init_scale = check_positive("init_scale", init_scale)
         self.seed = seed
 
     def partial_fit(self, X: Any, Y: Any = None) -> Hebbian:
-        """One update from presynaptic ``X`` (n, n_in) and postsynaptic ``Y`` (n, n_out).
+        """One update from presynaptic ``X`` (n, n_in), postsynaptic ``Y`` (n, n_out).
 
         ``Y`` defaults to the layer's own response ``X W^T``.
         """
@@ -112,7 +114,9 @@ class Hebbian(_LinearHebb):
             if Y is None
             else as_float_array("Y", Y, shape=(len(X), self.n_components))
         )
-        self.weights_ += self.learning_rate * (Y.T @ X) / len(X) - self.decay * self.weights_
+        self.weights_ += (
+            self.learning_rate * (Y.T @ X) / len(X) - self.decay * self.weights_
+        )
         self.n_updates_ += 1
         return self
 
@@ -160,7 +164,9 @@ class Oja(_LinearHebb):
         init_scale: float = 1.0,
         seed: SeedLike = None,
     ) -> None:
-        self.n_components = check_number("n_components", n_components, low=1, integer=True)
+        self.n_components = check_number(
+            "n_components", n_components, low=1, integer=True
+        )
         self.learning_rate = check_positive("learning_rate", learning_rate)
         self.rule = check_choice("rule", rule, ("sanger", "subspace"))
         self.init_scale = check_positive("init_scale", init_scale)

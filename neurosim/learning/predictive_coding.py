@@ -1,4 +1,4 @@
-"""Predictive coding networks that learn with local rules (and when they equal backprop)."""
+"""Predictive coding networks: local learning rules, and when they equal backprop."""
 
 from __future__ import annotations
 
@@ -161,9 +161,11 @@ class PredictiveCoding(LayeredLearner):
         self.seed = seed
         self._build(layer_sizes, activation, loss, seed)
         n = self.n_layers
-        v = np.broadcast_to(np.asarray(variances, dtype=float), (n,)) if np.ndim(
-            variances
-        ) == 0 else as_float_array("variances", variances, ndim=1)
+        v = (
+            np.broadcast_to(np.asarray(variances, dtype=float), (n,))
+            if np.ndim(variances) == 0
+            else as_float_array("variances", variances, ndim=1)
+        )
         if v.shape != (n,):
             raise ShapeError(
                 f"variances: expected one value or {n} (one per non-input layer), "
@@ -216,7 +218,7 @@ class PredictiveCoding(LayeredLearner):
         return g
 
     def energy(self, X: Any, y: Any = None) -> float:
-        """Batch-mean free energy of the feedforward state (input and target clamped)."""
+        """Batch-mean free energy of the feedforward state (input, target clamped)."""
         X = self._check_X(X)
         T = None if y is None else self._targets(y, len(X))
         return float(self._errors(self.forward_values(X), T)[1].mean())
@@ -296,7 +298,7 @@ class PredictiveCoding(LayeredLearner):
             if max(np.abs(g).max(initial=0.0) for g in grads) < self.inference_tol:
                 steps -= 1
                 break
-            for k, g in zip(free, grads):
+            for k, g in zip(free, grads, strict=True):
                 xs[k] = xs[k] - eta * g
             eps, F = self._errors(xs, T)
             energies.append(F.mean())
@@ -367,7 +369,9 @@ class PredictiveCoding(LayeredLearner):
         """Inference with predictions and slopes frozen at their feedforward values."""
         L = self.n_layers
         eps, _ = self._errors(xs, T)
-        mus = [x - e * v for x, e, v in zip(xs[1:L], eps[1:L], self.v_[1:L])]
+        mus = [
+            x - e * v for x, e, v in zip(xs[1:L], eps[1:L], self.v_[1:L], strict=True)
+        ]
         slopes = [self._df(k, xs[k]) for k in range(L)]
         top = eps[L]  # the output error is fixed with the predictions
         x = [xk.copy() for xk in xs]
@@ -421,7 +425,9 @@ class PredictiveCoding(LayeredLearner):
         if self.feedback != "learned":
             return
         keep = 1.0 - self.feedback_decay
-        for (W, _), W0, B in zip(self.weights(), self._w_before, self.feedback_):
+        for (W, _), W0, B in zip(
+            self.weights(), self._w_before, self.feedback_, strict=True
+        ):
             B += W - W0  # the increment the forward synapse received
             B *= keep
             W *= keep

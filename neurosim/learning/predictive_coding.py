@@ -192,14 +192,24 @@ class PredictiveCoding(LayeredLearner):
         return self.weights()[k][0] if self.feedback_ is None else self.feedback_[k]
 
     def _errors(
-        self, xs: list[np.ndarray], T: np.ndarray | None
+        self,
+        xs: list[np.ndarray],
+        T: np.ndarray | None,
+        fixed: dict[int, np.ndarray] | None = None,
     ) -> tuple[list[np.ndarray | None], np.ndarray]:
-        """Error nodes ``eps[k]`` (k = 1..L; ``eps[0]`` is None) and per-sample F."""
+        """Error nodes ``eps[k]`` (k = 1..L; ``eps[0]`` is None) and per-sample F.
+
+        ``fixed`` maps a clamped layer ``k`` to its (constant) prediction of
+        layer ``k + 1``, which relaxation then need not recompute every step.
+        """
         L = self.n_layers
         eps: list[np.ndarray | None] = [None]
         F = np.zeros(len(xs[0]))
         for k, (W, b) in enumerate(self.weights()):
-            mu = self._f(k, xs[k]) @ W.T + b
+            if fixed is not None and k in fixed:
+                mu = fixed[k]
+            else:
+                mu = self._f(k, xs[k]) @ W.T + b
             if k + 1 == L and T is not None and self.loss == "cross_entropy":
                 losses, e = loss_and_error(self.loss, mu, T)
                 F += losses
@@ -283,7 +293,12 @@ class PredictiveCoding(LayeredLearner):
         clamp_input: bool,
     ) -> list[np.ndarray]:
         """Euler steps of the full dynamics on the ``free`` layers (in place)."""
-        eps, F = self._errors(xs, T)
+        fixed = {
+            k: self._f(k, xs[k]) @ W.T + b
+            for k, (W, b) in enumerate(self.weights())
+            if k not in free
+        }
+        eps, F = self._errors(xs, T, fixed)
         eta = self._rate(
             self.stability_bound(
                 float(F.max(initial=0.0)),
@@ -300,7 +315,7 @@ class PredictiveCoding(LayeredLearner):
                 break
             for k, g in zip(free, grads, strict=True):
                 xs[k] = xs[k] - eta * g
-            eps, F = self._errors(xs, T)
+            eps, F = self._errors(xs, T, fixed)
             energies.append(F.mean())
         self.energy_history_ = np.asarray(energies)
         self.n_inference_steps_ = steps

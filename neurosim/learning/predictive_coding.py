@@ -310,7 +310,8 @@ class PredictiveCoding(LayeredLearner):
         steps = 0
         for steps in range(1, self.inference_steps + 1):
             grads = [self._dF_dx(k, xs, eps) for k in free]
-            if max(np.abs(g).max(initial=0.0) for g in grads) < self.inference_tol:
+            largest = max((np.abs(g).max(initial=0.0) for g in grads), default=0.0)
+            if largest < self.inference_tol:
                 steps -= 1
                 break
             for k, g in zip(free, grads, strict=True):

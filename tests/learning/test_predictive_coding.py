@@ -238,3 +238,15 @@ def test_same_seed_same_start_and_float_labels(rng):
         b = PredictiveCoding(SIZES, seed=3).fit(X, y.astype(float), epochs=2, seed=1)
     for (Wa, _), (Wb, _) in zip(a.weights(), b.weights()):
         np.testing.assert_array_equal(Wa, Wb)
+
+
+@pytest.mark.parametrize("variant", ["standard", "fixed_prediction", "z_il"])
+def test_no_hidden_layer_is_a_delta_rule(rng, variant):
+    """Without hidden layers nothing relaxes and every variant is backprop."""
+    X, y = rng.normal(size=(10, 5)), rng.integers(0, 3, 10)
+    pc = PredictiveCoding([5, 3], variant=variant, seed=0)
+    T = pc._targets(y)
+    grads, _, _ = pc._batch_grads(X, T)
+    for (gw, gb), (rw, rb) in zip(grads, backprop_grads(pc, X, T)):
+        np.testing.assert_allclose(gw, rw, rtol=1e-12, atol=1e-15)
+    assert pc.n_inference_steps_ == 0

@@ -63,7 +63,9 @@ class FeedbackAlignment(LayeredLearner):
         self.layer_sizes = layer_sizes
         self.activation = activation
         self.loss = loss
-        self.feedback_scale = check_positive("feedback_scale", feedback_scale)
+        self.feedback_scale = check_positive(
+            "FeedbackAlignment.feedback_scale", feedback_scale
+        )
         self.seed = seed
         self._build(layer_sizes, activation, loss, seed)
         s = self.feedback_scale

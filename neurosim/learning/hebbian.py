@@ -94,11 +94,11 @@ class Hebbian(_LinearHebb):
         seed: SeedLike = None,
     ) -> None:
         self.n_components = check_number(
-            "n_components", n_components, low=1, integer=True
+            "Hebbian.n_components", n_components, low=1, integer=True
         )
-        self.learning_rate = check_positive("learning_rate", learning_rate)
-        self.decay = check_nonnegative("decay", decay)
-        self.init_scale = check_positive("init_scale", init_scale)
+        self.learning_rate = check_positive("Hebbian.learning_rate", learning_rate)
+        self.decay = check_nonnegative("Hebbian.decay", decay)
+        self.init_scale = check_positive("Hebbian.init_scale", init_scale)
         self.seed = seed
 
     def partial_fit(self, X: Any, Y: Any = None) -> Hebbian:
@@ -165,11 +165,11 @@ class Oja(_LinearHebb):
         seed: SeedLike = None,
     ) -> None:
         self.n_components = check_number(
-            "n_components", n_components, low=1, integer=True
+            "Oja.n_components", n_components, low=1, integer=True
         )
-        self.learning_rate = check_positive("learning_rate", learning_rate)
-        self.rule = check_choice("rule", rule, ("sanger", "subspace"))
-        self.init_scale = check_positive("init_scale", init_scale)
+        self.learning_rate = check_positive("Oja.learning_rate", learning_rate)
+        self.rule = check_choice("Oja.rule", rule, ("sanger", "subspace"))
+        self.init_scale = check_positive("Oja.init_scale", init_scale)
         self.seed = seed
 
     def partial_fit(self, X: Any) -> Oja:

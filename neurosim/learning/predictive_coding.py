@@ -145,18 +145,26 @@ class PredictiveCoding(LayeredLearner):
         self.layer_sizes = layer_sizes
         self.activation = activation
         self.loss = loss
-        self.variant = check_choice("variant", variant, VARIANTS)
-        self.feedback = check_choice("feedback", feedback, FEEDBACK)
+        self.variant = check_choice("PredictiveCoding.variant", variant, VARIANTS)
+        self.feedback = check_choice("PredictiveCoding.feedback", feedback, FEEDBACK)
         self.inference_steps = check_number(
-            "inference_steps", inference_steps, low=0, integer=True
+            "PredictiveCoding.inference_steps", inference_steps, low=0, integer=True
         )
         self.inference_rate = check_number(
-            "inference_rate", inference_rate, low=0.0, low_open=True
+            "PredictiveCoding.inference_rate", inference_rate, low=0.0, low_open=True
         )
-        self.inference_tol = check_number("inference_tol", inference_tol, low=0.0)
-        self.on_unstable = check_choice("on_unstable", on_unstable, ("clip", "raise"))
+        self.inference_tol = check_number(
+            "PredictiveCoding.inference_tol", inference_tol, low=0.0
+        )
+        self.on_unstable = check_choice(
+            "PredictiveCoding.on_unstable", on_unstable, ("clip", "raise")
+        )
         self.feedback_decay = check_number(
-            "feedback_decay", feedback_decay, low=0.0, high=1.0, high_open=True
+            "PredictiveCoding.feedback_decay",
+            feedback_decay,
+            low=0.0,
+            high=1.0,
+            high_open=True,
         )
         self.seed = seed
         self._build(layer_sizes, activation, loss, seed)

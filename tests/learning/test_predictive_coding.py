@@ -225,6 +225,10 @@ def test_bad_input(rng):
         pc.fit(X, y + 0.5, epochs=1)
     with pytest.raises(ns.ShapeError, match="samples"):
         pc.fit(X, y[:-1], epochs=1)
+    with pytest.raises(ns.ShapeError, match=r"expected shape \(\*, 4\)"):
+        pc.fit(X, np.eye(5)[y], epochs=1)  # one-hot targets of the wrong width
+    with pytest.raises(ns.ShapeError, match="X0"):
+        pc.generate(y, X0=np.zeros((len(y), 5)))
     other = ann.MLP(SIZES, seed=0)
     with pytest.raises(ValueError, match="optimizer"):
         pc.fit(X, y, optimizer=ann.SGD(other.parameters(), lr=0.1))

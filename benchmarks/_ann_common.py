@@ -2,8 +2,9 @@
 attention, transformer): timing, JSON output and the PyTorch peer at 2 threads.
 
 Both sides run in float32 on the CPU with the same number of threads: PyTorch
-through ``torch.set_num_threads``, numpy's OpenBLAS through
-``OPENBLAS_NUM_THREADS``, which ``--threads`` sets before numpy is imported.
+through ``torch.set_num_threads``; neurosim through ``OPENBLAS_NUM_THREADS``
+(numpy's BLAS; ``--threads`` sets it before numpy is imported) and
+``ann.set_num_threads`` (the attention core's batch split).
 The repeats of the two sides alternate, so that load from other processes on a
 shared machine falls on both alike.
 """

@@ -18,6 +18,8 @@ import numpy as np
 
 from neurosim import ann
 
+ann.set_num_threads(args.threads)
+
 BENCH = "attention"
 
 

@@ -21,6 +21,8 @@ import numpy as np
 
 from neurosim import ann
 
+ann.set_num_threads(args.threads)
+
 BENCH = "mlp_digits"
 EPOCHS, BATCH, LR = 30, 32, 0.1
 

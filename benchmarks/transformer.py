@@ -19,6 +19,8 @@ import numpy as np
 
 from neurosim import ann
 
+ann.set_num_threads(args.threads)
+
 BENCH = "transformer"
 
 

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import logging
 
-from . import dists, exceptions, learning, nef, solvers
+from . import ann, dists, exceptions, learning, nef, solvers
 from .decoding import Decoder
 from .encoding import BuiltPopulation, Population
+from .energy import (
+    RBM,
+    ContinuousHopfield,
+    Hopfield,
+    ModernHopfield,
+    hopfield_capacity,
+)
 from .exceptions import (
     BackendUnavailable,
     NeurosimError,
@@ -59,6 +66,7 @@ __all__ = [
     "SimulationError",
     "UnstableStepError",
     "ValidationError",
+    "ann",
     "exceptions",
     "learning",
     # synapses
@@ -79,4 +87,10 @@ __all__ = [
     "Recording",
     "firing_rates",
     "simulate_neurons",
+    # energy-based networks
+    "Hopfield",
+    "ContinuousHopfield",
+    "ModernHopfield",
+    "RBM",
+    "hopfield_capacity",
 ]

@@ -20,8 +20,10 @@ from .attention import (
     TransformerEncoder,
     TransformerEncoderLayer,
     causal_mask,
+    get_num_threads,
     positional_encoding,
     scaled_dot_product_attention,
+    set_num_threads,
 )
 from .data import load_digits_split
 from .functions import (
@@ -101,6 +103,7 @@ __all__ = [
     "fit",
     "functions",
     "get_activation",
+    "get_num_threads",
     "he_normal",
     "he_uniform",
     "init",
@@ -118,6 +121,7 @@ __all__ = [
     "predict",
     "relu",
     "scaled_dot_product_attention",
+    "set_num_threads",
     "sigmoid",
     "softmax",
     "softplus",

@@ -14,6 +14,7 @@ The attention core (scores, softmax, weighted sum, head split and merge) is one
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from .nn import Dropout, LayerNorm, Linear, Module, _dtype, parameter
 from .tensor import Function, Tensor, as_tensor
 
 
-def _attend(q, k, v, mask, drop, scale):
+def _attend_block(q, k, v, mask, drop, scale):
     """Softmax attention on (..., L, d) arrays; returns output and saved arrays.
 
     The softmax is kept unnormalised, ``E = exp(S - m)``, with one shift ``m``
@@ -57,14 +58,11 @@ def _attend(q, k, v, mask, drop, scale):
     return out, (qs, k, v, s, rinv, drop, out)
 
 
-def _attention_weights(saved) -> np.ndarray:
-    """Normalised attention weights softmax(S) from the arrays kept by _attend."""
-    return saved[3] * saved[4]
-
-
-def _attend_backward(g, saved, scale):
-    """Gradients (dq, dk, dv) of :func:`_attend`'s output."""
+def _attend_block_backward(g, saved, scale):
+    """Gradients (dq, dk, dv) of :func:`_attend_block`'s output."""
     qs, k, v, e, rinv, drop, out = saved
+    if 0 in g.strides:  # a broadcast gradient would miss BLAS
+        g = np.ascontiguousarray(g)
     ed = e if drop is None else e * drop
     dv = np.swapaxes(ed, -1, -2) @ (g * rinv)
     ds = g @ np.swapaxes(v, -1, -2)
@@ -77,6 +75,85 @@ def _attend_backward(g, saved, scale):
     dq *= rinv * dq.dtype.type(scale)
     dk = np.swapaxes(ds, -1, -2) @ (qs * rinv)
     return dq, dk, dv
+
+
+# The (L, S) work of attention is elementwise numpy (exp, shifts, products),
+# which runs on one core. numpy releases the GIL in ufuncs and matrix products,
+# so splitting the batch into chunks handled by a few threads uses the others.
+_MIN_PARALLEL = 1 << 18  # score elements below which threads do not pay
+_POOL: list[Any] = [None, 0]
+
+
+def set_num_threads(n: int | None) -> None:
+    """Threads of the attention core on large batches (None: CPU count, at most 4)."""
+    n = 0 if n is None else int(check_number("n", n, low=1, integer=True))
+    if _POOL[0] is not None:
+        _POOL[0].shutdown(wait=True)
+    _POOL[0], _POOL[1] = None, n
+
+
+def get_num_threads() -> int:
+    """Threads used by the attention core (see :func:`set_num_threads`)."""
+    if not _POOL[1]:
+        _POOL[1] = max(1, min(4, os.cpu_count() or 1))
+    return _POOL[1]
+
+
+def _map(fn, jobs):
+    n = get_num_threads()
+    if n == 1 or len(jobs) == 1:
+        return [fn(*job) for job in jobs]
+    if _POOL[0] is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL[0] = ThreadPoolExecutor(n, thread_name_prefix="neurosim-attention")
+    return list(_POOL[0].map(lambda job: fn(*job), jobs))
+
+
+def _chunks(B: int, n_scores: int) -> list[slice]:
+    n = min(get_num_threads(), B) if n_scores >= _MIN_PARALLEL else 1
+    edges = np.linspace(0, B, n + 1).astype(int)
+    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
+
+def _part(x, sl, B):
+    """Rows ``sl`` of ``x`` along the batch axis, or ``x`` when it is broadcast."""
+    if x is None or x.ndim < 3 or x.shape[0] != B:
+        return x
+    return x[sl]
+
+
+def _attend(q, k, v, mask, drop, scale):
+    """:func:`_attend_block` over chunks of the leading (batch) axis, in threads.
+
+    Returns the output and the list of per-chunk saved arrays.
+    """
+    B = q.shape[0] if q.ndim >= 3 and q.shape[0] == k.shape[0] == v.shape[0] else 1
+    n_scores = q.size // q.shape[-1] * k.shape[-2]
+    slices = _chunks(B, n_scores) if B > 1 else [slice(None)]
+    if len(slices) == 1:
+        out, saved = _attend_block(q, k, v, mask, drop, scale)
+        return out, [(slice(None), saved)]
+    jobs = [
+        (q[sl], k[sl], v[sl], _part(mask, sl, B), _part(drop, sl, B), scale)
+        for sl in slices
+    ]
+    results = _map(_attend_block, jobs)
+    out = np.concatenate([r[0] for r in results], axis=0)
+    return out, [(sl, r[1]) for sl, r in zip(slices, results, strict=True)]
+
+
+def _attend_backward(g, saved, scale):
+    """Gradients (dq, dk, dv) of :func:`_attend`'s output, chunk by chunk."""
+    if len(saved) == 1:
+        return _attend_block_backward(g, saved[0][1], scale)
+    results = _map(_attend_block_backward, [(g[sl], part, scale) for sl, part in saved])
+    return tuple(np.concatenate([r[i] for r in results], axis=0) for i in range(3))
+
+
+def _attention_weights(saved) -> np.ndarray:
+    """Normalised attention weights softmax(S) from the arrays kept by _attend."""
+    return np.concatenate([part[3] * part[4] for _, part in saved], axis=0)
 
 
 class AttentionFn(Function):
@@ -134,9 +211,15 @@ class MultiHeadAttentionFn(Function):
 
     def backward(self, g):
         grads = _attend_backward(self._split(g), self.saved, self.scale)
-        if self.packed:
-            return np.concatenate([self._merge(d) for d in grads], axis=-1)
-        return tuple(self._merge(d) for d in grads)
+        if not self.packed:
+            return tuple(self._merge(d) for d in grads)
+        a, b, E = g.shape
+        out = np.empty((a, b, 3, self.n_heads, E // self.n_heads), dtype=g.dtype)
+        for i, d in enumerate(grads):  # merge the heads straight into the packed grad
+            out[:, :, i] = (
+                d.transpose(0, 2, 1, 3) if self.batch_first else d.transpose(2, 0, 1, 3)
+            )
+        return out.reshape(a, b, 3 * E)
 
 
 def _additive_mask(

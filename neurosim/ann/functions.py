@@ -205,6 +205,8 @@ class MatMul(Function):
 
     def backward(self, g):
         a, b = self.a, self.b
+        if 0 in g.strides:  # a broadcast gradient would miss BLAS
+            g = np.ascontiguousarray(g)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         if a.ndim == 1:
@@ -236,6 +238,8 @@ class Linear(Function):
 
     def backward(self, g):
         x, w = self.x, self.w
+        if 0 in g.strides:  # a broadcast gradient would miss BLAS
+            g = np.ascontiguousarray(g)
         g2 = g.reshape(-1, g.shape[-1])
         gx = (g @ w) if self.needs[0] else None
         gw = (g2.T @ x.reshape(-1, x.shape[-1])) if self.needs[1] else None
@@ -670,16 +674,13 @@ class CrossEntropy(Function):
         e = np.exp(z)
         s = e.sum(axis=-1, keepdims=True)
         logp = z - np.log(s)
-        if target.ndim == logits.ndim - 1:
-            idx = target.astype(np.intp)
-            per = -np.take_along_axis(logp, idx[..., None], axis=-1)[..., 0]
-            onehot = None
-        else:
-            onehot = target
-            per = -(onehot * logp).sum(axis=-1)
-        self.p, self.idx, self.onehot = e / s, None, onehot
-        if onehot is None:
-            self.idx = idx
+        self.p = e / s
+        if target.ndim == logits.ndim - 1:  # class labels
+            self.idx, self.onehot = target.astype(np.intp)[..., None], None
+            per = -np.take_along_axis(logp, self.idx, axis=-1)[..., 0]
+        else:  # class probabilities
+            self.idx, self.onehot = None, target
+            per = -(target * logp).sum(axis=-1)
         self.reduction, self.n = reduction, per.size
         if reduction == "mean":
             return np.asarray(per.mean())
@@ -688,17 +689,14 @@ class CrossEntropy(Function):
         return per
 
     def backward(self, g):
-        if self.reduction != "none":
-            g = np.asarray(g / self.n if self.reduction == "mean" else g)
-        g = np.asarray(g)[..., None] if self.reduction == "none" else g
+        # d L_n / d z_n = p_n * sum_c t_nc - t_n  (sum_c t_nc = 1 for labels)
+        if self.reduction == "none":
+            g = g[..., None]
+        elif self.reduction == "mean":
+            g = g / g.dtype.type(self.n)
         if self.onehot is None:
             d = self.p.copy()
-            np.put_along_axis(
-                d,
-                self.idx[..., None],
-                np.take_along_axis(d, self.idx[..., None], -1) - 1,
-                axis=-1,
-            )
+            np.put_along_axis(d, self.idx, np.take_along_axis(d, self.idx, -1) - 1, -1)
         else:
             d = self.p * self.onehot.sum(axis=-1, keepdims=True) - self.onehot
         return g * d, None

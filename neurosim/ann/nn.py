@@ -18,7 +18,7 @@ from .._validation import SeedLike, as_rng, check_choice, check_number
 from ..exceptions import ShapeError
 from . import functions as F
 from . import init as _init
-from .tensor import Tensor, as_tensor, no_grad
+from .tensor import Tensor, as_tensor
 
 
 def _dtype(dtype: Any) -> np.dtype:
@@ -387,9 +387,8 @@ class BatchNorm1d(Module):
             return x * scale + shift.reshape(shape)
         out = F.BatchNormFn.apply(x, self.weight, self.bias, axes=axes, eps=self.eps)
         n = x.size // self.num_features
-        with no_grad():
-            mu = x.data.mean(axis=axes)
-            var = x.data.var(axis=axes) * (n / max(n - 1, 1))
+        mu = x.data.mean(axis=axes)
+        var = x.data.var(axis=axes) * (n / max(n - 1, 1))
         m = self.momentum
         self.running_mean = (1 - m) * self.running_mean + m * mu
         self.running_var = (1 - m) * self.running_var + m * var

@@ -3,6 +3,10 @@
 Each takes a list of parameter Tensors; ``step()`` updates ``p.data`` in place
 from ``p.grad`` (parameters without a gradient are skipped) and ``zero_grad()``
 clears the gradients. Update rules follow PyTorch, so trajectories match it.
+
+The gradients need not come from ``backward()``: a learning rule that computes
+its own weight changes (predictive coding, Hebbian terms) can write them into
+``p.grad`` as arrays of the parameter's shape and call ``step()``.
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ from .._validation import SeedLike, as_rng, check_choice, check_number
 from ..exceptions import ShapeError
 from . import functions as F
 from . import init as _init
-from ._kernels import lstm_cell_backward, lstm_cell_forward
 from .nn import Module, _dtype, parameter
 from .tensor import Function, Tensor, as_tensor
 
@@ -188,6 +187,8 @@ class LSTMLayerFn(Function):
     """
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
+        from ._kernels import lstm_cell_forward  # numba loads on first use only
+
         T, N, _ = x.shape
         H = w_hh.shape[1]
         dt = x.dtype
@@ -214,6 +215,8 @@ class LSTMLayerFn(Function):
         return hs[1:], cs[T].copy()
 
     def backward(self, g, gc):
+        from ._kernels import lstm_cell_backward
+
         hs, cs, TC, A, perm = self.hs, self.cs, self.TC, self.A, self.perm
         T, N, H = g.shape
         g = np.ascontiguousarray(g)  # one kernel specialisation (C layout)

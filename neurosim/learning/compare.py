@@ -100,10 +100,10 @@ class Comparison:
         return self.table()
 
     def plot(self, ax: Any = None) -> Any:
-        """Learning curves of every rule on one axis (``plotting.learning_curves``)."""
-        from ..plotting import learning_curves
+        """Learning curves of every rule on one axis (``plotting.rule_curves``)."""
+        from ..plotting import rule_curves
 
-        return learning_curves(self.curves, target=self.target, ax=ax)
+        return rule_curves(self.curves, target=self.target, ax=ax)
 
 
 def _data(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -137,3 +137,29 @@ def test_fully_masked_row_gives_nan_like_pytorch(rng):
     with pytest.warns(RuntimeWarning, match="invalid value"):
         out = ann.scaled_dot_product_attention(q, k, v, mask).data
     assert np.all(np.isnan(out[0, 0])) and np.allclose(out[0, 1], v[0, 0], rtol=1e-15)
+
+
+def test_threaded_chunks_match_single_thread(rng, gradcheck, monkeypatch):
+    """The batch split over threads gives the same numbers as one block."""
+    from neurosim.ann import attention
+
+    monkeypatch.setattr(attention, "_MIN_PARALLEL", 0)
+    mha = ann.MultiHeadAttention(6, 2, dropout=0.2, seed=1)
+    x = ann.Tensor(rng.standard_normal((4, 5, 6)), requires_grad=True)
+    pad = np.zeros((5, 4), bool)
+    pad[2, 3] = True
+    results = {}
+    try:
+        for n in (1, 3):
+            attention.set_num_threads(n)
+            mha.rng = np.random.default_rng(0)  # the same dropout masks
+            x.grad = None
+            out, w = mha(x, key_padding_mask=pad, need_weights=True)
+            out.sum().backward()
+            results[n] = (out.data, w, x.grad)
+        for a, b in zip(results[1], results[3], strict=True):
+            np.testing.assert_array_equal(a, b)  # same arithmetic per row: bitwise
+        mha.eval()
+        gradcheck(lambda: mha(x, key_padding_mask=pad), [x, *mha.parameters()])
+    finally:
+        attention.set_num_threads(None)

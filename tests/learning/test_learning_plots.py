@@ -12,7 +12,7 @@ def test_learning_plots_draw_every_series(rng):
         "pc": rng.random((3, 5)),
         "fa": rng.random(5),
     }
-    ax = plotting.learning_curves(curves, target=0.95)
+    ax = plotting.rule_curves(curves, target=0.95)
     assert [l.get_label() for l in ax.get_lines()][:3] == ["backprop", "pc", "fa"]
     np.testing.assert_allclose(
         ax.get_lines()[0].get_ydata(), curves["backprop"].mean(0)

@@ -289,7 +289,7 @@ class LayeredLearner:
                 correct += int(np.sum(np.argmax(logits, axis=1) == labels[idx]))
             self._log(history=dict(loss=total / n, accuracy=correct / n))
             if validation_data is not None:
-                self._log(history=dict(val_accuracy=self.score(Xv, yv)))
+                self._log(history=dict(val_accuracy=self._validate(Xv, yv)))
             self._log(history=dict(time=time.perf_counter() - t0))
             if track_alignment:
                 self.alignment_ = np.vstack([self.alignment_, np.mean(cos, axis=0)])
@@ -300,6 +300,10 @@ class LayeredLearner:
     def _log(self, history: dict[str, float]) -> None:
         for k, v in history.items():
             self.history_.setdefault(k, []).append(float(v))
+
+    def _validate(self, X: np.ndarray, labels: np.ndarray) -> float:
+        """Accuracy on validation data during :meth:`fit`."""
+        return self.score(X, labels)
 
     def _after_step(self, grads: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """Hook run after each optimiser step (feedback weight rules)."""

@@ -456,6 +456,13 @@ class PredictiveCoding(LayeredLearner):
             B *= keep
             W *= keep
 
+    def _validate(self, X: np.ndarray, labels: np.ndarray) -> float:
+        # keep the training relaxation's record: validation is not part of it
+        kept = self.energy_history_, self.n_inference_steps_, self.inference_rate_
+        acc = self.score(X, labels)
+        self.energy_history_, self.n_inference_steps_, self.inference_rate_ = kept
+        return acc
+
     def fit(self, X: Any, y: Any, **kwargs: Any) -> PredictiveCoding:
         """Train: clamp input and target, relax, apply the local updates.
 

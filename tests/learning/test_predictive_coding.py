@@ -254,3 +254,12 @@ def test_no_hidden_layer_is_a_delta_rule(rng, variant):
     for (gw, gb), (rw, rb) in zip(grads, backprop_grads(pc, X, T)):
         np.testing.assert_allclose(gw, rw, rtol=1e-12, atol=1e-15)
     assert pc.n_inference_steps_ == 0
+
+
+def test_energy_history_after_fit_is_the_training_relaxation(rng):
+    X, y = _data(rng, 40)
+    pc = PredictiveCoding(SIZES, "tanh", inference_steps=15, inference_tol=0.0, seed=0)
+    pc.fit(X, y, epochs=1, batch_size=40, validation_data=(X, y))
+    # one training batch of 15 steps (validation relaxes from equilibrium: 0 steps)
+    assert pc.n_inference_steps_ == 15 and len(pc.energy_history_) == 16
+    assert pc.energy_history_[-1] < pc.energy_history_[0]

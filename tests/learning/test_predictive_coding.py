@@ -263,3 +263,22 @@ def test_energy_history_after_fit_is_the_training_relaxation(rng):
     # one training batch of 15 steps (validation relaxes from equilibrium: 0 steps)
     assert pc.n_inference_steps_ == 15 and len(pc.energy_history_) == 16
     assert pc.energy_history_[-1] < pc.energy_history_[0]
+
+
+def test_z_il_equals_torch_autograd(rng):
+    """The same check against an independent autodiff (PyTorch, when installed)."""
+    torch = pytest.importorskip("torch")
+    X, y = _data(rng)
+    pc = PredictiveCoding(SIZES, "tanh", variant="z_il", seed=9)
+    grads, _, _ = pc._batch_grads(X, pc._targets(y))
+    Ws = [torch.tensor(W, requires_grad=True) for W, _ in pc.weights()]
+    bs = [torch.tensor(b, requires_grad=True) for _, b in pc.weights()]
+    h = torch.tensor(X)
+    for k, (W, b) in enumerate(zip(Ws, bs)):
+        h = h @ W.T + b
+        if k < len(Ws) - 1:
+            h = torch.tanh(h)
+    torch.nn.functional.cross_entropy(h, torch.tensor(y)).backward()
+    for (gw, gb), W, b in zip(grads, Ws, bs):
+        np.testing.assert_allclose(gw, W.grad.numpy(), rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(gb, b.grad.numpy(), rtol=1e-8, atol=1e-12)

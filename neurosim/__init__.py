@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from . import ann, exceptions
+from . import ann, dists, exceptions, learning, nef, solvers
+from .decoding import Decoder
+from .encoding import BuiltPopulation, Population
 from .energy import (
     RBM,
     ContinuousHopfield,
@@ -25,8 +27,10 @@ from .exceptions import (
     UnstableStepError,
     ValidationError,
 )
+from .nef import Model
 from .neurons import LIF, HodgkinHuxley, LIFRate, NeuronType
 from .sim.neurons import Recording, firing_rates, simulate_neurons
+from .solvers import Lstsq, LstsqL2, Nnls
 from .spikes import (
     array_to_spike_times,
     estimate_rates,
@@ -42,6 +46,17 @@ __version__ = "0.1.0"
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    # Population coding (NEF)
+    "BuiltPopulation",
+    "Decoder",
+    "Lstsq",
+    "Model",
+    "LstsqL2",
+    "Nnls",
+    "Population",
+    "dists",
+    "nef",
+    "solvers",
     "LIF",
     "BackendUnavailable",
     "LIFRate",
@@ -53,6 +68,7 @@ __all__ = [
     "ValidationError",
     "ann",
     "exceptions",
+    "learning",
     # synapses
     "Alpha",
     "DoubleExp",

@@ -153,6 +153,101 @@ def tuning_curves(x: Any, rates: np.ndarray | None = None, *, ax: Any = None) ->
     return ax
 
 
+def rule_curves(
+    curves: dict[str, np.ndarray],
+    *,
+    target: float | None = None,
+    ax: Any = None,
+    ylabel: str = "test accuracy",
+) -> Any:
+    """Learning curves of several rules on one axis: mean over seeds, ± 1 sd band.
+
+    Parameters
+    ----------
+    curves : dict name -> (n_seeds, epochs) or (epochs,) array
+        E.g. ``neurosim.learning.compare(...).curves``.
+    target : float, optional
+        Draw a dashed horizontal line at this value.
+    """
+    ax = _axes(ax)
+    for name, c in curves.items():
+        c = np.atleast_2d(np.asarray(c, dtype=float))
+        epochs = np.arange(1, c.shape[1] + 1)
+        mean = c.mean(axis=0)
+        (line,) = ax.plot(epochs, mean, label=name)
+        if len(c) > 1:
+            sd = c.std(axis=0, ddof=1)
+            ax.fill_between(
+                epochs, mean - sd, mean + sd, color=line.get_color(), alpha=0.2
+            )
+    if target is not None:
+        ax.axhline(target, color="0.5", ls="--", lw=0.8)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="lower right")
+    return ax
+
+
+def relaxation_energy(
+    energy: np.ndarray | Sequence[np.ndarray],
+    *,
+    labels: Sequence[str] | None = None,
+    ax: Any = None,
+    log: bool = True,
+) -> Any:
+    """Free energy against inference step during predictive-coding relaxation.
+
+    Parameters
+    ----------
+    energy : (n_steps + 1,) array or a list of them
+        E.g. ``PredictiveCoding.energy_history_``.
+    labels : list of str, optional
+        One per curve.
+    log : bool
+        Logarithmic energy axis.
+    """
+    ax = _axes(ax)
+    curves = [energy] if np.ndim(energy[0]) == 0 else list(energy)
+    for i, e in enumerate(curves):
+        label = None if labels is None else labels[i]
+        ax.plot(np.arange(len(e)), e, marker=".", label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("inference step")
+    ax.set_ylabel("free energy F")
+    if labels is not None:
+        ax.legend()
+    return ax
+
+
+def gradient_alignment(
+    alignment: dict[str, np.ndarray] | np.ndarray,
+    *,
+    ax: Any = None,
+) -> Any:
+    """Cosine between a rule's weight updates and backprop's gradient, per layer.
+
+    Parameters
+    ----------
+    alignment : (epochs, n_layers) array, or dict name -> such arrays
+        E.g. ``model.alignment_`` after ``fit(track_alignment=True)``.
+    """
+    ax = _axes(ax)
+    items = alignment.items() if isinstance(alignment, dict) else [("", alignment)]
+    styles = ["-", "--", ":", "-."]
+    for j, (name, a) in enumerate(items):
+        a = np.asarray(a, dtype=float)
+        epochs = np.arange(1, len(a) + 1)
+        for k in range(a.shape[1]):
+            label = f"{name} layer {k + 1}".strip()
+            ax.plot(epochs, a[:, k], styles[j % len(styles)], label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("cos(update, backprop gradient)")
+    ax.set_ylim(top=1.0)
+    ax.legend()
+    return ax
+
+
 def psc_kernels(
     synapses: Sequence[Any],
     t: np.ndarray | None = None,

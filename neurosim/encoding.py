@@ -273,9 +273,21 @@ class Population:
         """Tuning curves: firing rates (Hz), ``(n_points, n_neurons)``, at ``x``.
 
         Uses the neuron's ``rates(J)``: analytic for LIF and rate-LIF, a settled
-        simulation for models without a closed form.
+        simulation for models without a closed form (e.g. Hodgkin-Huxley), run
+        only for currents above the threshold.
         """
-        return np.asarray(self.neuron.rates(self.current(x)), dtype=float)
+        J = self.current(x)
+        if hasattr(self.neuron, "gain_bias"):
+            return np.asarray(self.neuron.rates(J), dtype=float)
+        # Numerically inverted models: the table showed them silent from 0 up
+        # to the threshold current gain * intercept + bias, so only currents
+        # above it are simulated (this also keeps unphysiological negative
+        # currents out of the simulation).
+        j_th = self.gain_ * self.intercepts_ + self.bias_
+        out = np.zeros_like(J)
+        above = J > j_th
+        out[above] = np.asarray(self.neuron.rates(J[above]), dtype=float)
+        return out
 
     def __repr__(self) -> str:
         return (
@@ -299,7 +311,7 @@ def numeric_gain_bias(
     max_rates: np.ndarray,
     intercepts: np.ndarray,
     *,
-    n_grid: int = 2001,
+    n_grid: int = 401,
     j_start: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gains and biases from a numerical inversion of ``neuron.rates(J)``.
@@ -309,8 +321,9 @@ def numeric_gain_bias(
     2. Tabulate ``rates`` on ``n_grid`` currents in ``[0, J_hi]`` in one vectorised
        call; the threshold ``J_th`` is refined by bisection between the last silent
        and the first firing grid point.
-    3. ``J_max = r^{-1}(max_rate)`` by linear interpolation on the rising part of
-       the table.
+    3. ``J_max = r^{-1}(max_rate)`` by linear interpolation at the first
+       crossing of the table's running maximum (robust to the one-count dips of
+       rates measured by counting spikes).
 
     Then ``gain = (J_max - J_th) / (1 - intercept)`` and
     ``bias = J_th - gain * intercept``. Works for discontinuous (type II) curves
@@ -353,17 +366,17 @@ def numeric_gain_bias(
         else:
             lo = mid
     j_th = hi
-    # Rising branch only: from the threshold to the first point above target.
+    # Rising branch only, from the threshold to the first point above target.
+    # Rates from spike counts are quantised and can dip by one count, so use
+    # the running maximum and take, for each target, the first crossing.
     k0 = firing[0]
     k1 = k0 + int(np.argmax(r[k0:] > target)) + 1
     J_rise = np.concatenate([[j_th], J[k0:k1]])
-    r_rise = np.concatenate([[0.0], r[k0:k1]])
-    if np.any(np.diff(r_rise) <= 0):
-        raise ValidationError(
-            f"{type(neuron).__name__}: rate curve is not increasing below "
-            f"{target:g} Hz; cannot invert it"
-        )
-    j_max = np.interp(max_rates, r_rise, J_rise)
+    r_rise = np.maximum.accumulate(np.concatenate([[0.0], r[k0:k1]]))
+    hi_idx = np.searchsorted(r_rise, max_rates, side="left")
+    lo_idx = hi_idx - 1
+    frac = (max_rates - r_rise[lo_idx]) / (r_rise[hi_idx] - r_rise[lo_idx])
+    j_max = J_rise[lo_idx] + frac * (J_rise[hi_idx] - J_rise[lo_idx])
     gain = (j_max - j_th) / (1.0 - intercepts)
     bias = j_th - gain * intercepts
     return gain, bias

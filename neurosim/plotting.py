@@ -151,3 +151,56 @@ def tuning_curves(x: Any, rates: np.ndarray | None = None, *, ax: Any = None) ->
     ax.set_xlabel("represented value x")
     ax.set_ylabel("firing rate (Hz)")
     return ax
+
+
+def decoded(
+    t: np.ndarray,
+    actual: np.ndarray,
+    estimate: np.ndarray,
+    *,
+    ax: Any = None,
+    labels: Sequence[str] | None = None,
+) -> Any:
+    """Decoded estimate (solid) against the actual value (dashed) over time.
+
+    Parameters
+    ----------
+    t : (n_steps,) array
+        Times in seconds (or any x axis, e.g. represented values).
+    actual, estimate : (n_steps,) or (n_steps, d) arrays
+        The true signal and the population's decoded estimate.
+    labels : sequence of str, optional
+        One name per dimension.
+    """
+    ax = _axes(ax)
+    actual = np.asarray(actual).reshape(len(t), -1)
+    estimate = np.asarray(estimate).reshape(len(t), -1)
+    for k in range(estimate.shape[1]):
+        name = labels[k] if labels is not None else f"x{k}"
+        (line,) = ax.plot(t, estimate[:, k], lw=1, label=f"{name} decoded")
+        if k < actual.shape[1]:
+            ax.plot(t, actual[:, k], "--", color=line.get_color(), lw=1.5,
+                    label=f"{name} actual")  # fmt: skip
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("value")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def phase(x: np.ndarray, *, ax: Any = None, lw: float = 0.6, **kwargs: Any) -> Any:
+    """Phase portrait of a 2-D or 3-D trajectory ``x`` of shape ``(n_steps, 2|3)``.
+
+    A 3-D trajectory needs 3-D axes; when ``ax`` is None they are made.
+    """
+    x = np.asarray(x)
+    if x.ndim != 2 or x.shape[1] not in (2, 3):
+        raise ValueError(
+            f"x: expected shape (n_steps, 2) or (n_steps, 3) (got {x.shape})"
+        )
+    ax = _axes(ax, projection="3d" if x.shape[1] == 3 else None)
+    ax.plot(*x.T, lw=lw, **kwargs)
+    ax.set_xlabel("x0")
+    ax.set_ylabel("x1")
+    if x.shape[1] == 3:
+        ax.set_zlabel("x2")
+    return ax

@@ -187,6 +187,35 @@ def decoded(
     return ax
 
 
+def psc_kernels(
+    synapses: Sequence[Any],
+    t: np.ndarray | None = None,
+    *,
+    ax: Any = None,
+    time_unit: str = "ms",
+) -> Any:
+    """Impulse responses ``h(t)`` (1/s) of several synapses on one axes.
+
+    Parameters
+    ----------
+    synapses : sequence of neurosim synapses
+        Each must have ``impulse(t)``; its ``repr`` labels the curve.
+    t : (n_times,) array, optional
+        Times in seconds (default 0 to 50 ms).
+    time_unit : {"ms", "s"}
+        Unit of the x axis.
+    """
+    ax = _axes(ax)
+    t = np.linspace(0.0, 0.05, 501) if t is None else np.asarray(t, float)
+    scale = 1e3 if time_unit == "ms" else 1.0
+    for syn in synapses:
+        ax.plot(t * scale, syn.impulse(t), lw=1.5, label=repr(syn))
+    ax.set_xlabel(f"time ({time_unit})")
+    ax.set_ylabel("h(t) (1/s)")
+    ax.legend(fontsize="small")
+    return ax
+
+
 def phase(x: np.ndarray, *, ax: Any = None, lw: float = 0.6, **kwargs: Any) -> Any:
     """Phase portrait of a 2-D or 3-D trajectory ``x`` of shape ``(n_steps, 2|3)``.
 
@@ -203,4 +232,50 @@ def phase(x: np.ndarray, *, ax: Any = None, lw: float = 0.6, **kwargs: Any) -> A
     ax.set_ylabel("x1")
     if x.shape[1] == 3:
         ax.set_zlabel("x2")
+    return ax
+
+
+def filtered_spikes(
+    t: np.ndarray,
+    filtered: np.ndarray,
+    spike_times: Sequence[np.ndarray],
+    *,
+    ax: Any = None,
+    rate: float | np.ndarray | None = None,
+    time_unit: str = "s",
+) -> Any:
+    """Filtered spike trains (Hz) drawn over the raster they came from.
+
+    Parameters
+    ----------
+    t : (n_times,) array
+        Times in seconds.
+    filtered : (n_times,) or (n_times, n_neurons) array
+        Filtered spike trains in Hz (e.g. ``syn.filt(spikes, dt)``).
+    spike_times : list of 1-D arrays
+        The spikes, one array per neuron; drawn as ticks in a band below the
+        traces (neuron 0 at the top of the band).
+    rate : float or (n_times,) array, optional
+        True underlying rate, drawn dashed.
+    time_unit : {"s", "ms"}
+        Unit of the x axis.
+    """
+    ax = _axes(ax)
+    f = np.asarray(filtered, float)
+    f = f[:, None] if f.ndim == 1 else f
+    scale = 1e3 if time_unit == "ms" else 1.0
+    ts = np.asarray(t, float) * scale
+    ax.plot(ts, f, lw=1)
+    if rate is not None:
+        ax.plot(ts, np.broadcast_to(rate, ts.shape), "k--", lw=1, label="rate")
+        ax.legend(fontsize="small")
+    top = max(float(f.max()), 1.0) if f.size else 1.0
+    n = len(spike_times)
+    band = 0.25 * top  # the raster occupies a band below zero
+    for i, s in enumerate(spike_times):
+        y = -band * (i + 0.5) / max(n, 1)
+        ax.plot(np.asarray(s) * scale, np.full(len(s), y), "|", color="k", ms=3)
+    ax.set_ylim(-band, 1.05 * top)
+    ax.set_xlabel(f"time ({time_unit})")
+    ax.set_ylabel("filtered spikes (Hz)")
     return ax

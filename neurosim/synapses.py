@@ -57,16 +57,28 @@ synaptic current ``s``; for ``Lowpass(tau)`` this is the event rule::
     s <- s * exp(-dt / tau)          every step
     s <- s + w / tau                 on each spike (weight w) in that step
 
-which is ``method="impulse"`` with the output kept as the state
-(``s[k] = exp(-dt/tau) s[k-1] + w_k / tau``, ``w_k = dt * u[k]``). It samples
-the continuous filtered spike train exactly (so ``s`` is in Hz times the unit
-of ``w`` and integrates to ``w`` in continuous time). Feeding the same spikes
-as ``1/dt`` impulses through ``method="zoh"`` gives
-``s[k] = exp(-dt/tau) s[k-1] + (1 - exp(-dt/tau)) w_{k-1} / dt`` instead: one
-step later, and scaled by ``(1 - exp(-dt/tau)) tau / dt`` so that the sum
-over samples is exactly ``w / dt``. Either way a network that uses
-``s[k-1]`` to drive the neurons at step ``k`` and then adds the spikes of step
-``k`` has one step of synaptic delay.
+which is ``method="impulse"`` (``A = a = exp(-dt/tau)``, ``B = a dt/tau``,
+``C = 1``, ``D = dt/tau``) with the *output* kept as the variable:
+``s[k] = y[k] = a s[k-1] + w_k / tau`` with ``w_k = dt u[k]``. It samples the
+continuous filtered spike train exactly (``s`` is in Hz times the unit of
+``w``, and ``w h(t)`` integrates to ``w``).
+
+In a network loop that, at each step ``k``, (1) drives the neurons with the
+current synaptic value and (2) then feeds in the spikes ``u[k]`` they emitted,
+a spike first reaches the neurons at step ``k + 1``:
+
+* event rule above (``s <- a s + w/tau``, i.e. reading ``y = C x + D u``):
+  the neurons at step ``k + 1`` see ``w h(0+) = w/tau``, as if the spike
+  happened at the end of step ``k``;
+* reading the state ``C @ x`` of the ``"impulse"`` discretisation instead
+  (``x <- A x + B u``, for a Lowpass ``s <- a (s + w/tau)``): they see
+  ``w h(dt)``, as if the spike happened at the start of step ``k``;
+* feeding ``1/dt`` impulses through ``"zoh"`` (``s <- a s + (1 - a) w/dt``):
+  they see the step-average of ``h``; the sum over samples of ``s dt`` is
+  exactly ``w``.
+
+All three are the same filter up to where within the step the spike is
+placed; :meth:`LinearFilter.discretize` gives the arrays for any synapse.
 """
 
 from __future__ import annotations
@@ -74,6 +86,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numba
 import numpy as np
 import scipy.linalg
 import scipy.signal
@@ -225,7 +238,7 @@ class LinearFilter:
     def _initial_state(
         self, A: np.ndarray, B: np.ndarray, C: np.ndarray, D: float, y0: Any, shape
     ) -> np.ndarray:
-        """States ``(n_channels, n)`` at the steady state whose output is ``y0``."""
+        """States ``(n, n_channels)`` at the steady state whose output is ``y0``."""
         n = A.shape[0]
         y0 = as_float_array("y0", y0)
         try:
@@ -234,7 +247,7 @@ class LinearFilter:
             raise ShapeError(
                 f"y0: shape {y0.shape} does not broadcast to one step {shape}"
             ) from e
-        X = np.zeros((y0.size, n))
+        X = np.zeros((n, y0.size))
         if n == 0 or not np.any(y0):
             return X
         # Constant input u0 gives the fixed point x* = (I - A)^-1 B u0 and the
@@ -248,7 +261,7 @@ class LinearFilter:
         gain = float(C @ g) + D
         if gain == 0:
             raise ValidationError(f"y0: {self!r} has zero DC gain; use y0=0")
-        return np.outer(y0 / gain, g)
+        return np.outer(g, y0 / gain)
 
     def filt(
         self,
@@ -263,7 +276,8 @@ class LinearFilter:
         Parameters
         ----------
         x : (n_steps, ...) array_like
-            Input samples; spike trains as ``1/dt`` impulses (Hz).
+            Input samples; spike trains as ``1/dt`` impulses (Hz). NaN or
+            infinite samples raise :class:`~neurosim.exceptions.ValidationError`.
         dt : float
             Time step in seconds.
         axis : int
@@ -278,7 +292,10 @@ class LinearFilter:
         -------
         y : ndarray, same shape as ``x``, float64
         """
-        x = as_float_array("x", x)
+        # Finiteness is checked after filtering, on the final state: a NaN or
+        # inf sample makes every later state non-finite (0 * inf and 0 * NaN are
+        # NaN too), so an O(n_channels) check replaces a full pass over x.
+        x = as_float_array("x", x, finite=False)
         if x.ndim == 0:
             raise ShapeError("x: expected at least a 1-D (n_steps, ...) array")
         axis = int(check_number("axis", axis, integer=True))
@@ -289,7 +306,12 @@ class LinearFilter:
         u = np.ascontiguousarray(xt.reshape(xt.shape[0], -1))
         X = self._initial_state(A, B, C, D, y0, xt.shape[1:])
         y = np.empty_like(u)
-        lti_run(A, B, C, D, u, X, y)
+        # a few blocks per thread; 256 channels per block at most keeps a
+        # block's states and scratch (2 n 256 doubles) in L1/L2
+        block = max(8, min(256, -(-u.shape[1] // (2 * numba.get_num_threads()))))
+        lti_run(A, B, C, D, u, X, np.empty_like(X), y, block)
+        if not np.all(np.isfinite(X if X.shape[0] else y)):
+            raise ValidationError("x: contains NaN or infinite values")
         return np.moveaxis(y.reshape(xt.shape), 0, axis)
 
     def step_function(
@@ -318,8 +340,8 @@ class SynapseStep:
     ----------
     A, B, C, D : arrays and float
         The discrete state space (see :meth:`LinearFilter.discretize`).
-    state : (n_channels, n) ndarray
-        One row of filter states per channel, updated in place by each call.
+    state : (n, n_channels) ndarray
+        One column of filter states per channel, updated in place by each call.
     shape : tuple
         Shape of one step of input and output.
     """
@@ -336,14 +358,14 @@ class SynapseStep:
         self.A, self.B, self.C, self.D = A, B, C, D
         self.state = state
         self.shape = shape
-        self._tmp = np.empty(A.shape[0])
+        self._tmp = np.empty_like(state)
 
     def __call__(self, u: Any) -> np.ndarray:
         """Advance one step with input ``u`` (shape ``self.shape``); return ``y``."""
         u = as_float_array("u", u)
         if u.shape != self.shape:
             raise ShapeError(f"u: expected shape {self.shape} (got {u.shape})")
-        uf = np.ascontiguousarray(u.reshape(-1))
+        uf = np.ascontiguousarray(u.reshape(1, -1))
         y = np.empty_like(uf)
         lti_step(self.A, self.B, self.C, self.D, uf, self.state, self._tmp, y)
         return y.reshape(self.shape)
@@ -439,8 +461,11 @@ class PSC(LinearFilter):
         """``h(t) = t**n exp(-t/tau) / (n! tau**(n+1))`` for ``t >= 0``, else 0."""
         t = as_float_array("t", t)
         x = np.maximum(t, 0.0) / self.tau
-        # x**n e^-x / n! through logs would lose h(0) = 0 for n > 0; direct is fine
-        h = x**self.n * np.exp(-x) / (math.factorial(self.n) * self.tau)
+        n = self.n
+        # in logs, so that x**n cannot overflow for large n and x
+        with np.errstate(divide="ignore"):
+            logh = n * np.log(x) - x - math.lgamma(n + 1) if n else -x
+        h = np.exp(logh) / self.tau
         return np.where(t >= 0, h, 0.0)
 
 

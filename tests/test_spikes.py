@@ -150,3 +150,18 @@ def test_bad_types_raise():
         ns.filtered_spike_train([0.1], "lowpass", [0.5])
     with pytest.raises(TypeError, match="seed"):
         ns.poisson_spikes(1.0, dt=1e-3, t_end=1.0, seed="x")
+
+
+def test_filtered_spikes_plot():
+    from neurosim import plotting
+
+    dt = 1e-3
+    s = ns.poisson_spikes([20.0, 30.0], dt=dt, t_end=0.5, seed=2)
+    t = np.arange(s.shape[0]) * dt
+    f = ns.Lowpass(0.02).filt(s, dt=dt)
+    trains = ns.array_to_spike_times(s, dt)
+    ax = plotting.filtered_spikes(t, f, trains, rate=25.0)
+    lines = ax.get_lines()
+    assert len(lines) == 2 + 1 + 2  # two traces, the rate, two raster rows
+    np.testing.assert_array_equal(lines[0].get_ydata(), f[:, 0])
+    assert len(lines[3].get_xdata()) == trains[0].size

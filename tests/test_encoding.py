@@ -117,3 +117,14 @@ def test_hodgkin_huxley_population_by_settled_simulation():
     assert np.all(above > 40)
     with pytest.raises(ValueError, match="HodgkinHuxley peaks near .* cannot fire"):
         ns.Population(2, neuron=ns.HodgkinHuxley(), seed=0, max_rates=[100, 300])
+
+
+@pytest.mark.parametrize("neuron", [ns.LIF(), ns.LIFRate(tau_rc=0.03)])
+def test_fused_lif_activities_equal_neuron_rates(neuron):
+    pop = ns.Population(40, 3, neuron, seed=7)
+    x = ns.dists.UniformHypersphere().samples(50, 3, rng=1)
+    # kernel and LIFRate.rates evaluate the same closed form; summation order of
+    # the encoding differs, so agreement is to rounding
+    np.testing.assert_allclose(
+        pop.rates(x), neuron.rates(pop.current(x)), rtol=1e-12, atol=1e-9
+    )

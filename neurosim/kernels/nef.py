@@ -9,10 +9,45 @@ from __future__ import annotations
 
 import math
 
+import numba
+
 from .._jit import inline, njit
 from .lif import lif_step as _lif_step
 
 lif_step = inline(_lif_step)
+
+
+def _lif_rate(J, tau_rc, tau_ref):
+    """Steady LIF rate (Hz) for constant ``J``: ``1/(tau_ref + tau_rc log1p(1/(J-1)))``.
+
+    Zero for ``J <= 1``; ``log1p`` keeps it accurate near threshold. The same
+    closed form as :meth:`neurosim.LIFRate.rates`, for use inside kernels.
+    """
+    if J > 1.0:
+        return 1.0 / (tau_ref + tau_rc * math.log1p(1.0 / (J - 1.0)))
+    return 0.0
+
+
+lif_rate = inline(_lif_rate)
+
+
+@njit(parallel=True)
+def lif_activities(x, enc, bias, out, tau_rc, tau_ref):
+    """Tuning curves ``out[p, i] = r(enc[i] @ x[p] + bias[i])`` in one pass.
+
+    Reads ``x (n_points, d)``, ``enc (n_neurons, d)`` (scaled encoders),
+    ``bias (n_neurons,)``; writes ``out (n_points, n_neurons)``. Fusing the
+    encoding and the rate avoids the full-size temporaries of the numpy route,
+    which dominate building a large population's decoders.
+    """
+    n_points, d = x.shape
+    n = enc.shape[0]
+    for p in numba.prange(n_points):
+        for i in range(n):
+            J = bias[i]
+            for k in range(d):
+                J += enc[i, k] * x[p, k]
+            out[p, i] = lif_rate(J, tau_rc, tau_ref)
 
 
 @njit
@@ -67,9 +102,7 @@ def nef_rate_step(bias, enc, s_enc, j_direct, dec, out, rate, tau_rc, tau_ref):
         J = bias[i] + j_direct[i]
         for k in range(d):
             J += enc[i, k] * s_enc[k]
-        r = 0.0
-        if J > 1.0:
-            r = 1.0 / (tau_ref + tau_rc * math.log1p(1.0 / (J - 1.0)))
+        r = lif_rate(J, tau_rc, tau_ref)
         rate[i] = r
         if r > 0.0:
             for j in range(n_out):

@@ -18,7 +18,20 @@ from .exceptions import (
     UnstableStepError,
     ValidationError,
 )
-from .neurons import LIF, LIFRate, NeuronType
+from .neurons import LIF, LIFNeuron, LIFRate, NeuronType, PoissonSource, SpikeSource
+from .sim import (
+    Connection,
+    Factored,
+    GroupView,
+    Network,
+    NeuronGroup,
+    OneToOne,
+    Random,
+    ReadoutMonitor,
+    Simulator,
+    SpikeMonitor,
+    StateMonitor,
+)
 from .spikes import (
     array_to_spike_times,
     estimate_rates,
@@ -58,4 +71,19 @@ __all__ = [
     "poisson_spikes",
     "regular_spikes",
     "spikes_to_array",
+    # networks
+    "Connection",
+    "Factored",
+    "GroupView",
+    "LIFNeuron",
+    "Network",
+    "NeuronGroup",
+    "OneToOne",
+    "PoissonSource",
+    "Random",
+    "ReadoutMonitor",
+    "Simulator",
+    "SpikeMonitor",
+    "SpikeSource",
+    "StateMonitor",
 ]

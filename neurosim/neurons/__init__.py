@@ -5,5 +5,14 @@ Descriptions hold parameters only, never state; simulators build the state.
 
 from .base import NeuronType
 from .lif import LIF, LIFRate
+from .lif_neuron import LIFNeuron
+from .sources import PoissonSource, SpikeSource
 
-__all__ = ["LIF", "LIFRate", "NeuronType"]
+__all__ = [
+    "LIF",
+    "LIFRate",
+    "NeuronType",
+    "LIFNeuron",
+    "PoissonSource",
+    "SpikeSource",
+]

@@ -1,0 +1,27 @@
+"""Network simulation: descriptions, the simulator, monitors and backends."""
+
+from .monitors import ReadoutMonitor, SpikeMonitor, StateMonitor
+from .network import (
+    Connection,
+    Factored,
+    GroupView,
+    Network,
+    NeuronGroup,
+    OneToOne,
+    Random,
+)
+from .simulator import Simulator
+
+__all__ = [
+    "Connection",
+    "Factored",
+    "GroupView",
+    "Network",
+    "NeuronGroup",
+    "OneToOne",
+    "Random",
+    "ReadoutMonitor",
+    "Simulator",
+    "SpikeMonitor",
+    "StateMonitor",
+]

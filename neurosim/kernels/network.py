@@ -7,39 +7,50 @@ flat arrays built by :mod:`neurosim.sim.backends`:
 Neurons (global index ``0..N-1``, groups laid end to end)
     ``v`` (internal voltage), ``ref`` (refractory time left, s), ``kgain``,
     ``kbias`` (``J = kgain * I + kbias``), ``const_in`` (constant input ``I``),
-    scratch ``J``, ``syn_in``, ``gsum``, ``gE``. Segments ``seg_i (n_seg, 4)``
-    ``[type, start, stop, param_row]`` with ``seg_f[param_row]`` holding the
-    type's floats, processed in index order so that each step's spike list is
-    sorted. Types: ``SEG_LIF`` (current-based LIF, block-vectorised),
-    ``SEG_LIF_COND`` (LIF with conductance channels), ``SEG_POISSON``,
-    ``SEG_GENERATOR`` (given spike steps).
+    scratch ``syn_in`` (``I``), ``gsum``, ``gE``, ``flag``. Segments
+    ``seg_i (n_seg, 6)`` ``[type, start, stop, param_row, ch1, ch2]`` with
+    ``seg_f[param_row]`` holding the type's floats, processed in index order
+    so that each step's spike list is sorted. Types: ``SEG_LIF``
+    (current-based LIF), ``SEG_LIF_FUSED`` (the same with its one or two
+    input channels ``ch1``, ``ch2`` read in its own pass), ``SEG_LIF_COND``
+    (LIF with conductance channels),
+    ``SEG_POISSON``, ``SEG_GENERATOR`` (given spike steps). ``init_i (n, 2)``:
+    neuron ranges whose ``syn_in`` no channel assigns (set to ``const_in``).
 
 Channels ``ch_i (n_ch, 11)``
-    ``[kind, width, m, xoff, uoff, post0, npost, foff, roff, rd, unused]``; a
-    channel is one synapse (``m`` states per column) filtering the impulses
-    that its connections deposit in ``U[uoff:uoff+width]``. ``ch_f[foff:]``
-    holds ``A (m*m)``, ``Bc (m)``, ``G (m)`` and, for conductance channels, the
+    ``[kind, width, m, xoff, uoff, post0, npost, foff, roff, rd, first]``; a
+    channel is one synapse (``m`` states per column). ``ch_f[foff:]`` holds
+    ``A (m*m)``, ``Bc (m)``, ``G (m)`` and, for conductance channels, the
     reversal potential. ``X[xoff + l*width + c]`` is state ``l`` of column
     ``c``. Kinds: ``CH_CURRENT`` (column ``c`` drives neuron ``post0 + c``),
-    ``CH_FACTORED`` (``d = width`` columns, currents ``y @ R``),
-    ``CH_COND`` (conductance), ``CH_READOUT`` (recorded, drives nothing).
+    ``CH_FACTORED`` (``d = width`` columns, currents ``y @ R``), ``CH_COND``
+    (conductance), ``CH_READOUT`` (recorded, drives nothing). ``first`` = 1
+    for the first input channel of a group (its first conductance channel
+    too): it assigns ``syn_in`` (``gsum``, ``gE``) rather than adding, which
+    saves a clearing pass.
 
-Connections ``con_i (n_con, 9)``
-    ``[kind, pre0, npre, ch, col0, delay, woff, ioff, ncols]``: dense rows,
-    one-to-one weights or factored ``L`` rows (``d`` values) at
+Connections ``con_i (n_con, 10)``
+    ``[kind, pre0, npre, ch, col0, delay, woff, ioff, ncols, direct]``: dense
+    rows, one-to-one weights or factored ``L`` rows (``d`` values) at
     ``wdat[woff:]``; CSR rows through ``sptr[ioff + j]`` (absolute positions
-    in ``sidx`` / ``sdat``).
+    in ``sidx`` / ``sdat``). ``direct`` = 1 for one-state channels: the
+    weights were multiplied by ``Bc`` at build and go straight into ``X``;
+    otherwise they go to the impulse buffer ``U``.
 
 Each step ``k`` (time ``t_k`` to ``t_k + dt``):
 
-1. ``I = const_in + ext[k] + sum_c G_c . X_c`` (current channels),
-   ``g = sum_c C_c . X_c`` (conductance channels);
+1. channels are read at ``t_k``: ``I = const_in + ext[k] + sum_c G_c . X_c``,
+   ``g = sum_c C_c . X_c``; one-state channels decay to ``t_{k+1}`` in the
+   same pass (``X <- a X``);
 2. every neuron advances one step; spikes go to ring slot ``step % n_slot``;
 3. monitors record;
 4. every connection reads the spikes of step ``step - delay`` and adds its
-   weights to the impulse buffers ``U``;
-5. every channel: ``X <- A X + Bc U`` (decay over the step, then the spikes'
-   jumps at ``t_{k+1}``), ``U <- 0``; readouts record ``C . X``.
+   weights (the jumps at ``t_{k+1}``) to ``X`` or ``U``;
+5. multi-state channels: ``X <- A X + Bc U``, ``U <- 0``; readouts record
+   ``C . X``.
+
+Hot loops run over array *views* from index 0: numba then knows an index is
+not negative and emits no wraparound handling, which would stop SIMD.
 """
 
 from __future__ import annotations
@@ -55,6 +66,7 @@ SEG_LIF = 0
 SEG_LIF_COND = 1
 SEG_POISSON = 2
 SEG_GENERATOR = 3
+SEG_LIF_FUSED = 4
 
 CH_CURRENT = 0
 CH_FACTORED = 1
@@ -68,10 +80,6 @@ CON_FACTORED = 3
 
 REC_V = 0
 REC_J = 1
-
-# neurons per block of the LIF pass: small enough for the block's scratch to
-# stay in L1, large enough to amortise the per-block spike check
-BLOCK = 64
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -99,47 +107,108 @@ _poisson = inline(poisson_step)
 
 
 @njit
-def _lif_segment(i0, i1, v, ref, J, syn_in, kgain, kbias, vtmp, dt, tau, tref, full,
-                 ring, slot, cnt):  # fmt: skip
-    """Current-based LIF neurons ``i0..i1-1``; returns the new spike count.
+def _lif_segment(v, ref, syn_in, kgain, kbias, flag, dt, tau, tref, full, ring,
+                 slot, cnt, i0):  # fmt: skip
+    """Current-based LIF neurons (views of one segment); returns the spike count.
 
-    Blocks of :data:`BLOCK` neurons: a branch-free pass computes ``J`` and the
-    whole-step update ``v + (J - v) * full`` (what :func:`lif_step` does for a
-    non-refractory neuron that does not spike) and counts the neurons that need
-    more: a voltage past threshold, or a refractory period that ends inside the
-    step. Blocks without such neurons are written back vectorised; in the other
-    blocks those neurons go through :func:`lif_step` itself.
+    One branch-free (SIMD) pass does what :func:`lif_step` does for the
+    common cases, in place: ``J = kgain I + kbias``; a non-refractory neuron
+    moves to ``v + (J - v) full``; a refractory one keeps ``v`` and loses
+    ``dt`` of refractory time. It flags the rest: voltages past threshold and
+    refractory periods ending inside the step, whose ``ref`` it leaves as it
+    was. A second pass scans the flags eight at a time (as 64-bit words) and
+    sends each flagged neuron through :func:`lif_step` itself:
+
+    * ``ref > 0`` (the refractory period ends in this step, or an initial
+      voltage above threshold): ``v`` and ``ref`` are the state at the start
+      of the step, so the call is the step itself;
+    * ``ref == 0``: the neuron already integrated the whole step and crossed
+      threshold; ``lif_step(v, dt, J)`` skips the integration (``ref == dt``
+      means no sub-threshold time left) and locates the spike from that
+      ``v``, which is what ``lif_step`` from the start of the step computes,
+      with the same operations.
+
+    ``flag`` is a uint8 buffer whose length is a multiple of 8; ``i0`` is the
+    global index of the segment's first neuron (for the spike list).
     """
-    for b0 in range(i0, i1, BLOCK):
-        b1 = min(b0 + BLOCK, i1)
-        nspec = 0
-        for i in range(b0, b1):
-            Ji = kgain[i] * syn_in[i] + kbias[i]
-            J[i] = Ji
-            r = ref[i]
-            vi = v[i]
-            vc = vi + (Ji - vi) * full
-            vs = vc if r <= 0.0 else vi
-            vtmp[i - b0] = vs
-            nspec += (vs > 1.0) | ((r > 0.0) & (r < dt))
-        if nspec == 0:
-            for i in range(b0, b1):
-                v[i] = vtmp[i - b0]
-                ref[i] = max(ref[i] - dt, 0.0)
-        else:
-            for i in range(b0, b1):
-                r = ref[i]
-                vs = vtmp[i - b0]
-                if vs > 1.0 or (r > 0.0 and r < dt):
-                    vn, rn, ts = _lif(v[i], r, J[i], dt, tau, tref, full)
+    n = v.shape[0]
+    anyf = False
+    for i in range(n):
+        Ji = kgain[i] * syn_in[i] + kbias[i]
+        r = ref[i]
+        vi = v[i]
+        vc = vi + (Ji - vi) * full
+        vs = vc if r <= 0.0 else vi
+        f = (vs > 1.0) | ((r > 0.0) & (r < dt))
+        rs = r - dt if r > dt else 0.0
+        v[i] = vs
+        ref[i] = r if f & (r > 0.0) else rs
+        flag[i] = f
+        anyf |= f
+    if anyf:
+        cnt = _lif_flagged(v, ref, syn_in, flag, kgain, kbias, dt, tau, tref, full,
+                           ring, slot, cnt, i0)  # fmt: skip
+    return cnt
+
+
+@njit
+def _lif_fused(v, ref, syn_in, x1, x2, flag, c0, kg, kb, a1, g1, a2, g2, dt, tau,
+               tref, full, ring, slot, cnt, i0, kgain, kbias):  # fmt: skip
+    """:func:`_lif_segment` with its input channels folded into the same pass.
+
+    For a group whose whole input is ``c0`` (uniform constant) plus one or two
+    one-state current channels (``x2`` is ``x1`` and ``g2 = 0`` with one), with
+    uniform ``kgain``/``kbias`` (``kg``, ``kb``): reading ``I = c0 + g1 x1 +
+    g2 x2``, decaying ``x <- a x`` and the neuron update are one pass over
+    memory instead of three, the same arithmetic as the separate passes.
+    ``syn_in`` receives ``I`` only for the flagged neurons (so a group whose
+    input ``J`` is monitored is not fused).
+    """
+    n = v.shape[0]
+    anyf = False
+    for i in range(n):
+        Ii = c0 + g1 * x1[i]
+        Ii += g2 * x2[i]
+        x1[i] *= a1
+        x2[i] *= a2
+        Ji = kg * Ii + kb
+        r = ref[i]
+        vi = v[i]
+        vc = vi + (Ji - vi) * full
+        vs = vc if r <= 0.0 else vi
+        f = (vs > 1.0) | ((r > 0.0) & (r < dt))
+        if f:  # a masked store: only flagged neurons need I
+            syn_in[i] = Ii
+        rs = r - dt if r > dt else 0.0
+        v[i] = vs
+        ref[i] = r if f & (r > 0.0) else rs
+        flag[i] = f
+        anyf |= f
+    if anyf:
+        cnt = _lif_flagged(v, ref, syn_in, flag, kgain, kbias, dt, tau, tref, full,
+                           ring, slot, cnt, i0)  # fmt: skip
+    return cnt
+
+
+@njit
+def _lif_flagged(v, ref, syn_in, flag, kgain, kbias, dt, tau, tref, full, ring,
+                 slot, cnt, i0):  # fmt: skip
+    """Second pass of the LIF segments: flagged neurons through :func:`lif_step`."""
+    n = v.shape[0]
+    words = flag.view(np.uint64)
+    for w in range((n + 7) >> 3):
+        if words[w] != 0:
+            for i in range(8 * w, min(8 * w + 8, n)):
+                if flag[i]:
+                    Ji = kgain[i] * syn_in[i] + kbias[i]
+                    r = ref[i]
+                    vn, rn, ts = _lif(v[i], r if r > 0.0 else dt, Ji, dt, tau, tref,
+                                      full)  # fmt: skip
                     v[i] = vn
                     ref[i] = rn
                     if ts >= 0.0:
-                        ring[slot, cnt] = i
+                        ring[slot, cnt] = i0 + i
                         cnt += 1
-                else:
-                    v[i] = vs
-                    ref[i] = max(r - dt, 0.0)
     return cnt
 
 
@@ -159,9 +228,9 @@ def _first_at_least(a, n, x):
 
 @njit
 def network_run(n_steps, step0, dt,
-                v, ref, J, syn_in, gsum, gE, kgain, kbias, const_in, vtmp,
+                v, ref, syn_in, gsum, gE, kgain, kbias, const_in, flag, init_i,
                 seg_i, seg_f, p_spike, rng_state, gen_step, gen_idx, gen_ptr,
-                ch_i, ch_f, X, U, R,
+                ch_i, ch_f, X, U, R, tmp,
                 con_i, wdat, sdat, sidx, sptr,
                 ring, ring_cnt,
                 ext_idx, ext_val,
@@ -171,8 +240,8 @@ def network_run(n_steps, step0, dt,
     """Advance the network by up to ``n_steps`` steps from global step ``step0``.
 
     All arrays are described in the module docstring. Modified in place: the
-    neuron state (``v``, ``ref``), scratch (``J``, ``syn_in``, ``gsum``,
-    ``gE``, ``vtmp``), ``rng_state``, ``gen_ptr``, ``X``, ``U``, ``ring``,
+    neuron state (``v``, ``ref``), scratch (``syn_in``, ``gsum``, ``gE``,
+    ``flag``, ``tmp``), ``rng_state``, ``gen_ptr``, ``X``, ``U``, ``ring``,
     ``ring_cnt`` and the monitor buffers (``ev_*``, ``n_ev``, ``rec_out``,
     ``rec_cnt``, ``rd_out``, ``rd_cnt``).
 
@@ -180,7 +249,6 @@ def network_run(n_steps, step0, dt,
     spike-event buffer could overflow during the next step (the caller grows it
     and calls again).
     """
-    N = v.shape[0]
     n_slot = ring.shape[0]
     n_seg = seg_i.shape[0]
     n_ch = ch_i.shape[0]
@@ -190,46 +258,22 @@ def network_run(n_steps, step0, dt,
         step = step0 + k
         if n_ev[0] + n_mon > cap:
             return k
-        # 1. input currents and conductances at the start of the step
-        for i in range(N):
-            syn_in[i] = const_in[i]
-            gsum[i] = 0.0
-            gE[i] = 0.0
+        # 1. channels at t_k: inputs, conductances; one-state channels decay.
+        # Assigning passes (a group's first channel, or const_in) go first.
+        for r in range(init_i.shape[0]):
+            syn_in[init_i[r, 0] : init_i[r, 1]] = const_in[init_i[r, 0] : init_i[r, 1]]
+        for first in (1, 0):
+            for c in range(n_ch):
+                if ch_i[c, 10] != first:
+                    continue  # (2: folded into its group's LIF pass)
+                if ch_i[c, 0] == CH_READOUT:
+                    if ch_i[c, 2] == 1:
+                        xo = ch_i[c, 3]
+                        _decay(X[xo : xo + ch_i[c, 1]], ch_f[ch_i[c, 7]])
+                    continue
+                _read_channel(c, ch_i, ch_f, X, R, syn_in, gsum, gE, const_in, tmp)
         for e in range(ext_idx.shape[0]):
             syn_in[ext_idx[e]] += ext_val[k, e]
-        for c in range(n_ch):
-            kind = ch_i[c, 0]
-            width = ch_i[c, 1]
-            m = ch_i[c, 2]
-            xo = ch_i[c, 3]
-            p0 = ch_i[c, 5]
-            fo = ch_i[c, 7]
-            go = fo + m * m + m
-            if kind == CH_CURRENT:
-                for l in range(m):
-                    gl = ch_f[go + l]
-                    xl = xo + l * width
-                    for i in range(width):
-                        syn_in[p0 + i] += gl * X[xl + i]
-            elif kind == CH_FACTORED:
-                npost = ch_i[c, 6]
-                ro = ch_i[c, 8]
-                for q in range(width):
-                    y = 0.0
-                    for l in range(m):
-                        y += ch_f[go + l] * X[xo + l * width + q]
-                    if y != 0.0:
-                        rq = ro + q * npost
-                        for i in range(npost):
-                            syn_in[p0 + i] += y * R[rq + i]
-            elif kind == CH_COND:
-                E = ch_f[go + m]
-                for i in range(width):
-                    g = 0.0
-                    for l in range(m):
-                        g += ch_f[go + l] * X[xo + l * width + i]
-                    gsum[p0 + i] += g
-                    gE[p0 + i] += g * E
         # 2. neurons; this step's spikes, sorted, go to ring slot `slot`
         slot = step % n_slot
         cnt = 0
@@ -239,9 +283,26 @@ def network_run(n_steps, step0, dt,
             i1 = seg_i[s, 2]
             pr = seg_i[s, 3]
             if typ == SEG_LIF:
-                cnt = _lif_segment(i0, i1, v, ref, J, syn_in, kgain, kbias, vtmp,
-                                   dt, seg_f[pr, 0], seg_f[pr, 1], seg_f[pr, 2],
-                                   ring, slot, cnt)  # fmt: skip
+                cnt = _lif_segment(v[i0:i1], ref[i0:i1], syn_in[i0:i1], kgain[i0:i1],
+                                   kbias[i0:i1], flag, dt, seg_f[pr, 0],
+                                   seg_f[pr, 1], seg_f[pr, 2], ring, slot, cnt,
+                                   i0)  # fmt: skip
+            elif typ == SEG_LIF_FUSED:
+                f = seg_f[pr]
+                c1 = seg_i[s, 4]
+                c2 = seg_i[s, 5]
+                x1 = X[ch_i[c1, 3] : ch_i[c1, 3] + ch_i[c1, 1]]
+                x2 = X[ch_i[c2, 3] : ch_i[c2, 3] + ch_i[c2, 1]]
+                a1 = ch_f[ch_i[c1, 7]]
+                g1 = ch_f[ch_i[c1, 7] + 2]
+                a2 = ch_f[ch_i[c2, 7]]
+                g2 = ch_f[ch_i[c2, 7] + 2] if c2 != c1 else 0.0
+                if c2 == c1:
+                    a2 = 1.0  # the one channel decays once
+                cnt = _lif_fused(v[i0:i1], ref[i0:i1], syn_in[i0:i1], x1, x2, flag,
+                                 f[3], f[4], f[5], a1, g1, a2, g2, dt, f[0], f[1],
+                                 f[2], ring, slot, cnt, i0, kgain[i0:i1],
+                                 kbias[i0:i1])  # fmt: skip
             elif typ == SEG_LIF_COND:
                 # tau du/dt = J - u + sum_c g_c (E_c - u) is a LIF with
                 # tau_eff = tau / (1 + g) and input (J + sum_c g_c E_c) / (1 + g),
@@ -251,7 +312,6 @@ def network_run(n_steps, step0, dt,
                 tref = seg_f[pr, 1]
                 for i in range(i0, i1):
                     Ji = kgain[i] * syn_in[i] + kbias[i]
-                    J[i] = Ji
                     gt = 1.0 + gsum[i]
                     te = tau / gt
                     vn, rn, ts = _lif(v[i], ref[i], (Ji + gE[i]) / gt, dt, te, tref,
@@ -289,11 +349,12 @@ def network_run(n_steps, step0, dt,
         for r in range(rec_i.shape[0]):
             if step % rec_i[r, 2] == 0:
                 i = rec_i[r, 0]
-                rec_out[rec_off[r] + rec_cnt[r]] = (
-                    v[i] if rec_i[r, 1] == REC_V else J[i]
-                )
+                if rec_i[r, 1] == REC_V:
+                    rec_out[rec_off[r] + rec_cnt[r]] = v[i]
+                else:
+                    rec_out[rec_off[r] + rec_cnt[r]] = kgain[i] * syn_in[i] + kbias[i]
                 rec_cnt[r] += 1
-        # 4. spikes (delayed through the ring) into the channels' impulse buffers
+        # 4. spikes (delayed through the ring) into the channels
         for c in range(n_con):
             delay = con_i[c, 5]
             if step - delay < 0:
@@ -302,52 +363,21 @@ def network_run(n_steps, step0, dt,
             ns = ring_cnt[sl]
             if ns == 0:
                 continue
-            kind = con_i[c, 0]
-            pre0 = con_i[c, 1]
-            a0 = _first_at_least(ring[sl], ns, pre0)
-            a1 = _first_at_least(ring[sl], ns, pre0 + con_i[c, 2])
-            uo = ch_i[con_i[c, 3], 4] + con_i[c, 4]
-            wo = con_i[c, 6]
-            ncols = con_i[c, 8]
-            for a in range(a0, a1):
-                j = ring[sl, a] - pre0
-                if kind == CON_DENSE or kind == CON_FACTORED:
-                    row = wo + j * ncols
-                    for q in range(ncols):
-                        U[uo + q] += wdat[row + q]
-                elif kind == CON_CSR:
-                    po = con_i[c, 7]
-                    for e in range(sptr[po + j], sptr[po + j + 1]):
-                        U[uo + sidx[e]] += sdat[e]
-                else:
-                    U[uo + j] += wdat[wo + j]
-        # 5. channel states: decay over the step, then this step's impulses
+            _propagate(c, con_i, ch_i, ring[sl], ns, X, U, wdat, sdat, sidx, sptr)
+        # 5. multi-state channels: decay and impulses; readouts record
         for c in range(n_ch):
             width = ch_i[c, 1]
             m = ch_i[c, 2]
             xo = ch_i[c, 3]
-            uo = ch_i[c, 4]
             fo = ch_i[c, 7]
-            bo = fo + m * m
-            if m == 1:
-                a = ch_f[fo]
-                b = ch_f[bo]
-                for i in range(width):
-                    X[xo + i] = a * X[xo + i] + b * U[uo + i]
-                    U[uo + i] = 0.0
-            else:
-                for i in range(width):
-                    for l in range(m):
-                        vtmp[l] = ch_f[bo + l] * U[uo + i]
-                        for q in range(m):
-                            vtmp[l] += ch_f[fo + l * m + q] * X[xo + q * width + i]
-                    for l in range(m):
-                        X[xo + l * width + i] = vtmp[l]
-                    U[uo + i] = 0.0
+            if m > 1:
+                uo = ch_i[c, 4]
+                _lti_columns(X[xo : xo + m * width], U[uo : uo + width], ch_f[fo:],
+                             m, width, tmp)  # fmt: skip
             if ch_i[c, 0] == CH_READOUT:
                 rd = ch_i[c, 9]
                 if step % rd_every[rd] == 0:
-                    co = bo + m
+                    co = fo + m * m + m
                     base = rd_off[rd] + rd_cnt[rd] * width
                     for q in range(width):
                         y = 0.0
@@ -356,3 +386,125 @@ def network_run(n_steps, step0, dt,
                         rd_out[base + q] = y
                     rd_cnt[rd] += 1
     return n_steps
+
+
+@njit
+def _decay(x, a):
+    """``x <- a x`` (one-state channel over one step)."""
+    for i in range(x.shape[0]):
+        x[i] *= a
+
+
+@njit
+def _read_channel(c, ch_i, ch_f, X, R, syn_in, gsum, gE, const_in, tmp):
+    """Step 1 for channel ``c``: its input at ``t_k`` (and, one state, decay)."""
+    kind = ch_i[c, 0]
+    width = ch_i[c, 1]
+    m = ch_i[c, 2]
+    xo = ch_i[c, 3]
+    p0 = ch_i[c, 5]
+    fo = ch_i[c, 7]
+    first = ch_i[c, 10]
+    go = fo + m * m + m
+    if kind == CH_CURRENT:
+        si = syn_in[p0 : p0 + width]
+        if m == 1:
+            x = X[xo : xo + width]
+            a = ch_f[fo]
+            g = ch_f[go]
+            if first:
+                ci = const_in[p0 : p0 + width]
+                for i in range(width):
+                    si[i] = ci[i] + g * x[i]
+                    x[i] *= a
+            else:
+                for i in range(width):
+                    si[i] += g * x[i]
+                    x[i] *= a
+        else:
+            if first:
+                si[:] = const_in[p0 : p0 + width]
+            for l in range(m):
+                gl = ch_f[go + l]
+                xl = X[xo + l * width : xo + (l + 1) * width]
+                for i in range(width):
+                    si[i] += gl * xl[i]
+    elif kind == CH_FACTORED:
+        npost = ch_i[c, 6]
+        ro = ch_i[c, 8]
+        si = syn_in[p0 : p0 + npost]
+        if first:
+            si[:] = const_in[p0 : p0 + npost]
+        for q in range(width):
+            y = 0.0
+            for l in range(m):
+                y += ch_f[go + l] * X[xo + l * width + q]
+            if y != 0.0:
+                rq = R[ro + q * npost : ro + (q + 1) * npost]
+                for i in range(npost):
+                    si[i] += y * rq[i]
+        if m == 1:
+            _decay(X[xo : xo + width], ch_f[fo])
+    else:  # CH_COND
+        E = ch_f[go + m]
+        gs = gsum[p0 : p0 + width]
+        ge = gE[p0 : p0 + width]
+        if first:
+            gs[:] = 0.0
+            ge[:] = 0.0
+        for i in range(width):
+            g = 0.0
+            for l in range(m):
+                g += ch_f[go + l] * X[xo + l * width + i]
+            gs[i] += g
+            ge[i] += g * E
+        if m == 1:
+            _decay(X[xo : xo + width], ch_f[fo])
+
+
+@njit
+def _propagate(c, con_i, ch_i, spikes, ns, X, U, wdat, sdat, sidx, sptr):
+    """Step 4 for connection ``c``: its pre neurons among ``spikes[:ns]``."""
+    kind = con_i[c, 0]
+    pre0 = con_i[c, 1]
+    a0 = _first_at_least(spikes, ns, pre0)
+    a1 = _first_at_least(spikes, ns, pre0 + con_i[c, 2])
+    if a0 == a1:
+        return
+    ch = con_i[c, 3]
+    if con_i[c, 9]:
+        buf = X[ch_i[ch, 3] + con_i[c, 4] :]
+    else:
+        buf = U[ch_i[ch, 4] + con_i[c, 4] :]
+    wo = con_i[c, 6]
+    ncols = con_i[c, 8]
+    for a in range(a0, a1):
+        j = spikes[a] - pre0
+        if kind == CON_DENSE or kind == CON_FACTORED:
+            row = wdat[wo + j * ncols : wo + (j + 1) * ncols]
+            for q in range(ncols):
+                buf[q] += row[q]
+        elif kind == CON_CSR:
+            po = con_i[c, 7]
+            e0 = sptr[po + j]
+            e1 = sptr[po + j + 1]
+            idx = sidx[e0:e1]
+            w = sdat[e0:e1]
+            for e in range(e1 - e0):
+                buf[idx[e]] += w[e]
+        else:
+            buf[j] += wdat[wo + j]
+
+
+@njit
+def _lti_columns(x, u, f, m, width, tmp):
+    """``x <- A x + Bc u`` per column, ``u <- 0`` (``A``, ``Bc`` from ``f``)."""
+    for i in range(width):
+        for l in range(m):
+            acc = f[m * m + l] * u[i]
+            for q in range(m):
+                acc += f[l * m + q] * x[q * width + i]
+            tmp[l] = acc
+        for l in range(m):
+            x[l * width + i] = tmp[l]
+        u[i] = 0.0

@@ -45,6 +45,7 @@ class Built:
     state_monitors: list[tuple[StateMonitor, int, int]]
     readouts: list[tuple[ReadoutMonitor, int, int]]
     n_mon: int
+    n_synapses: int
     to_model: dict[int, tuple[float, float]] = field(default_factory=dict)
 
 
@@ -153,8 +154,8 @@ def build(net: Network, dt: float) -> Built:
             v[sl] = (v0 - v_reset) / scale
             to_model[id(g)] = (scale, v_reset)
             typ = K.SEG_LIF_COND if id(g) in cond_groups else K.SEG_LIF
-            seg_i.append([typ, o, o + g.n, len(seg_f)])
-            seg_f.append([tau, model.tau_ref, -math.expm1(-dt / tau)])
+            seg_i.append([typ, o, o + g.n, len(seg_f), -1, -1])
+            seg_f.append([tau, model.tau_ref, -math.expm1(-dt / tau), 0.0, 0.0, 0.0])
         elif isinstance(model, PoissonSource):
             p = np.broadcast_to(model.rate * dt, (g.n,))
             if np.any(p > 1.0):
@@ -164,8 +165,8 @@ def build(net: Network, dt: float) -> Built:
                 )
             p_spike[sl] = p
             rng_state[sl] = rng.integers(0, 2**64 - 1, size=g.n, dtype=np.uint64)
-            seg_i.append([K.SEG_POISSON, o, o + g.n, len(seg_f)])
-            seg_f.append([0.0, 0.0, 0.0])
+            seg_i.append([K.SEG_POISSON, o, o + g.n, len(seg_f), -1, -1])
+            seg_f.append([0.0] * 6)
         elif isinstance(model, SpikeSource):
             if len(model.spike_times) != g.n:
                 raise ValidationError(
@@ -186,11 +187,11 @@ def build(net: Network, dt: float) -> Built:
             order = np.lexsort((ix, s))
             gen_step.append(s[order])
             gen_idx.append(ix[order])
-            seg_i.append([K.SEG_GENERATOR, o, o + g.n, len(seg_f)])
+            seg_i.append([K.SEG_GENERATOR, o, o + g.n, len(seg_f), -1, -1])
             gen_ptr.extend([0] * (len(seg_f) - len(gen_ptr)))
             gen_ptr.append(n_gen)
             n_gen += s.size
-            seg_f.append([float(n_gen), 0.0, 0.0])
+            seg_f.append([float(n_gen), 0.0, 0.0, 0.0, 0.0, 0.0])
         else:
             raise ValidationError(
                 f"NeuronGroup.model: {type(model).__name__} cannot run in a network"
@@ -206,11 +207,18 @@ def build(net: Network, dt: float) -> Built:
     U_size = 0
     keys: dict[Any, int] = {}
 
-    def new_channel(kind, width, A, Bc, G, post0, npost, extra=()):
+    firsts: set[tuple[bool, int]] = set()
+
+    def new_channel(kind, width, A, Bc, G, post0, npost, extra=(), post_group=-1):
         nonlocal X_size, U_size
         m = A.shape[0]
         fo = ch_f.add(np.concatenate([A.ravel(), Bc, G, np.asarray(extra, float)]))
-        row = [kind, width, m, X_size, U_size, post0, npost, fo, 0, 0, 0]
+        first = 0
+        if kind in (K.CH_CURRENT, K.CH_COND):  # these span their whole group
+            key = (kind == K.CH_COND, post_group)
+            first = int(key not in firsts)
+            firsts.add(key)
+        row = [kind, width, m, X_size, U_size, post0, npost, fo, 0, 0, first]
         X_size += m * width
         U_size += width
         ch_rows.append(row)
@@ -222,6 +230,7 @@ def build(net: Network, dt: float) -> Built:
     sidx = _Flat(np.int64)
     sptr = _Flat(np.int64)
     max_delay = 0
+    n_syn = 0
     for conn in net.connections:
         pre, post = conn.pre, conn.post
         gp = post.group
@@ -237,42 +246,54 @@ def build(net: Network, dt: float) -> Built:
             post0 = offsets[id(gp)] + post.start
             ch = new_channel(K.CH_FACTORED, W.d, A, Bc, G, post0, post.n)
             ch_rows[ch][8] = R.add(W.right)
-            wo = wdat.add(W.left)
-            con_rows.append([K.CON_FACTORED, pre0, pre.n, ch, 0, delay, wo, 0, W.d])
+            direct = int(A.shape[0] == 1)
+            wo = wdat.add(W.left * (Bc[0] if direct else 1.0))
+            n_syn += pre.n * post.n
+            con_rows.append(
+                [K.CON_FACTORED, pre0, pre.n, ch, 0, delay, wo, 0, W.d, direct]
+            )
             continue
         if conn.reversal is not None:
             E = (conn.reversal - v_reset) / scale
             key = ("cond", id(gp), Ac.tobytes(), Bc.tobytes(), Cc.tobytes(), E)
             if key not in keys:
                 keys[key] = new_channel(
-                    K.CH_COND, gp.n, A, Bc, Cc, offsets[id(gp)], gp.n, (E,)
+                    K.CH_COND, gp.n, A, Bc, Cc, offsets[id(gp)], gp.n, (E,), id(gp)
                 )
         else:
             key = ("cur", id(gp), Ac.tobytes(), Bc.tobytes(), Cc.tobytes())
             if key not in keys:
                 G = current_readout(Ac, Cc, tau, dt) if conn.synapse is not None else Cc
                 keys[key] = new_channel(
-                    K.CH_CURRENT, gp.n, A, Bc, G, offsets[id(gp)], gp.n
+                    K.CH_CURRENT, gp.n, A, Bc, G, offsets[id(gp)], gp.n, (), id(gp)
                 )
         ch = keys[key]
         if isinstance(W, Random):
             same = pre.group is gp
             W = W.sample(pre.n, post.n, rng, post.start - pre.start if same else None)
+        n_syn += (
+            pre.n
+            if isinstance(W, OneToOne)
+            else W.nnz
+            if scipy.sparse.issparse(W)
+            else W.size
+        )
+        # one-state channels take the jumps Bc w straight into their state
+        direct = int(A.shape[0] == 1)
+        scale = Bc[0] if direct else 1.0
+        row = [0, pre0, pre.n, ch, post.start, delay, 0, 0, post.n, direct]
         if isinstance(W, OneToOne):
-            wo = wdat.add(np.broadcast_to(W.value, (pre.n,)))
-            con_rows.append(
-                [K.CON_ONE_TO_ONE, pre0, pre.n, ch, post.start, delay, wo, 0, 1]
-            )
+            row[0] = K.CON_ONE_TO_ONE
+            row[6] = wdat.add(np.broadcast_to(W.value, (pre.n,)) * scale)
         elif scipy.sparse.issparse(W):
             base = sidx.add(W.indices)
-            sdat.add(W.data)
-            io = sptr.add(W.indptr.astype(np.int64) + base)
-            con_rows.append([K.CON_CSR, pre0, pre.n, ch, post.start, delay, 0, io, 0])
+            sdat.add(W.data * scale)
+            row[0] = K.CON_CSR
+            row[7] = sptr.add(W.indptr.astype(np.int64) + base)
         else:
-            wo = wdat.add(W)
-            con_rows.append(
-                [K.CON_DENSE, pre0, pre.n, ch, post.start, delay, wo, 0, post.n]
-            )
+            row[0] = K.CON_DENSE
+            row[6] = wdat.add(W * scale)
+        con_rows.append(row)
 
     spike_mons, state_mons, readouts = [], [], []
     spk_mask = np.zeros(N, dtype=np.uint8)
@@ -305,8 +326,11 @@ def build(net: Network, dt: float) -> Built:
             ch = new_channel(K.CH_READOUT, d, A, Bc, Cc, 0, 0)
             ch_rows[ch][9] = len(rd_every)
             rd_every.append(mon.every)
-            wo = wdat.add(mon.decoders)
-            con_rows.append([K.CON_FACTORED, o, mon.target.n, ch, 0, 0, wo, 0, d])
+            direct = int(A.shape[0] == 1)
+            wo = wdat.add(mon.decoders * (Bc[0] if direct else 1.0))
+            con_rows.append(
+                [K.CON_FACTORED, o, mon.target.n, ch, 0, 0, wo, 0, d, direct]
+            )
             readouts.append((mon, len(rd_every) - 1, d))
             mon._reset(dt)
 
@@ -320,20 +344,30 @@ def build(net: Network, dt: float) -> Built:
             const_in[o : o + target.n] += value
 
     max_m = max([r[2] for r in ch_rows], default=1)
+    j_monitored = {r[0] for r in rec_rows if r[1] == K.REC_J}
+    _fuse_segments(seg_i, seg_f, ch_rows, kgain, kbias, const_in, ext, j_monitored)
+    assigned = {r[5] for r in ch_rows if r[10] and r[0] != K.CH_COND}
+    init_rows = [
+        [offsets[id(g)], offsets[id(g)] + g.n]
+        for g in net.groups
+        if offsets[id(g)] not in assigned
+        and id(g) in to_model
+        and not any(r[1] == offsets[id(g)] and r[0] == K.SEG_LIF_FUSED for r in seg_i)
+    ]
     i64 = np.int64
     arrays = {
         "v": v,
         "ref": ref,
-        "J": np.zeros(N),
         "syn_in": np.zeros(N),
         "gsum": np.zeros(N),
         "gE": np.zeros(N),
         "kgain": kgain,
         "kbias": kbias,
         "const_in": const_in,
-        "vtmp": np.zeros(max(K.BLOCK, max_m)),
-        "seg_i": np.array(seg_i, dtype=i64).reshape(-1, 4),
-        "seg_f": np.array(seg_f, dtype=np.float64).reshape(-1, 3),
+        "flag": np.zeros(8 * (N // 8 + 1), dtype=np.uint8),
+        "init_i": np.array(init_rows, dtype=i64).reshape(-1, 2),
+        "seg_i": np.array(seg_i, dtype=i64).reshape(-1, 6),
+        "seg_f": np.array(seg_f, dtype=np.float64).reshape(-1, 6),
         "p_spike": p_spike,
         "rng_state": rng_state,
         "gen_step": np.concatenate(gen_step) if gen_step else np.zeros(1, i64),
@@ -344,7 +378,8 @@ def build(net: Network, dt: float) -> Built:
         "X": np.zeros(max(X_size, 1)),
         "U": np.zeros(max(U_size, 1)),
         "R": R.array(),
-        "con_i": np.array(con_rows, dtype=i64).reshape(-1, 9),
+        "tmp": np.zeros(max_m),
+        "con_i": np.array(con_rows, dtype=i64).reshape(-1, 10),
         "wdat": wdat.array(),
         "sdat": sdat.array(),
         "sidx": sidx.array(),
@@ -364,8 +399,46 @@ def build(net: Network, dt: float) -> Built:
         state_monitors=state_mons,
         readouts=readouts,
         n_mon=int(spk_mask.sum()),
+        n_synapses=n_syn,
         to_model=to_model,
     )
+
+
+def _fuse_segments(
+    seg_i, seg_f, ch_rows, kgain, kbias, const_in, ext, j_monitored
+) -> None:
+    """Fold one or two one-state current channels into their group's LIF pass.
+
+    Applies to a current-based LIF group whose only inputs are those channels
+    and a uniform constant, with uniform gain and bias, and whose input ``J``
+    is not monitored (CUBA-like networks):
+    the segment becomes ``SEG_LIF_FUSED`` and the channels are marked 2 (read
+    in the LIF pass, skipped in step 1). See ``kernels.network._lif_fused``.
+    """
+    for row in seg_i:
+        f = seg_f[row[3]]
+        if row[0] != K.SEG_LIF:
+            continue
+        i0, i1 = row[1], row[2]
+        into = [
+            c for c, r in enumerate(ch_rows) if i0 <= r[5] < i1 and r[0] != K.CH_READOUT
+        ]
+        if not 1 <= len(into) <= 2:
+            continue
+        if any(ch_rows[c][0] != K.CH_CURRENT or ch_rows[c][2] != 1 for c in into):
+            continue
+        if any(o < i1 and o + n > i0 for _v, o, n in ext):
+            continue
+        if any(i0 <= i < i1 for i in j_monitored):
+            continue
+        sl = slice(i0, i1)
+        if not all(np.all(a[sl] == a[i0]) for a in (kgain, kbias, const_in)):
+            continue
+        row[0] = K.SEG_LIF_FUSED
+        row[4], row[5] = into[0], into[-1]
+        f[3:6] = [const_in[i0], kgain[i0], kbias[i0]]
+        for c in into:
+            ch_rows[c][10] = 2
 
 
 def run_cpu(
@@ -376,11 +449,11 @@ def run_cpu(
     a = built.arrays
     return K.network_run(
         n_steps, step0, built.dt,
-        a["v"], a["ref"], a["J"], a["syn_in"], a["gsum"], a["gE"], a["kgain"],
-        a["kbias"], a["const_in"], a["vtmp"],
+        a["v"], a["ref"], a["syn_in"], a["gsum"], a["gE"], a["kgain"],
+        a["kbias"], a["const_in"], a["flag"], a["init_i"],
         a["seg_i"], a["seg_f"], a["p_spike"], a["rng_state"], a["gen_step"],
         a["gen_idx"], a["gen_ptr"],
-        a["ch_i"], a["ch_f"], a["X"], a["U"], a["R"],
+        a["ch_i"], a["ch_f"], a["X"], a["U"], a["R"], a["tmp"],
         a["con_i"], a["wdat"], a["sdat"], a["sidx"], a["sptr"],
         a["ring"], a["ring_cnt"],
         ext_idx, ext_val,

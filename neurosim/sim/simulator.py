@@ -74,6 +74,11 @@ class Simulator:
         self._ev_cap = max(1024, 8 * self._built.n_mon)
 
     @property
+    def n_synapses(self) -> int:
+        """Number of synapses (stored weights; ``n_pre * n_post`` for Factored)."""
+        return self._built.n_synapses
+
+    @property
     def t(self) -> float:
         """Simulated time so far, in seconds."""
         return self.n_steps * self.dt

@@ -137,7 +137,7 @@ def _hh_deriv(V, m, h, n, I, p):
     a_m, b_m, a_h, b_h, a_n, b_n = _hh_rates(V)
     g, a = _hh_currents(V, m, h, n, I, p)
     return (
-        (a - g * V) / p[0],
+        (a - g * V) * (1.0 / p[0]),
         a_m * (1.0 - m) - b_m * m,
         a_h * (1.0 - h) - b_h * h,
         a_n * (1.0 - n) - b_n * n,
@@ -192,7 +192,7 @@ def _spike_time(V0, dV0, V1, m1, h1, n1, I, dt, p):
     """Upward crossing of ``p[7]`` inside the step (ms from its start) or -1."""
     if V0 < p[7] <= V1:
         g1, a1 = _hh_currents(V1, m1, h1, n1, I, p)
-        return _crossing_time(V0, dV0, V1, (a1 - g1 * V1) / p[0], dt, p[7])
+        return _crossing_time(V0, dV0, V1, (a1 - g1 * V1) * (1.0 / p[0]), dt, p[7])
     return -1.0
 
 
@@ -208,11 +208,11 @@ def _advance_exp_euler(V, m, h, n, I, dt, p):
     a_m, b_m, a_h, b_h, a_n, b_n = _hh_rates(V)
     g, a = _hh_currents(V, m, h, n, I, p)
     v_inf = a / g
-    V1 = v_inf + (V - v_inf) * _exp(-dt * g / p[0])
+    V1 = v_inf + (V - v_inf) * _exp(-dt * g * (1.0 / p[0]))
     m1 = _gate_exp_euler(m, a_m, b_m, dt)
     h1 = _gate_exp_euler(h, a_h, b_h, dt)
     n1 = _gate_exp_euler(n, a_n, b_n, dt)
-    return V1, m1, h1, n1, (a - g * V) / p[0]
+    return V1, m1, h1, n1, (a - g * V) * (1.0 / p[0])
 
 
 def hh_step_exp_euler(V, m, h, n, I, dt, p):

@@ -18,7 +18,15 @@ from .exceptions import (
     UnstableStepError,
     ValidationError,
 )
-from .neurons import LIF, LIFNeuron, LIFRate, NeuronType, PoissonSource, SpikeSource
+from .neurons import (
+    LIF,
+    HodgkinHuxley,
+    LIFNeuron,
+    LIFRate,
+    NeuronType,
+    PoissonSource,
+    SpikeSource,
+)
 from .sim import (
     Connection,
     Factored,
@@ -32,6 +40,7 @@ from .sim import (
     SpikeMonitor,
     StateMonitor,
 )
+from .sim.neurons import Recording, firing_rates, simulate_neurons
 from .spikes import (
     array_to_spike_times,
     estimate_rates,
@@ -57,6 +66,11 @@ __all__ = [
     "UnstableStepError",
     "ValidationError",
     "exceptions",
+    # neurons
+    "HodgkinHuxley",
+    "Recording",
+    "firing_rates",
+    "simulate_neurons",
     # synapses
     "Alpha",
     "DoubleExp",

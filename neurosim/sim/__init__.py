@@ -1,4 +1,7 @@
-"""Network simulation: descriptions, the simulator, monitors and backends."""
+"""Simulators: turn model descriptions into arrays and run compiled kernels.
+
+Networks: descriptions (:mod:`.network`), the simulator, monitors and backends.
+"""
 
 from .monitors import ReadoutMonitor, SpikeMonitor, StateMonitor
 from .network import (

@@ -13,7 +13,8 @@ Neurons (global index ``0..N-1``, groups laid end to end)
     so that each step's spike list is sorted. Types: ``SEG_LIF``
     (current-based LIF), ``SEG_LIF_FUSED`` (the same with its one or two
     input channels ``ch1``, ``ch2`` read in its own pass), ``SEG_LIF_COND``
-    (LIF with conductance channels),
+    (LIF with conductance channels), ``SEG_HH`` (Hodgkin-Huxley through
+    :func:`neurosim.kernels.hh.hh_step`, gates in ``aux (3, N)``),
     ``SEG_POISSON``, ``SEG_GENERATOR`` (given spike steps). ``init_i (n, 2)``:
     neuron ranges whose ``syn_in`` no channel assigns (set to ``const_in``).
 
@@ -60,6 +61,7 @@ import math
 import numpy as np
 
 from .._jit import inline, njit
+from .hh import cpu as hh_cpu
 from .lif import lif_step
 
 SEG_LIF = 0
@@ -67,6 +69,7 @@ SEG_LIF_COND = 1
 SEG_POISSON = 2
 SEG_GENERATOR = 3
 SEG_LIF_FUSED = 4
+SEG_HH = 5
 
 CH_CURRENT = 0
 CH_FACTORED = 1
@@ -103,6 +106,7 @@ def poisson_step(state, p):
 
 
 _lif = inline(lif_step)
+_hh = hh_cpu["hh_step"]
 _poisson = inline(poisson_step)
 
 
@@ -229,7 +233,7 @@ def _first_at_least(a, n, x):
 @njit
 def network_run(n_steps, step0, dt,
                 v, ref, syn_in, gsum, gE, kgain, kbias, const_in, flag, init_i,
-                seg_i, seg_f, p_spike, rng_state, gen_step, gen_idx, gen_ptr,
+                seg_i, seg_f, aux, p_spike, rng_state, gen_step, gen_idx, gen_ptr,
                 ch_i, ch_f, X, U, R, tmp,
                 con_i, wdat, sdat, sidx, sptr,
                 ring, ring_cnt,
@@ -318,6 +322,23 @@ def network_run(n_steps, step0, dt,
                                       -math.expm1(-dt / te))  # fmt: skip
                     v[i] = vn
                     ref[i] = rn
+                    if ts >= 0.0:
+                        ring[slot, cnt] = i
+                        cnt += 1
+            elif typ == SEG_HH:
+                # hh_step works in mV and ms; I is a current density (uA/cm^2)
+                f = seg_f[pr]
+                p = (f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7])
+                meth = int(f[8])
+                dtms = dt * 1e3
+                for i in range(i0, i1):
+                    Ii = kgain[i] * syn_in[i] + kbias[i]
+                    V, m, h, n, ts = _hh(v[i], aux[0, i], aux[1, i], aux[2, i], Ii,
+                                         dtms, meth, p)  # fmt: skip
+                    v[i] = V
+                    aux[0, i] = m
+                    aux[1, i] = h
+                    aux[2, i] = n
                     if ts >= 0.0:
                         ring[slot, cnt] = i
                         cnt += 1

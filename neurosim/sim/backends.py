@@ -23,7 +23,9 @@ import scipy.sparse
 from .._jit import has_cuda, require_cuda
 from .._validation import as_rng, check_choice
 from ..exceptions import ValidationError
+from ..kernels import hh as hh_kernels
 from ..kernels import network as K
+from ..neurons.hh import HodgkinHuxley
 from ..neurons.lif import LIF
 from ..neurons.lif_neuron import LIFNeuron
 from ..neurons.sources import PoissonSource, SpikeSource
@@ -130,6 +132,7 @@ def build(net: Network, dt: float) -> Built:
     kgain = np.ones(N)
     kbias = np.zeros(N)
     p_spike = np.zeros(N)
+    aux = np.zeros((3, N))  # HH gates m, h, n
     rng_state = np.zeros(N, dtype=np.uint64)
     seg_i, seg_f, gen_ptr = [], [], []
     gen_step, gen_idx = [], []
@@ -155,7 +158,17 @@ def build(net: Network, dt: float) -> Built:
             to_model[id(g)] = (scale, v_reset)
             typ = K.SEG_LIF_COND if id(g) in cond_groups else K.SEG_LIF
             seg_i.append([typ, o, o + g.n, len(seg_f), -1, -1])
-            seg_f.append([tau, model.tau_ref, -math.expm1(-dt / tau), 0.0, 0.0, 0.0])
+            seg_f.append([tau, model.tau_ref, -math.expm1(-dt / tau)] + [0.0] * 7)
+        elif isinstance(model, HodgkinHuxley):
+            V0, m0, h0, n0 = model.initial_state()
+            v[sl] = V0 if g.v0 is None else g.v0
+            aux[:, sl] = np.array([m0, h0, n0])[:, None]
+            kgain[sl] = g.gain
+            kbias[sl] = g.bias
+            to_model[id(g)] = (1.0, 0.0)
+            seg_i.append([K.SEG_HH, o, o + g.n, len(seg_f), -1, -1])
+            # exponential Euler: stable at network steps (RK4 needs dt < 0.08 ms)
+            seg_f.append([*model.kernel_params(), float(hh_kernels.EXP_EULER), 0.0])
         elif isinstance(model, PoissonSource):
             p = np.broadcast_to(model.rate * dt, (g.n,))
             if np.any(p > 1.0):
@@ -166,7 +179,7 @@ def build(net: Network, dt: float) -> Built:
             p_spike[sl] = p
             rng_state[sl] = rng.integers(0, 2**64 - 1, size=g.n, dtype=np.uint64)
             seg_i.append([K.SEG_POISSON, o, o + g.n, len(seg_f), -1, -1])
-            seg_f.append([0.0] * 6)
+            seg_f.append([0.0] * 10)
         elif isinstance(model, SpikeSource):
             if len(model.spike_times) != g.n:
                 raise ValidationError(
@@ -191,7 +204,7 @@ def build(net: Network, dt: float) -> Built:
             gen_ptr.extend([0] * (len(seg_f) - len(gen_ptr)))
             gen_ptr.append(n_gen)
             n_gen += s.size
-            seg_f.append([float(n_gen), 0.0, 0.0, 0.0, 0.0, 0.0])
+            seg_f.append([float(n_gen)] + [0.0] * 9)
         else:
             raise ValidationError(
                 f"NeuronGroup.model: {type(model).__name__} cannot run in a network"
@@ -235,14 +248,18 @@ def build(net: Network, dt: float) -> Built:
         pre, post = conn.pre, conn.post
         gp = post.group
         scale, v_reset = to_model[id(gp)]
+        # a LIF membrane integrates the filtered input exactly over the step
+        # (current_readout); other models read the synapse at the step start
+        lif_post = isinstance(gp.model, LIF | LIFNeuron)
         tau = seg_f[next(r[3] for r in seg_i if r[1] == offsets[id(gp)])][0]
+        exact = conn.synapse is not None and lif_post
         A, Ac, Bc, Cc = _synapse_ss(conn.synapse, dt)
         pre0 = offsets[id(pre.group)] + pre.start
         delay = _delay_steps(conn.delay, dt)
         max_delay = max(max_delay, delay)
         W = conn.weights
         if isinstance(W, Factored):
-            G = current_readout(Ac, Cc, tau, dt) if conn.synapse is not None else Cc
+            G = current_readout(Ac, Cc, tau, dt) if exact else Cc
             post0 = offsets[id(gp)] + post.start
             ch = new_channel(K.CH_FACTORED, W.d, A, Bc, G, post0, post.n)
             ch_rows[ch][8] = R.add(W.right)
@@ -263,7 +280,7 @@ def build(net: Network, dt: float) -> Built:
         else:
             key = ("cur", id(gp), Ac.tobytes(), Bc.tobytes(), Cc.tobytes())
             if key not in keys:
-                G = current_readout(Ac, Cc, tau, dt) if conn.synapse is not None else Cc
+                G = current_readout(Ac, Cc, tau, dt) if exact else Cc
                 keys[key] = new_channel(
                     K.CH_CURRENT, gp.n, A, Bc, G, offsets[id(gp)], gp.n, (), id(gp)
                 )
@@ -367,7 +384,8 @@ def build(net: Network, dt: float) -> Built:
         "flag": np.zeros(8 * (N // 8 + 1), dtype=np.uint8),
         "init_i": np.array(init_rows, dtype=i64).reshape(-1, 2),
         "seg_i": np.array(seg_i, dtype=i64).reshape(-1, 6),
-        "seg_f": np.array(seg_f, dtype=np.float64).reshape(-1, 6),
+        "seg_f": np.array(seg_f, dtype=np.float64).reshape(-1, 10),
+        "aux": aux,
         "p_spike": p_spike,
         "rng_state": rng_state,
         "gen_step": np.concatenate(gen_step) if gen_step else np.zeros(1, i64),
@@ -451,7 +469,7 @@ def run_cpu(
         n_steps, step0, built.dt,
         a["v"], a["ref"], a["syn_in"], a["gsum"], a["gE"], a["kgain"],
         a["kbias"], a["const_in"], a["flag"], a["init_i"],
-        a["seg_i"], a["seg_f"], a["p_spike"], a["rng_state"], a["gen_step"],
+        a["seg_i"], a["seg_f"], a["aux"], a["p_spike"], a["rng_state"], a["gen_step"],
         a["gen_idx"], a["gen_ptr"],
         a["ch_i"], a["ch_f"], a["X"], a["U"], a["R"], a["tmp"],
         a["con_i"], a["wdat"], a["sdat"], a["sidx"], a["sptr"],

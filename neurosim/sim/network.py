@@ -559,7 +559,7 @@ OneToOne or Factored
 
 def _takes_input(model: NeuronType) -> bool:
     """Whether a model integrates synaptic input (sources do not)."""
-    return hasattr(model, "tau_rc") or hasattr(model, "tau_m")
+    return hasattr(model, "tau_rc") or hasattr(model, "tau_m") or hasattr(model, "g_na")
 
 
 def evaluate_input(value: Any, n: int, t: np.ndarray, step0: int) -> np.ndarray | None:

@@ -242,3 +242,55 @@ def test_bad_input_gives_clear_errors():
         sim.run(-0.1)
     with pytest.raises(ValueError, match="backend: expected one of"):
         ns.Simulator(sim_net, dt=1e-3, backend="gpu")
+
+
+def test_hh_in_a_mixed_network_matches_the_population_simulator():
+    # a Hodgkin-Huxley group with constant current runs the same hh_step
+    # (exponential Euler) as ns.simulate_neurons: identical spike counts
+    currents = np.array([5.0, 10.0, 20.0])
+    hh = ns.HodgkinHuxley()
+    net = ns.Network(seed=0)
+    H = net.add(ns.NeuronGroup(3, hh, bias=currents))
+    L = net.add(ns.NeuronGroup(2, ns.LIF(), bias=2.0))  # mixed models
+    net.connect(H, L, weights=np.full((3, 2), 0.0), synapse=ns.Lowpass(0.005))
+    mh, ml = net.monitor_spikes(H), net.monitor_spikes(L)
+    vm = net.monitor_state(H, "v", record=[2], every=10)
+    ns.Simulator(net, dt=2e-5, backend="cpu", progress=False).run(0.2)
+    rec = ns.simulate_neurons(
+        hh, currents, dt=2e-5, t_end=0.2, method="exponential_euler"
+    )
+    assert mh.count.sum() > 10
+    np.testing.assert_array_equal(mh.count, rec.spike_counts)
+    np.testing.assert_allclose(ml.count, ns.LIF().rates(2.0) * 0.2, atol=1.0)
+    assert vm.v.max() > 0.0  # action potentials overshoot 0 mV
+
+
+def test_conductance_synapse_matches_ode_reference():
+    # one spike through a conductance (reversal 0 V) into a LIFNeuron at rest:
+    # tau_m v' = (v_rest - v) + g(t) (E - v), g = w/tau exp(-(t - ts)/tau)
+    from scipy.integrate import solve_ivp
+
+    tau_m, v_rest, E, tau, w, ts = 0.02, -0.065, 0.0, 0.005, 0.5 * 0.005, 0.002
+    net = ns.Network()
+    src = net.add(ns.NeuronGroup(1, ns.SpikeSource([[ts]])))
+    cell = ns.LIFNeuron(tau_m=tau_m, v_rest=v_rest, v_th=-0.030, v_reset=-0.070)
+    post = net.add(ns.NeuronGroup(1, cell))
+    net.connect(src, post, weights=[[w]], synapse=ns.Lowpass(tau), reversal=E)
+    mon = net.monitor_state(post, "v", record=[0])
+
+    def rhs(t, y):
+        g = w / tau * np.exp(-(t - ts) / tau) if t >= ts else 0.0
+        return [((v_rest - y[0]) + g * (E - y[0])) / tau_m]
+
+    errs = []
+    for dt in (1e-4, 5e-5):
+        sim = ns.Simulator(net, dt=dt, backend="cpu", progress=False)
+        sim.run(0.03)
+        ref = solve_ivp(rhs, (ts, 0.031), [v_rest], t_eval=mon.t[mon.t >= ts],
+                        rtol=1e-10, atol=1e-13, max_step=dt).y[0]  # fmt: skip
+        errs.append(np.abs(mon.v[mon.t >= ts, 0] - ref).max())
+    assert 1e-3 < (mon.v[:, 0] - v_rest).max() < 0.02  # a mV-sized PSP
+    # the conductance is held over each step (as Brian2's exponential Euler
+    # does): first order in dt, so halving dt halves the error (ratio 2 +- 25%)
+    assert errs[0] < 1e-4
+    assert 1.5 < errs[0] / errs[1] < 2.5

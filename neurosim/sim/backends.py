@@ -482,7 +482,14 @@ def run_cpu(
     )  # fmt: skip
 
 
-BACKENDS: dict[str, Callable[..., int]] = {"cpu": run_cpu}
+def run_cuda(*args: Any) -> int:
+    """The GPU step (:mod:`neurosim.kernels.network_cuda`, imported lazily)."""
+    from ..kernels.network_cuda import network_run_cuda
+
+    return network_run_cuda(*args)
+
+
+BACKENDS: dict[str, Callable[..., int]] = {"cpu": run_cpu, "cuda": run_cuda}
 
 
 def resolve_backend(backend: str) -> str:

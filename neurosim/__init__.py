@@ -21,7 +21,28 @@ from .exceptions import (
     ValidationError,
 )
 from .nef import Model
-from .neurons import LIF, HodgkinHuxley, LIFRate, NeuronType
+from .neurons import (
+    LIF,
+    HodgkinHuxley,
+    LIFNeuron,
+    LIFRate,
+    NeuronType,
+    PoissonSource,
+    SpikeSource,
+)
+from .sim import (
+    Connection,
+    Factored,
+    GroupView,
+    Network,
+    NeuronGroup,
+    OneToOne,
+    Random,
+    ReadoutMonitor,
+    Simulator,
+    SpikeMonitor,
+    StateMonitor,
+)
 from .sim.neurons import Recording, firing_rates, simulate_neurons
 from .solvers import Lstsq, LstsqL2, Nnls
 from .spikes import (
@@ -60,6 +81,11 @@ __all__ = [
     "UnstableStepError",
     "ValidationError",
     "exceptions",
+    # neurons
+    "HodgkinHuxley",
+    "Recording",
+    "firing_rates",
+    "simulate_neurons",
     # synapses
     "Alpha",
     "DoubleExp",
@@ -74,8 +100,19 @@ __all__ = [
     "poisson_spikes",
     "regular_spikes",
     "spikes_to_array",
-    "HodgkinHuxley",
-    "Recording",
-    "firing_rates",
-    "simulate_neurons",
+    # networks
+    "Connection",
+    "Factored",
+    "GroupView",
+    "LIFNeuron",
+    "Network",
+    "NeuronGroup",
+    "OneToOne",
+    "PoissonSource",
+    "Random",
+    "ReadoutMonitor",
+    "Simulator",
+    "SpikeMonitor",
+    "SpikeSource",
+    "StateMonitor",
 ]

@@ -279,3 +279,69 @@ def filtered_spikes(
     ax.set_xlabel(f"time ({time_unit})")
     ax.set_ylabel("filtered spikes (Hz)")
     return ax
+
+
+def population_rate(
+    times: np.ndarray,
+    n_neurons: int,
+    t_end: float,
+    *,
+    bin_width: float = 0.005,
+    t_start: float = 0.0,
+    ax: Any = None,
+    time_unit: str = "s",
+) -> Any:
+    """Population firing rate: a histogram of spike times, in Hz per neuron.
+
+    Parameters
+    ----------
+    times : (n_spikes,) array
+        Spike times in seconds (e.g. ``monitor.times``).
+    n_neurons : int
+        Size of the population the spikes come from.
+    t_end : float
+        End of the recorded interval, in seconds.
+    bin_width : float
+        Bin width in seconds (default 5 ms).
+    t_start : float
+        Start of the interval, in seconds.
+    """
+    ax = _axes(ax)
+    edges = np.arange(t_start, t_end + 0.5 * bin_width, bin_width)
+    counts, edges = np.histogram(np.asarray(times), bins=edges)
+    rate = counts / (n_neurons * bin_width)
+    scale = 1e3 if time_unit == "ms" else 1.0
+    ax.stairs(rate, edges * scale, fill=True, alpha=0.6)
+    ax.set_xlabel(f"time ({time_unit})")
+    ax.set_ylabel("population rate (Hz)")
+    return ax
+
+
+def monitor_traces(
+    monitor: Any,
+    *,
+    ax: Any = None,
+    scale: float = 1.0,
+    unit: str = "",
+    time_unit: str = "s",
+    threshold: float | None = None,
+) -> Any:
+    """The traces of a state monitor (``net.monitor_state``), one per neuron.
+
+    ``scale`` multiplies the values (``1e3`` with ``unit="mV"`` for volts).
+    """
+    values = np.asarray(monitor.values) * scale
+    ax = voltage_trace(
+        monitor.t,
+        values,
+        ax=ax,
+        neurons=range(values.shape[1]),
+        unit=unit,
+        time_unit=time_unit,
+        threshold=None if threshold is None else threshold * scale,
+    )
+    for line, i in zip(ax.get_lines(), monitor.record, strict=False):
+        line.set_label(f"neuron {i}")
+    if values.shape[1] > 1:
+        ax.legend(fontsize="small")
+    return ax

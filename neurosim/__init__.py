@@ -28,7 +28,28 @@ from .exceptions import (
     ValidationError,
 )
 from .nef import Model
-from .neurons import LIF, HodgkinHuxley, LIFRate, NeuronType
+from .neurons import (
+    LIF,
+    HodgkinHuxley,
+    LIFNeuron,
+    LIFRate,
+    NeuronType,
+    PoissonSource,
+    SpikeSource,
+)
+from .sim import (
+    Connection,
+    Factored,
+    GroupView,
+    Network,
+    NeuronGroup,
+    OneToOne,
+    Random,
+    ReadoutMonitor,
+    Simulator,
+    SpikeMonitor,
+    StateMonitor,
+)
 from .sim.neurons import Recording, firing_rates, simulate_neurons
 from .solvers import Lstsq, LstsqL2, Nnls
 from .spikes import (
@@ -46,50 +67,67 @@ __version__ = "0.1.0"
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
-    # Population coding (NEF)
-    "BuiltPopulation",
-    "Decoder",
-    "Lstsq",
-    "Model",
-    "LstsqL2",
-    "Nnls",
-    "Population",
+    # modules
+    "ann",
     "dists",
+    "exceptions",
+    "learning",
     "nef",
     "solvers",
-    "LIF",
+    # errors
     "BackendUnavailable",
-    "LIFRate",
-    "NeuronType",
     "NeurosimError",
     "ShapeError",
     "SimulationError",
     "UnstableStepError",
     "ValidationError",
-    "ann",
-    "exceptions",
-    "learning",
-    # synapses
+    # neurons
+    "HodgkinHuxley",
+    "LIF",
+    "LIFNeuron",
+    "LIFRate",
+    "NeuronType",
+    "PoissonSource",
+    "SpikeSource",
+    "Recording",
+    "firing_rates",
+    "simulate_neurons",
+    # synapses and spike trains
     "Alpha",
     "DoubleExp",
     "LinearFilter",
     "Lowpass",
     "PSC",
     "Synapse",
-    # spikes
     "array_to_spike_times",
     "estimate_rates",
     "filtered_spike_train",
     "poisson_spikes",
     "regular_spikes",
     "spikes_to_array",
-    "HodgkinHuxley",
-    "Recording",
-    "firing_rates",
-    "simulate_neurons",
+    # networks
+    "Connection",
+    "Factored",
+    "GroupView",
+    "Network",
+    "NeuronGroup",
+    "OneToOne",
+    "Random",
+    "ReadoutMonitor",
+    "Simulator",
+    "SpikeMonitor",
+    "StateMonitor",
+    # population coding (NEF)
+    "BuiltPopulation",
+    "Decoder",
+    "Lstsq",
+    "LstsqL2",
+    "Model",
+    "Nnls",
+    "Population",
     # energy-based networks
-    "Hopfield",
     "ContinuousHopfield",
+    "Hopfield",
     "ModernHopfield",
     "RBM",
     "hopfield_capacity",

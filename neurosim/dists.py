@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
+import scipy.special
 
 from ._validation import SeedLike, as_float_array, as_rng, check_number
 from .exceptions import ShapeError, ValidationError
@@ -143,6 +144,40 @@ class UniformHypersphere(Distribution):
         lo = self.min_magnitude**d
         r = rng.uniform(lo, 1.0, size=(n, 1)) ** (1.0 / d)
         return v * r
+
+
+class ScatteredHypersphere(Distribution):
+    r"""Evenly scattered points on the unit sphere's surface or in the ball.
+
+    Quasi-Monte Carlo version of :class:`UniformHypersphere`: the points come
+    from the additive recurrence ``u_k = frac(s + k alpha)`` in ``[0, 1)^{d+1}``
+    with ``alpha_j = phi_{d+1}^{-(j+1)}``, ``phi_m`` the positive root of
+    ``x^{m+1} = x + 1`` (Roberts' R-sequence, low discrepancy in any dimension),
+    randomly shifted by ``s ~ U[0, 1)^{d+1}`` (drawn from ``rng``). The first
+    ``d`` coordinates go through the inverse normal CDF and are normalised (a
+    uniform direction); the last gives the radius ``u^{1/d}`` (ball only).
+    Fitting decoders at such points leaves fewer gaps and clumps than random
+    points, so decoders vary less from one draw to the next.
+    """
+
+    def __init__(self, surface: bool = False) -> None:
+        self.surface = bool(surface)
+
+    def _samples(self, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
+        m = d + 1
+        phi = 2.0
+        for _ in range(60):  # fixed-point iteration for x^(m+1) = x + 1
+            phi = (1.0 + phi) ** (1.0 / (m + 1))
+        alpha = phi ** -np.arange(1, m + 1)
+        u = np.mod(rng.uniform(size=m) + np.arange(n)[:, None] * alpha, 1.0)
+        # keep the inverse CDF finite at the (measure-zero) endpoints
+        eps = np.finfo(float).eps
+        g = scipy.special.ndtri(np.clip(u[:, :d], eps, 1.0 - eps))
+        norms = np.linalg.norm(g, axis=1, keepdims=True)
+        v = g / np.where(norms > 0, norms, 1.0)
+        if self.surface:
+            return v
+        return v * u[:, d:] ** (1.0 / d)
 
 
 class Exponential(Distribution):

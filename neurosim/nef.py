@@ -547,6 +547,104 @@ class Model:
         return res
 
 
+def _impulse_dc_gain(synapse: LinearFilter, dt: float) -> float:
+    """Steady output of ``synapse`` for one unit-area spike per ``dt`` at step ends.
+
+    The network simulator's readout monitors sample the exact filtered spike
+    train at step ends, right after the step's spikes, so a neuron firing at
+    rate ``r`` reads as ``G r`` with ``G = dt sum_k h(k dt)`` (a left Riemann
+    sum; ``1 + dt / (2 tau)`` for a Lowpass), not ``r``. (Neuron inputs get
+    the filtered drive integrated over each step, whose gain is exactly 1.)
+    """
+    A, B, C, D = synapse.discretize(dt, "impulse")
+    if A.shape[0] == 0:
+        return float(D)
+    return float(C @ np.linalg.solve(np.eye(A.shape[0]) - A, B) + D)
+
+
+def to_network(model: Model, T: float, dt: float = 1e-3) -> tuple[Any, dict]:
+    """The same NEF model as a :class:`~neurosim.Network` (run by ``ns.Simulator``).
+
+    Each LIF population becomes a ``NeuronGroup`` with ``gain = gain_ / radius``,
+    ``bias = bias_`` and the model's initial voltages; inputs are encoded
+    (``u @ weights @ encoders^T``, filtered offline by their synapse, which is
+    exact for a known input) and added per neuron; population-to-population
+    connections use ``Factored(decoders @ transform^T, encoders^T)`` (or the
+    dense matrix when ``expand``); decoded probes become readout monitors,
+    whose decoders are divided by the sampled synapse's DC gain
+    (:func:`_impulse_dc_gain`) so that decoded values keep unit gain (without
+    it a 10 ms lowpass reads 5% high at dt = 1 ms).
+
+    Parameters
+    ----------
+    model : Model
+    T, dt : float
+        Duration and step of the run the inputs are prepared for (s).
+
+    Returns
+    -------
+    net : Network
+    monitors : dict
+        ``Probe -> ReadoutMonitor or SpikeMonitor`` (probes of populations;
+        an input's probe has no network counterpart: filter it offline).
+
+    Notes
+    -----
+    Differences from :meth:`Model.run`: the network's LIF voltages are not
+    clipped at 0 from below, and a spike reaches its synapse at the end of its
+    step. Inputs are stored per neuron (``n_steps x n_neurons`` floats), so
+    this suits small and medium models.
+    """
+    from .sim import Factored, Network, NeuronGroup
+
+    dt = check_dt(dt)
+    n_steps = int(round(check_positive("T", T) / dt))
+    net = Network(seed=model.seed)
+    rng = as_rng(model.seed)
+    groups = {}
+    drive = {}
+    for p in model.populations:
+        if type(p.neuron) is not LIF:
+            raise ValidationError(
+                f"to_network: only spiking LIF populations (got {p.neuron!r})"
+            )
+        v0 = rng.uniform(0.0, 1.0, p.n_neurons)
+        groups[p] = net.add(
+            NeuronGroup(
+                p.n_neurons, p.neuron, gain=p.gain_ / p.radius, bias=p.bias_, v0=v0
+            )
+        )
+        drive[p] = np.zeros((n_steps, p.n_neurons))
+    for c in model.connections:
+        if isinstance(c.pre, Input):
+            x = c.pre.samples(n_steps, dt) @ c.weights
+            if c.synapse is not None:
+                x = c.synapse.filt(x, dt)
+            drive[c.post] += x @ c.post.encoders_.T
+            continue
+        if c.expand:
+            # the group's gain multiplies its inputs: take it out of the matrix
+            w = c.weights / (c.post.gain_ / c.post.radius)[None, :]
+        else:
+            w = Factored(c.weights, c.post.encoders_.T)
+        net.connect(groups[c.pre], groups[c.post], w, synapse=c.synapse)
+    for p, J in drive.items():
+        if np.any(J):
+            net.add_input(groups[p], J)
+    monitors = {}
+    for pr in model.probes:
+        if isinstance(pr.target, Input):
+            continue
+        g = groups[pr.target]
+        if pr.kind == "spikes":
+            monitors[pr] = net.monitor_spikes(g)
+        else:
+            conn = pr.connection
+            G = _impulse_dc_gain(conn.synapse, dt)
+            monitors[pr] = net.monitor_readout(g, conn.weights / G, conn.synapse)
+    return net, monitors
+
+
 def _transform(transform: Any, d_in: int, d_out: int) -> np.ndarray:
     """A ``(d_out, d_in)`` matrix from None (identity), a scalar or an array."""
     if transform is None:

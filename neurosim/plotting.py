@@ -248,6 +248,40 @@ def gradient_alignment(
     return ax
 
 
+def decoded(
+    t: np.ndarray,
+    actual: np.ndarray,
+    estimate: np.ndarray,
+    *,
+    ax: Any = None,
+    labels: Sequence[str] | None = None,
+) -> Any:
+    """Decoded estimate (solid) against the actual value (dashed) over time.
+
+    Parameters
+    ----------
+    t : (n_steps,) array
+        Times in seconds (or any x axis, e.g. represented values).
+    actual, estimate : (n_steps,) or (n_steps, d) arrays
+        The true signal and the population's decoded estimate.
+    labels : sequence of str, optional
+        One name per dimension.
+    """
+    ax = _axes(ax)
+    actual = np.asarray(actual).reshape(len(t), -1)
+    estimate = np.asarray(estimate).reshape(len(t), -1)
+    for k in range(estimate.shape[1]):
+        name = labels[k] if labels is not None else f"x{k}"
+        (line,) = ax.plot(t, estimate[:, k], lw=1, label=f"{name} decoded")
+        if k < actual.shape[1]:
+            ax.plot(t, actual[:, k], "--", color=line.get_color(), lw=1.5,
+                    label=f"{name} actual")  # fmt: skip
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("value")
+    ax.legend(fontsize="small")
+    return ax
+
+
 def psc_kernels(
     synapses: Sequence[Any],
     t: np.ndarray | None = None,
@@ -274,6 +308,25 @@ def psc_kernels(
     ax.set_xlabel(f"time ({time_unit})")
     ax.set_ylabel("h(t) (1/s)")
     ax.legend(fontsize="small")
+    return ax
+
+
+def phase(x: np.ndarray, *, ax: Any = None, lw: float = 0.6, **kwargs: Any) -> Any:
+    """Phase portrait of a 2-D or 3-D trajectory ``x`` of shape ``(n_steps, 2|3)``.
+
+    A 3-D trajectory needs 3-D axes; when ``ax`` is None they are made.
+    """
+    x = np.asarray(x)
+    if x.ndim != 2 or x.shape[1] not in (2, 3):
+        raise ValueError(
+            f"x: expected shape (n_steps, 2) or (n_steps, 3) (got {x.shape})"
+        )
+    ax = _axes(ax, projection="3d" if x.shape[1] == 3 else None)
+    ax.plot(*x.T, lw=lw, **kwargs)
+    ax.set_xlabel("x0")
+    ax.set_ylabel("x1")
+    if x.shape[1] == 3:
+        ax.set_zlabel("x2")
     return ax
 
 
@@ -458,5 +511,71 @@ def capacity_curve(
     ax.set_ylabel("fraction recalled")
     ax.set_ylim(-0.02, 1.02)
     if label is not None:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def population_rate(
+    times: np.ndarray,
+    n_neurons: int,
+    t_end: float,
+    *,
+    bin_width: float = 0.005,
+    t_start: float = 0.0,
+    ax: Any = None,
+    time_unit: str = "s",
+) -> Any:
+    """Population firing rate: a histogram of spike times, in Hz per neuron.
+
+    Parameters
+    ----------
+    times : (n_spikes,) array
+        Spike times in seconds (e.g. ``monitor.times``).
+    n_neurons : int
+        Size of the population the spikes come from.
+    t_end : float
+        End of the recorded interval, in seconds.
+    bin_width : float
+        Bin width in seconds (default 5 ms).
+    t_start : float
+        Start of the interval, in seconds.
+    """
+    ax = _axes(ax)
+    edges = np.arange(t_start, t_end + 0.5 * bin_width, bin_width)
+    counts, edges = np.histogram(np.asarray(times), bins=edges)
+    rate = counts / (n_neurons * bin_width)
+    scale = 1e3 if time_unit == "ms" else 1.0
+    ax.stairs(rate, edges * scale, fill=True, alpha=0.6)
+    ax.set_xlabel(f"time ({time_unit})")
+    ax.set_ylabel("population rate (Hz)")
+    return ax
+
+
+def monitor_traces(
+    monitor: Any,
+    *,
+    ax: Any = None,
+    scale: float = 1.0,
+    unit: str = "",
+    time_unit: str = "s",
+    threshold: float | None = None,
+) -> Any:
+    """The traces of a state monitor (``net.monitor_state``), one per neuron.
+
+    ``scale`` multiplies the values (``1e3`` with ``unit="mV"`` for volts).
+    """
+    values = np.asarray(monitor.values) * scale
+    ax = voltage_trace(
+        monitor.t,
+        values,
+        ax=ax,
+        neurons=range(values.shape[1]),
+        unit=unit,
+        time_unit=time_unit,
+        threshold=None if threshold is None else threshold * scale,
+    )
+    for line, i in zip(ax.get_lines(), monitor.record, strict=False):
+        line.set_label(f"neuron {i}")
+    if values.shape[1] > 1:
         ax.legend(fontsize="small")
     return ax

@@ -65,3 +65,18 @@ def test_get_samples_arrays_and_errors(rng):
         ns.dists.Uniform(1, 0)
     with pytest.raises(ValueError, match="n: must be >= 0"):
         ns.dists.Uniform(0, 1).samples(-1)
+
+
+@pytest.mark.parametrize("d", [1, 3])
+def test_scattered_hypersphere_uniform_and_even(rng, d):
+    x = ns.dists.ScatteredHypersphere().samples(4000, d, rng=rng)
+    r = np.linalg.norm(x, axis=1)
+    assert r.max() <= 1.0
+    assert abs(np.mean(r < 0.5) - 0.5**d) < 0.01  # quasi-random: error ~1/n
+    s = ns.dists.ScatteredHypersphere(surface=True).samples(100, d, rng=rng)
+    np.testing.assert_allclose(np.linalg.norm(s, axis=1), 1.0, rtol=1e-12)
+    # evenness: the largest gap between sorted first coordinates is far below
+    # a random sample's (~log(n)/n of the range for n uniform points)
+    q = np.sort(ns.dists.ScatteredHypersphere().samples(1000, 1, rng=rng)[:, 0])
+    u = np.sort(ns.dists.UniformHypersphere().samples(1000, 1, rng=rng)[:, 0])
+    assert np.diff(q).max() < 0.5 * np.diff(u).max()

@@ -96,3 +96,35 @@ def test_bad_input_errors():
         ns.Population(5, neuron="lif")
     with pytest.raises(ValueError, match="encoders: rows must be non-zero"):
         ns.Population(1, 1, encoders=[[0.0]])
+
+
+@pytest.mark.slow
+def test_hodgkin_huxley_population_by_settled_simulation():
+    """HH has no closed-form rate curve: gain/bias from a numerical inversion."""
+    pop = ns.Population(
+        4, neuron=ns.HodgkinHuxley(), seed=0, max_rates=ns.dists.Uniform(80, 120)
+    )
+    e = pop.encoders_[:, 0]
+    r_max = np.diag(pop.rates(e[:, None]))
+    # rates are spike counts over 0.8 s (1.25 Hz steps), plus interpolation on a
+    # 401-point table of the f-I curve: within 2 Hz of the requested max rate
+    np.testing.assert_allclose(r_max, pop.max_rates_, atol=2.0)
+    c = pop.intercepts_
+    below = np.diag(pop.rates((e * (c - 0.02))[:, None]))
+    above = np.diag(pop.rates((e * (c + 0.02))[:, None]))
+    assert np.all(below == 0)
+    # type II excitability: HH jumps to ~50-60 Hz at threshold
+    assert np.all(above > 40)
+    with pytest.raises(ValueError, match="HodgkinHuxley peaks near .* cannot fire"):
+        ns.Population(2, neuron=ns.HodgkinHuxley(), seed=0, max_rates=[100, 300])
+
+
+@pytest.mark.parametrize("neuron", [ns.LIF(), ns.LIFRate(tau_rc=0.03)])
+def test_fused_lif_activities_equal_neuron_rates(neuron):
+    pop = ns.Population(40, 3, neuron, seed=7)
+    x = ns.dists.UniformHypersphere().samples(50, 3, rng=1)
+    # kernel and LIFRate.rates evaluate the same closed form; summation order of
+    # the encoding differs, so agreement is to rounding
+    np.testing.assert_allclose(
+        pop.rates(x), neuron.rates(pop.current(x)), rtol=1e-12, atol=1e-9
+    )

@@ -90,6 +90,7 @@ def test_factored_and_expanded_weights_give_same_spikes():
     assert err < 0.1  # two 60-80 neuron stages, x^2 through spikes: ~0.05 typical
 
 
+@pytest.mark.slow
 def test_spiking_rmse_falls_with_population_size():
     sizes = [25, 100, 400, 1600]
     errs = np.zeros((3, len(sizes)))

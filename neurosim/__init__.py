@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import logging
 
-from . import exceptions
+from . import ann, dists, exceptions, learning, nef, solvers
+from .decoding import Decoder
+from .encoding import BuiltPopulation, Population
+from .energy import (
+    RBM,
+    ContinuousHopfield,
+    Hopfield,
+    ModernHopfield,
+    hopfield_capacity,
+)
 from .exceptions import (
     BackendUnavailable,
     NeurosimError,
@@ -18,6 +27,7 @@ from .exceptions import (
     UnstableStepError,
     ValidationError,
 )
+from .nef import Model
 from .neurons import (
     LIF,
     HodgkinHuxley,
@@ -41,6 +51,7 @@ from .sim import (
     StateMonitor,
 )
 from .sim.neurons import Recording, firing_rates, simulate_neurons
+from .solvers import Lstsq, LstsqL2, Nnls
 from .spikes import (
     array_to_spike_times,
     estimate_rates,
@@ -56,6 +67,17 @@ __version__ = "0.1.0"
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    # Population coding (NEF)
+    "BuiltPopulation",
+    "Decoder",
+    "Lstsq",
+    "Model",
+    "LstsqL2",
+    "Nnls",
+    "Population",
+    "dists",
+    "nef",
+    "solvers",
     "LIF",
     "BackendUnavailable",
     "LIFRate",
@@ -65,12 +87,14 @@ __all__ = [
     "SimulationError",
     "UnstableStepError",
     "ValidationError",
+    "ann",
     "exceptions",
     # neurons
     "HodgkinHuxley",
     "Recording",
     "firing_rates",
     "simulate_neurons",
+    "learning",
     # synapses
     "Alpha",
     "DoubleExp",
@@ -100,4 +124,10 @@ __all__ = [
     "SpikeMonitor",
     "SpikeSource",
     "StateMonitor",
+    # energy-based networks
+    "Hopfield",
+    "ContinuousHopfield",
+    "ModernHopfield",
+    "RBM",
+    "hopfield_capacity",
 ]

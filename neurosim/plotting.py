@@ -153,6 +153,101 @@ def tuning_curves(x: Any, rates: np.ndarray | None = None, *, ax: Any = None) ->
     return ax
 
 
+def rule_curves(
+    curves: dict[str, np.ndarray],
+    *,
+    target: float | None = None,
+    ax: Any = None,
+    ylabel: str = "test accuracy",
+) -> Any:
+    """Learning curves of several rules on one axis: mean over seeds, ± 1 sd band.
+
+    Parameters
+    ----------
+    curves : dict name -> (n_seeds, epochs) or (epochs,) array
+        E.g. ``neurosim.learning.compare(...).curves``.
+    target : float, optional
+        Draw a dashed horizontal line at this value.
+    """
+    ax = _axes(ax)
+    for name, c in curves.items():
+        c = np.atleast_2d(np.asarray(c, dtype=float))
+        epochs = np.arange(1, c.shape[1] + 1)
+        mean = c.mean(axis=0)
+        (line,) = ax.plot(epochs, mean, label=name)
+        if len(c) > 1:
+            sd = c.std(axis=0, ddof=1)
+            ax.fill_between(
+                epochs, mean - sd, mean + sd, color=line.get_color(), alpha=0.2
+            )
+    if target is not None:
+        ax.axhline(target, color="0.5", ls="--", lw=0.8)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="lower right")
+    return ax
+
+
+def relaxation_energy(
+    energy: np.ndarray | Sequence[np.ndarray],
+    *,
+    labels: Sequence[str] | None = None,
+    ax: Any = None,
+    log: bool = True,
+) -> Any:
+    """Free energy against inference step during predictive-coding relaxation.
+
+    Parameters
+    ----------
+    energy : (n_steps + 1,) array or a list of them
+        E.g. ``PredictiveCoding.energy_history_``.
+    labels : list of str, optional
+        One per curve.
+    log : bool
+        Logarithmic energy axis.
+    """
+    ax = _axes(ax)
+    curves = [energy] if np.ndim(energy[0]) == 0 else list(energy)
+    for i, e in enumerate(curves):
+        label = None if labels is None else labels[i]
+        ax.plot(np.arange(len(e)), e, marker=".", label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("inference step")
+    ax.set_ylabel("free energy F")
+    if labels is not None:
+        ax.legend()
+    return ax
+
+
+def gradient_alignment(
+    alignment: dict[str, np.ndarray] | np.ndarray,
+    *,
+    ax: Any = None,
+) -> Any:
+    """Cosine between a rule's weight updates and backprop's gradient, per layer.
+
+    Parameters
+    ----------
+    alignment : (epochs, n_layers) array, or dict name -> such arrays
+        E.g. ``model.alignment_`` after ``fit(track_alignment=True)``.
+    """
+    ax = _axes(ax)
+    items = alignment.items() if isinstance(alignment, dict) else [("", alignment)]
+    styles = ["-", "--", ":", "-."]
+    for j, (name, a) in enumerate(items):
+        a = np.asarray(a, dtype=float)
+        epochs = np.arange(1, len(a) + 1)
+        for k in range(a.shape[1]):
+            label = f"{name} layer {k + 1}".strip()
+            ax.plot(epochs, a[:, k], styles[j % len(styles)], label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("cos(update, backprop gradient)")
+    ax.set_ylim(top=1.0)
+    ax.legend()
+    return ax
+
+
 def psc_kernels(
     synapses: Sequence[Any],
     t: np.ndarray | None = None,
@@ -225,6 +320,145 @@ def filtered_spikes(
     ax.set_ylim(-band, 1.05 * top)
     ax.set_xlabel(f"time ({time_unit})")
     ax.set_ylabel("filtered spikes (Hz)")
+    return ax
+
+
+def learning_curves(
+    history: dict[str, Sequence[float]],
+    ax: Any = None,
+    *,
+    keys: Sequence[str] | None = None,
+    logy: bool = False,
+) -> Any:
+    """Training curves: each metric of a training history against the epoch.
+
+    Parameters
+    ----------
+    history : dict of lists
+        Per-epoch metrics, e.g. the :class:`neurosim.ann.History` returned by
+        ``ann.fit`` (``loss``, ``val_loss``, ``accuracy``, ``val_accuracy``).
+    keys : sequence of str, optional
+        Metrics to draw (default: every key except ``time``). Losses go on the
+        left axis; accuracies, when present, on a second axis at the right.
+    logy : bool
+        Logarithmic loss axis.
+    """
+    ax = _axes(ax)
+    keys = [k for k in history if k != "time"] if keys is None else list(keys)
+    loss_keys = [k for k in keys if "acc" not in k]
+    acc_keys = [k for k in keys if "acc" in k]
+    for k in loss_keys:
+        values = np.asarray(history[k], dtype=float)
+        ax.plot(np.arange(1, len(values) + 1), values, label=k)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    if logy:
+        ax.set_yscale("log")
+    handles, labels = ax.get_legend_handles_labels()
+    if acc_keys:
+        ax2 = ax.twinx()
+        for k in acc_keys:
+            values = np.asarray(history[k], dtype=float)
+            ax2.plot(np.arange(1, len(values) + 1), values, "--", label=k)
+        ax2.set_ylabel("accuracy")
+        h2, l2 = ax2.get_legend_handles_labels()
+        handles, labels = handles + h2, labels + l2
+    if handles:
+        ax.legend(handles, labels, fontsize="small")
+    return ax
+
+
+def patterns(
+    images: np.ndarray,
+    shape: tuple[int, int] | None = None,
+    *,
+    ax: Any = None,
+    ncols: int | None = None,
+    cmap: str = "gray_r",
+    gap: int = 1,
+) -> Any:
+    """A grid of small images (stored, cued and recalled patterns; RBM samples).
+
+    Parameters
+    ----------
+    images : (n_images, height * width) or (n_images, height, width) array
+        One image per row; +-1 and 0/1 images alike (drawn with min/max scaling).
+    shape : (height, width), optional
+        Image shape when ``images`` is flat (default: square).
+    ncols : int, optional
+        Images per row of the grid (default: up to 10).
+    gap : int
+        Blank pixels between images.
+    """
+    ax = _axes(ax)
+    imgs = np.asarray(images, dtype=float)
+    if imgs.ndim == 1:
+        imgs = imgs[None, :]
+    if imgs.ndim == 2:
+        if shape is None:
+            side = int(round(np.sqrt(imgs.shape[1])))
+            shape = (side, imgs.shape[1] // side)
+        imgs = imgs.reshape(len(imgs), *shape)
+    n, h, w = imgs.shape
+    ncols = min(n, 10) if ncols is None else ncols
+    nrows = -(-n // ncols)
+    canvas = np.full((nrows * (h + gap) - gap, ncols * (w + gap) - gap), np.nan)
+    for k, img in enumerate(imgs):
+        r, c = divmod(k, ncols)
+        top, left = r * (h + gap), c * (w + gap)
+        canvas[top : top + h, left : left + w] = img
+    import matplotlib as mpl
+
+    cm = mpl.colormaps[cmap].with_extremes(bad="0.75")  # the gaps between images
+    ax.imshow(canvas, cmap=cm, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def energy_trace(
+    energies: np.ndarray,
+    *,
+    ax: Any = None,
+    x: np.ndarray | None = None,
+    xlabel: str = "update",
+    label: str | None = None,
+) -> Any:
+    """Energy against iteration (or time, given ``x``) for one or several runs.
+
+    ``energies`` is ``(n_steps,)`` or ``(n_steps, n_runs)``.
+    """
+    ax = _axes(ax)
+    E = np.asarray(energies, dtype=float)
+    xs = np.arange(len(E)) if x is None else np.asarray(x)
+    ax.plot(xs, E, lw=1, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("energy")
+    if label is not None:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def capacity_curve(
+    loads: np.ndarray,
+    recall: np.ndarray,
+    *,
+    ax: Any = None,
+    stderr: np.ndarray | None = None,
+    critical_load: float | None = 0.138,
+    label: str | None = None,
+) -> Any:
+    """Recall fraction against load M/N, with the N -> infinity critical load marked."""
+    ax = _axes(ax)
+    ax.errorbar(loads, recall, yerr=stderr, marker="o", ms=4, capsize=2, label=label)
+    if critical_load is not None:
+        ax.axvline(critical_load, color="gray", ls="--", lw=0.8)
+        ax.text(critical_load, 0.02, f" {critical_load:g}", color="gray")
+    ax.set_xlabel("load M / N")
+    ax.set_ylabel("fraction recalled")
+    ax.set_ylim(-0.02, 1.02)
+    if label is not None:
+        ax.legend(fontsize="small")
     return ax
 
 

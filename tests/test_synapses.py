@@ -313,3 +313,12 @@ def test_event_rule_matches_brian2(rng):
     # (exponential decay + jump), so agreement to rounding.
     assert np.all(rec[: idx[0] + 1] == 0.0)
     np.testing.assert_allclose(rec[1:], ours[:-1], rtol=0, atol=1e-12 * ours.max())
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("syn", [ns.Lowpass(0.005), ns.Alpha(0.005)])
+def test_filt_rejects_non_finite_input(syn, bad):
+    x = np.ones((200, 3))
+    x[50, 1] = bad  # one bad sample in one channel, long before the end
+    with pytest.raises(ValueError, match="x: contains NaN or infinite"):
+        syn.filt(x, dt=1e-3)

@@ -56,8 +56,6 @@ not negative and emits no wraparound handling, which would stop SIMD.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .._jit import inline, njit
@@ -105,7 +103,32 @@ def poisson_step(state, p):
     return state, 1 if u < p else 0
 
 
+def neg_expm1(x):
+    """``1 - exp(-x)`` for ``x >= 0`` as plain arithmetic (no library call).
+
+    A loop calling ``math.expm1`` per element does not vectorise; this does.
+    Below 0.5 the alternating series ``x (1 - x/2 (1 - x/3 (1 - ...)))`` to
+    degree 18 (truncation below ``0.5**19 / 19! = 2e-23``); above, ``exp(-x)``
+    as ``exp(-x/64)**64`` (a degree-13 Taylor polynomial of ``exp(-y)``,
+    ``y <= 0.63``, truncation below ``1e-14`` relative, then six squarings), so
+    ``1 - exp(-x) >= 0.39`` is accurate to a few ``1e-14`` relative. ``x`` is
+    clamped to 40, where ``exp(-x) < 5e-18``.
+    """
+    small = 1.0
+    for k in range(18, 1, -1):
+        small = 1.0 - x / k * small
+    small = x * small
+    y = min(x, 40.0) * (1.0 / 64.0)
+    q = 1.0
+    for k in range(13, 0, -1):
+        q = 1.0 - y / k * q
+    for _ in range(6):
+        q = q * q
+    return small if x < 0.5 else 1.0 - q
+
+
 _lif = inline(lif_step)
+_neg_expm1 = inline(neg_expm1)
 _hh = hh_cpu["hh_step"]
 _poisson = inline(poisson_step)
 
@@ -195,6 +218,58 @@ def _lif_fused(v, ref, syn_in, x1, x2, flag, c0, kg, kb, a1, g1, a2, g2, dt, tau
 
 
 @njit
+def _lif_cond(v, ref, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, dt,
+              tau, tref, ring, slot, cnt, i0):  # fmt: skip
+    """LIF neurons with conductance input (views of one segment).
+
+    ``tau du/dt = J - u + sum_c g_c (E_c - u)`` is a LIF with
+    ``tau_eff = tau / (1 + g)`` and input ``(J + sum_c g_c E_c) / (1 + g)``,
+    ``g = sum_c g_c`` (conductances held over the step, as in Brian2's
+    exponential Euler). The same two passes as :func:`_lif_segment`, with the
+    whole-step factor ``1 - exp(-dt / tau_eff)`` per neuron from
+    :func:`neg_expm1` (vectorisable); flagged neurons go through
+    :func:`lif_step` with their own ``tau_eff``, input and factor, kept in
+    ``teff``, ``jeff``, ``feff``.
+    """
+    n = v.shape[0]
+    anyf = False
+    for i in range(n):
+        gt = 1.0 + gsum[i]
+        te = tau / gt
+        full = _neg_expm1(dt / te)
+        Je = (kgain[i] * syn_in[i] + kbias[i] + gE[i]) / gt
+        r = ref[i]
+        vi = v[i]
+        vc = vi + (Je - vi) * full
+        vs = vc if r <= 0.0 else vi
+        f = (vs > 1.0) | ((r > 0.0) & (r < dt))
+        if f:
+            jeff[i] = Je
+            teff[i] = te
+            feff[i] = full
+        rs = r - dt if r > dt else 0.0
+        v[i] = vs
+        ref[i] = r if f & (r > 0.0) else rs
+        flag[i] = f
+        anyf |= f
+    if anyf:
+        words = flag.view(np.uint64)
+        for w in range((n + 7) >> 3):
+            if words[w] != 0:
+                for i in range(8 * w, min(8 * w + 8, n)):
+                    if flag[i]:
+                        r = ref[i]
+                        vn, rn, ts = _lif(v[i], r if r > 0.0 else dt, jeff[i], dt,
+                                          teff[i], tref, feff[i])  # fmt: skip
+                        v[i] = vn
+                        ref[i] = rn
+                        if ts >= 0.0:
+                            ring[slot, cnt] = i0 + i
+                            cnt += 1
+    return cnt
+
+
+@njit
 def _lif_flagged(v, ref, syn_in, flag, kgain, kbias, dt, tau, tref, full, ring,
                  slot, cnt, i0):  # fmt: skip
     """Second pass of the LIF segments: flagged neurons through :func:`lif_step`."""
@@ -233,7 +308,7 @@ def _first_at_least(a, n, x):
 @njit
 def network_run(n_steps, step0, dt,
                 v, ref, syn_in, gsum, gE, kgain, kbias, const_in, flag, init_i,
-                seg_i, seg_f, aux, p_spike, rng_state, gen_step, gen_idx, gen_ptr,
+                seg_i, seg_f, aux, scr, p_spike, rng_state, gen_step, gen_idx, gen_ptr,
                 ch_i, ch_f, X, U, R, tmp,
                 con_i, wdat, sdat, sidx, sptr,
                 ring, ring_cnt,
@@ -308,23 +383,11 @@ def network_run(n_steps, step0, dt,
                                  f[2], ring, slot, cnt, i0, kgain[i0:i1],
                                  kbias[i0:i1])  # fmt: skip
             elif typ == SEG_LIF_COND:
-                # tau du/dt = J - u + sum_c g_c (E_c - u) is a LIF with
-                # tau_eff = tau / (1 + g) and input (J + sum_c g_c E_c) / (1 + g),
-                # g = sum_c g_c (conductances held over the step, as in
-                # Brian2's exponential Euler); one exp per neuron and step
-                tau = seg_f[pr, 0]
-                tref = seg_f[pr, 1]
-                for i in range(i0, i1):
-                    Ji = kgain[i] * syn_in[i] + kbias[i]
-                    gt = 1.0 + gsum[i]
-                    te = tau / gt
-                    vn, rn, ts = _lif(v[i], ref[i], (Ji + gE[i]) / gt, dt, te, tref,
-                                      -math.expm1(-dt / te))  # fmt: skip
-                    v[i] = vn
-                    ref[i] = rn
-                    if ts >= 0.0:
-                        ring[slot, cnt] = i
-                        cnt += 1
+                cnt = _lif_cond(v[i0:i1], ref[i0:i1], syn_in[i0:i1], gsum[i0:i1],
+                                gE[i0:i1], kgain[i0:i1], kbias[i0:i1], flag,
+                                scr[0], scr[1], scr[2], dt,
+                                seg_f[pr, 0], seg_f[pr, 1], ring, slot, cnt,
+                                i0)  # fmt: skip
             elif typ == SEG_HH:
                 # hh_step works in mV and ms; I is a current density (uA/cm^2)
                 f = seg_f[pr]

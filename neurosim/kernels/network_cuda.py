@@ -34,6 +34,7 @@ MAX_STATES = 8
 
 _lif = cuda_device(lif_step)
 _poisson = cuda_device(K.poisson_step)
+_neg_expm1 = cuda_device(K.neg_expm1)
 _hh = hh_device["hh_step"]
 
 
@@ -131,11 +132,11 @@ def _neurons_kernel(N, dt, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_i, s
             ref[i] = rn
             spiked = 1 if ts >= 0.0 else 0
         elif typ == K.SEG_LIF_COND:
-            Ji = kgain[i] * syn_in[i] + kbias[i]
             gt = 1.0 + gsum[i]
             te = seg_f[pr, 0] / gt
-            vn, rn, ts = _lif(v[i], ref[i], (Ji + gE[i]) / gt, dt, te, seg_f[pr, 1],
-                              -math.expm1(-dt / te))  # fmt: skip
+            Je = (kgain[i] * syn_in[i] + kbias[i] + gE[i]) / gt
+            vn, rn, ts = _lif(v[i], ref[i], Je, dt, te, seg_f[pr, 1],
+                              _neg_expm1(dt / te))  # fmt: skip
             v[i] = vn
             ref[i] = rn
             spiked = 1 if ts >= 0.0 else 0

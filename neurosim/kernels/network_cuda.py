@@ -34,7 +34,6 @@ MAX_STATES = 8
 
 _lif = cuda_device(lif_step)
 _poisson = cuda_device(K.poisson_step)
-_neg_expm1 = cuda_device(K.neg_expm1)
 _hh = hh_device["hh_step"]
 
 
@@ -136,7 +135,7 @@ def _neurons_kernel(N, dt, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_i, s
             te = seg_f[pr, 0] / gt
             Je = (kgain[i] * syn_in[i] + kbias[i] + gE[i]) / gt
             vn, rn, ts = _lif(v[i], ref[i], Je, dt, te, seg_f[pr, 1],
-                              _neg_expm1(dt / te))  # fmt: skip
+                              -math.expm1(-dt / te))  # fmt: skip
             v[i] = vn
             ref[i] = rn
             spiked = 1 if ts >= 0.0 else 0

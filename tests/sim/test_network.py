@@ -294,13 +294,3 @@ def test_conductance_synapse_matches_ode_reference():
     # does): first order in dt, so halving dt halves the error (ratio 2 +- 25%)
     assert errs[0] < 1e-4
     assert 1.5 < errs[0] / errs[1] < 2.5
-
-
-def test_neg_expm1_matches_numpy():
-    from neurosim.kernels.network import neg_expm1
-
-    x = np.concatenate([np.geomspace(1e-12, 0.4999, 200), np.linspace(0.5, 45, 400)])
-    got = np.array([neg_expm1(float(v)) for v in x])
-    # series below 0.5 (~1 ulp); exp(-x/64)**64 above, where 1 - exp(-x) >= 0.39
-    # and the Taylor truncation (1e-14 relative on exp(-x)) sets the scale
-    np.testing.assert_allclose(got, -np.expm1(-x), rtol=5e-14, atol=0)

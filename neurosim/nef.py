@@ -21,14 +21,20 @@ same spikes.
 
 Time stepping
 -------------
-Step ``k`` (time ``t_k = (k + 1) dt``): every population receives the current
-outputs of its incoming synapses (inputs connected without synapse arrive in
-the same step), its neurons advance by ``dt`` (LIF: exact update of
-:func:`neurosim.kernels.lif.lif_step`; a spike is a ``1/dt`` impulse), decoded
-outputs are summed over the neurons that spiked, and each synapse takes its
-input of step ``k`` (zero-order hold, :meth:`~neurosim.LinearFilter.discretize`),
-so connections between populations have one step of delay. Probes record the
-synapse output after this update (it includes step ``k``'s spikes).
+:meth:`Model.run` builds the model onto the network simulator
+(:meth:`Model.build_network`: a :class:`~neurosim.Network` run by
+:class:`~neurosim.Simulator`, whose whole time loop is compiled, on the CPU or
+a GPU). Step ``k`` (time ``t_k = (k + 1) dt``): every population receives the
+current outputs of its incoming synapses (inputs connected without synapse
+arrive in the same step), its neurons advance by ``dt`` (LIF: exact update of
+:func:`neurosim.kernels.lif.lif_step`, voltages clipped at
+``LIF.min_voltage``, 0 by default as in Nengo; a spike is a ``1/dt``
+impulse), and each synapse takes its input of step ``k`` (zero-order hold,
+:meth:`~neurosim.LinearFilter.discretize`; the network's
+``discretization="zoh"``), so connections between populations have one step
+of delay. Probes record the synapse output after this update (it includes
+step ``k``'s spikes). This is the convention of Nengo's reference simulator,
+and with the same neurons and initial voltages the spikes are the same.
 
 References
 ----------
@@ -48,8 +54,8 @@ from ._validation import SeedLike, as_float_array, as_rng, check_dt, check_posit
 from .decoding import Decoder
 from .encoding import Population
 from .exceptions import ShapeError, ValidationError
-from .kernels.nef import nef_lif_step, nef_rate_step
 from .neurons import LIF, LIFRate
+from .sim import Factored, Network, NeuronGroup, Simulator
 from .solvers import Solver
 from .synapses import LinearFilter, Lowpass
 
@@ -423,226 +429,135 @@ class Model:
         return probe
 
     # --------------------------------------------------------------- simulating
-    def run(self, T: float, dt: float = 1e-3) -> Result:
-        """Simulate for ``T`` seconds with step ``dt``; returns a :class:`Result`."""
+    def run(self, T: float, dt: float = 1e-3, backend: str = "auto") -> Result:
+        """Simulate for ``T`` seconds with step ``dt``; returns a :class:`Result`.
+
+        The model is built onto a :class:`~neurosim.Network` (see
+        :meth:`build_network`) and run by :class:`~neurosim.Simulator`, whose
+        whole time loop is compiled; ``backend`` (``"auto"``, ``"cpu"`` or
+        ``"cuda"``) is passed to it.
+        """
         t0 = time.perf_counter()
         dt = check_dt(dt)
         T = check_positive("T", T)
         n_steps = int(round(T / dt))
         if n_steps < 1:
             raise ValidationError(f"T: shorter than one step dt={dt:g} (got {T:g})")
-        rng = as_rng(self.seed)
-        pops = self.populations
-        idx = {id(p): i for i, p in enumerate(pops)}
-        U = {id(u): u.samples(n_steps, dt) for u in self.inputs}
-        links = [(c, None) for c in self.connections] + [
-            (p.connection, p) for p in self.probes if p.kind == "decoded"
-        ]
-        # per population: concatenated outgoing weights and the column slices
-        cols: list[list[np.ndarray]] = [[] for _ in pops]
-        n_out = [0] * len(pops)
-        sims = []
-        for conn, probe in links:
-            width = conn.weights.shape[1]
-            if isinstance(conn.pre, Population):
-                i = idx[id(conn.pre)]
-                src = ("pop", i, slice(n_out[i], n_out[i] + width))
-                cols[i].append(conn.weights)
-                n_out[i] += width
-            else:
-                src = ("input", U[id(conn.pre)] @ conn.weights, None)
-            if conn.synapse is None:
-                filt = None
-            else:
-                Ad, Bd, Cd, Dd = conn.synapse.discretize(dt)
-                filt = [Ad, Bd, Cd, Dd, np.zeros((Ad.shape[0], width))]
-            post = None if conn.post is None else idx[id(conn.post)]
-            rec = np.zeros((n_steps, width)) if probe is not None else None
-            sims.append((src, filt, post, conn.expand, rec, probe))
-        state = []
-        self.initial_voltages_ = {}
-        for i, p in enumerate(pops):
-            n = p.n_neurons
-            self.initial_voltages_[p] = rng.uniform(0.0, 1.0, n)
-            dec = np.hstack(cols[i]) if cols[i] else np.zeros((n, 0))
-            state.append(
-                dict(
-                    v=self.initial_voltages_[p].copy(),
-                    ref=np.zeros(n),
-                    bias=np.ascontiguousarray(p.bias_),
-                    enc=np.ascontiguousarray(p.scaled_encoders_),
-                    s_enc=np.zeros(p.dimensions),
-                    j_dir=np.zeros(n),
-                    dec=np.ascontiguousarray(dec),
-                    out=np.zeros(dec.shape[1]),
-                    act=np.zeros(n),
-                    spiking=type(p.neuron) is LIF,
-                    tau_rc=p.neuron.tau_rc,
-                    tau_ref=p.neuron.tau_ref,
-                    full=-np.expm1(-dt / p.neuron.tau_rc),
-                )
-            )
-        spike_recs = {
-            id(pr): np.zeros((n_steps, pr.target.n_neurons), dtype=np.float32)
-            for pr in self.probes
-            if pr.kind == "spikes"
-        }
-        spike_probes = [
-            (idx[id(pr.target)], spike_recs[id(pr)])
-            for pr in self.probes
-            if pr.kind == "spikes"
-        ]
-        has_dir = [any(s[2] == i and s[3] for s in sims) for i in range(len(pops))]
+        net, monitors, offline = self.build_network(n_steps, dt)
+        sim = Simulator(net, dt=dt, backend=backend, progress=False)
         t1 = time.perf_counter()
-        for k in range(n_steps):
-            for s in state:
-                s["s_enc"][:] = 0.0
-            for i in range(len(pops)):
-                if has_dir[i]:
-                    state[i]["j_dir"][:] = 0.0
-            # synapse outputs (from the state before this step's input)
-            for src, filt, post, expand, _, _ in sims:
-                if post is None:
-                    continue
-                if filt is None:
-                    y = src[1][k]
-                else:
-                    y = filt[2] @ filt[4]
-                    if src[0] == "input" and filt[3] != 0:
-                        y = y + filt[3] * src[1][k]
-                state[post]["j_dir" if expand else "s_enc"] += y
-            for s in state:
-                if s["spiking"]:
-                    nef_lif_step(
-                        s["v"], s["ref"], s["bias"], s["enc"], s["s_enc"], s["j_dir"],
-                        s["dec"], s["out"], s["act"], dt, s["tau_rc"], s["tau_ref"],
-                        s["full"],
-                    )  # fmt: skip
-                else:
-                    nef_rate_step(
-                        s["bias"], s["enc"], s["s_enc"], s["j_dir"], s["dec"],
-                        s["out"], s["act"], s["tau_rc"], s["tau_ref"],
-                    )  # fmt: skip
-            # synapses take this step's input
-            for src, filt, _, _, rec, _ in sims:
-                x = src[1][k] if src[0] == "input" else state[src[1]]["out"][src[2]]
-                if filt is None:
-                    if rec is not None:
-                        rec[k] = x
-                    continue
-                X = filt[4]
-                X[:] = filt[0] @ X + np.outer(filt[1], x)
-                if rec is not None:
-                    rec[k] = filt[2] @ X
-            for i, rec in spike_probes:
-                rec[k] = state[i]["act"]
+        sim.run(n_steps * dt)
         t2 = time.perf_counter()
         res = Result(t=(np.arange(n_steps) + 1) * dt, build_s=t1 - t0, run_s=t2 - t1)
-        for *_, rec, probe in sims:
-            if probe is not None:
-                res.data[probe] = rec
-        for pr in self.probes:
-            if pr.kind == "spikes":
-                res.data[pr] = spike_recs[id(pr)]
+        res.data.update(offline)
+        for pr, mon in monitors.items():
+            if pr.kind == "decoded":
+                res.data[pr] = mon.data
+            elif isinstance(pr.target.neuron, LIF):
+                out = np.zeros((n_steps, pr.target.n_neurons), dtype=np.float32)
+                out[mon.steps, mon.indices] = 1.0
+                res.data[pr] = out
+            else:  # rate neurons: their rates
+                res.data[pr] = mon.v.astype(np.float32)
         return res
 
+    def build_network(self, n_steps: int, dt: float) -> tuple[Any, dict, dict]:
+        """This model as a :class:`~neurosim.Network` for ``n_steps`` of ``dt``.
 
-def _impulse_dc_gain(synapse: LinearFilter, dt: float) -> float:
-    """Steady output of ``synapse`` for one unit-area spike per ``dt`` at step ends.
+        Each population becomes a ``NeuronGroup`` (gain 1, ``bias_``, initial
+        voltages uniform in ``[0, 1)`` from the model's seed, stored in
+        ``initial_voltages_``; LIF voltages clipped at ``min_voltage``, 0 when
+        the neuron leaves it None). Connections between populations are
+        ``Factored(decoders @ transform^T, scaled_encoders^T)`` (or the full
+        matrix when ``expand``) with the zero-order-hold discretisation of
+        their synapse (``discretization="zoh"``), the convention of Nengo's
+        reference simulator. The inputs of a population, each times its
+        transform and filtered by its synapse (known in advance, so filtered
+        here, by the same recurrence), are summed into one ``d``-dimensional
+        signal, encoded inside the loop (``add_input(..., weights=
+        scaled_encoders^T)``). Decoded probes are ZOH readout monitors (unit
+        DC gain); spike probes are spike monitors (state monitors of the rates
+        for rate neurons).
 
-    The network simulator's readout monitors sample the exact filtered spike
-    train at step ends, right after the step's spikes, so a neuron firing at
-    rate ``r`` reads as ``G r`` with ``G = dt sum_k h(k dt)`` (a left Riemann
-    sum; ``1 + dt / (2 tau)`` for a Lowpass), not ``r``. (Neuron inputs get
-    the filtered drive integrated over each step, whose gain is exactly 1.)
-    """
-    A, B, C, D = synapse.discretize(dt, "impulse")
-    if A.shape[0] == 0:
-        return float(D)
-    return float(C @ np.linalg.solve(np.eye(A.shape[0]) - A, B) + D)
-
-
-def to_network(model: Model, T: float, dt: float = 1e-3) -> tuple[Any, dict]:
-    """The same NEF model as a :class:`~neurosim.Network` (run by ``ns.Simulator``).
-
-    Each LIF population becomes a ``NeuronGroup`` with ``gain = gain_ / radius``,
-    ``bias = bias_`` and the model's initial voltages; inputs are encoded
-    (``u @ weights @ encoders^T``, filtered offline by their synapse, which is
-    exact for a known input) and added per neuron; population-to-population
-    connections use ``Factored(decoders @ transform^T, encoders^T)`` (or the
-    dense matrix when ``expand``); decoded probes become readout monitors,
-    whose decoders are divided by the sampled synapse's DC gain
-    (:func:`_impulse_dc_gain`) so that decoded values keep unit gain (without
-    it a 10 ms lowpass reads 5% high at dt = 1 ms).
-
-    Parameters
-    ----------
-    model : Model
-    T, dt : float
-        Duration and step of the run the inputs are prepared for (s).
-
-    Returns
-    -------
-    net : Network
-    monitors : dict
-        ``Probe -> ReadoutMonitor or SpikeMonitor`` (probes of populations;
-        an input's probe has no network counterpart: filter it offline).
-
-    Notes
-    -----
-    Differences from :meth:`Model.run`: the network's LIF voltages are not
-    clipped at 0 from below, and a spike reaches its synapse at the end of its
-    step. Inputs are stored per neuron (``n_steps x n_neurons`` floats), so
-    this suits small and medium models.
-    """
-    from .sim import Factored, Network, NeuronGroup
-
-    dt = check_dt(dt)
-    n_steps = int(round(check_positive("T", T) / dt))
-    net = Network(seed=model.seed)
-    rng = as_rng(model.seed)
-    groups = {}
-    drive = {}
-    for p in model.populations:
-        if type(p.neuron) is not LIF:
-            raise ValidationError(
-                f"to_network: only spiking LIF populations (got {p.neuron!r})"
+        Returns
+        -------
+        net : Network
+        monitors : dict
+            ``Probe -> monitor`` for probes of populations.
+        offline : dict
+            ``Probe -> (n_steps, d) array`` for probes of inputs.
+        """
+        rng = as_rng(self.seed)
+        net = Network()
+        groups = {}
+        self.initial_voltages_ = {}
+        for p in self.populations:
+            v0 = rng.uniform(0.0, 1.0, p.n_neurons)
+            self.initial_voltages_[p] = v0.copy()
+            neuron = p.neuron
+            if type(neuron) is LIF and neuron.min_voltage is None:
+                neuron = LIF(neuron.tau_rc, neuron.tau_ref, min_voltage=0.0)
+            groups[p] = net.add(NeuronGroup(p.n_neurons, neuron, bias=p.bias_, v0=v0))
+        U = {id(u): u.samples(n_steps, dt) for u in self.inputs}
+        drive: dict[Population, np.ndarray] = {}
+        for c in self.connections:
+            if isinstance(c.pre, Input):
+                x = _filter(U[id(c.pre)] @ c.weights, c.synapse, dt)
+                drive[c.post] = drive[c.post] + x if c.post in drive else x
+                continue
+            w = (
+                c.weights
+                if c.expand
+                else Factored(c.weights, c.post.scaled_encoders_.T)
             )
-        v0 = rng.uniform(0.0, 1.0, p.n_neurons)
-        groups[p] = net.add(
-            NeuronGroup(
-                p.n_neurons, p.neuron, gain=p.gain_ / p.radius, bias=p.bias_, v0=v0
-            )
-        )
-        drive[p] = np.zeros((n_steps, p.n_neurons))
-    for c in model.connections:
-        if isinstance(c.pre, Input):
-            x = c.pre.samples(n_steps, dt) @ c.weights
-            if c.synapse is not None:
-                x = c.synapse.filt(x, dt)
-            drive[c.post] += x @ c.post.encoders_.T
-            continue
-        if c.expand:
-            # the group's gain multiplies its inputs: take it out of the matrix
-            w = c.weights / (c.post.gain_ / c.post.radius)[None, :]
-        else:
-            w = Factored(c.weights, c.post.encoders_.T)
-        net.connect(groups[c.pre], groups[c.post], w, synapse=c.synapse)
-    for p, J in drive.items():
-        if np.any(J):
-            net.add_input(groups[p], J)
-    monitors = {}
-    for pr in model.probes:
-        if isinstance(pr.target, Input):
-            continue
-        g = groups[pr.target]
-        if pr.kind == "spikes":
-            monitors[pr] = net.monitor_spikes(g)
-        else:
-            conn = pr.connection
-            G = _impulse_dc_gain(conn.synapse, dt)
-            monitors[pr] = net.monitor_readout(g, conn.weights / G, conn.synapse)
-    return net, monitors
+            net.connect(
+                groups[c.pre], groups[c.post], w, synapse=c.synapse,
+                discretization="zoh",
+            )  # fmt: skip
+        for p, x in drive.items():
+            net.add_input(groups[p], x, weights=p.scaled_encoders_.T)
+        monitors: dict[Probe, Any] = {}
+        offline: dict[Probe, np.ndarray] = {}
+        for pr in self.probes:
+            if isinstance(pr.target, Input):
+                x = U[id(pr.target)] @ pr.connection.weights
+                offline[pr] = _filter(x, pr.connection.synapse, dt, probe=True)
+                continue
+            g = groups[pr.target]
+            if pr.kind == "decoded":
+                conn = pr.connection
+                monitors[pr] = net.monitor_readout(
+                    g, conn.weights, conn.synapse, discretization="zoh"
+                )
+            elif isinstance(pr.target.neuron, LIF):
+                monitors[pr] = net.monitor_spikes(g)
+            else:
+                monitors[pr] = net.monitor_state(g, "v", record=True)
+        return net, monitors, offline
+
+
+def _filter(
+    x: np.ndarray, synapse: LinearFilter | None, dt: float, probe: bool = False
+) -> np.ndarray:
+    """``x (n_steps, d)`` through ``synapse``'s zero-order-hold discretisation.
+
+    ``x[k]`` is the input of step ``k``. As a population's input (``probe``
+    False) the output of step ``k`` is ``C X_k + D x[k]`` (the state before
+    step ``k``'s input: one step of delay for strictly proper filters); as a
+    probe it is ``C X_{k+1}``, after that input, as decoded probes are.
+    """
+    if synapse is None:
+        return x
+    A, B, C, D = synapse.discretize(dt)
+    X = np.zeros((A.shape[0], x.shape[1]))
+    out = np.empty_like(x)
+    for k in range(x.shape[0]):
+        if not probe:
+            out[k] = C @ X + D * x[k]
+        X = A @ X + np.outer(B, x[k])
+        if probe:
+            out[k] = C @ X
+    return out
 
 
 def _transform(transform: Any, d_in: int, d_out: int) -> np.ndarray:

@@ -72,6 +72,18 @@ def lif_step(v, ref, J, dt, tau_rc, tau_ref, full):
     return v, ref, t_spike
 
 
+def lif_rate(J, tau_rc, tau_ref):
+    """Steady LIF rate (Hz) for constant ``J``: ``1/(tau_ref + tau_rc log1p(1/(J-1)))``.
+
+    Zero for ``J <= 1``; ``log1p`` keeps it accurate near threshold. The same
+    closed form as :meth:`neurosim.LIFRate.rates`, for use inside kernels
+    (tuning curves, rate groups in networks).
+    """
+    if J > 1.0:
+        return 1.0 / (tau_ref + tau_rc * math.log1p(1.0 / (J - 1.0)))
+    return 0.0
+
+
 def make_lif_neuron_loop(step):
     """Build the per-neuron time loop around ``step`` (CPU or CUDA version).
 

@@ -10,14 +10,18 @@ Neurons (global index ``0..N-1``, groups laid end to end)
     ``kbias`` (``J = kgain * I + kbias``), ``const_in`` (constant input ``I``),
     scratch ``syn_in`` (``I``), ``gsum``, ``gE``, ``flag``. Segments
     ``seg_i (n_seg, 6)`` ``[type, start, stop, param_row, ch1, ch2]`` with
-    ``seg_f[param_row]`` holding the type's floats, processed in index order
+    ``seg_f[param_row]`` holding the type's floats (LIF: ``tau``, ``tau_ref``,
+    ``full``, fused ``c0``, ``kg``, ``kb``, then ``vmin``, the lower voltage
+    bound), processed in index order
     so that each step's spike list is sorted. Types: ``SEG_LIF``
     (current-based LIF), ``SEG_LIF_FUSED`` (the same with its one or two
     input channels ``ch1``, ``ch2`` read in its own pass), ``SEG_LIF_COND``
     (LIF with conductance channels), ``SEG_HH`` (Hodgkin-Huxley through
     :func:`neurosim.kernels.hh.hh_step`, gates in ``aux (3, N)``),
-    ``SEG_POISSON``, ``SEG_GENERATOR`` (given spike steps). ``init_i (n, 2)``:
-    neuron ranges whose ``syn_in`` no channel assigns (set to ``const_in``).
+    ``SEG_POISSON``, ``SEG_GENERATOR`` (given spike steps), ``SEG_LIF_RATE``
+    (rate LIF, :func:`neurosim.kernels.lif.lif_rate`; ``v`` holds the rate).
+    ``init_i (n, 2)``: neuron ranges whose ``syn_in`` no channel assigns
+    (set to ``const_in``).
 
 Channels ``ch_i (n_ch, 11)``
     ``[kind, width, m, xoff, uoff, post0, npost, foff, roff, rd, first]``; a
@@ -35,11 +39,19 @@ Connections ``con_i (n_con, 10)``
     ``[kind, pre0, npre, ch, col0, delay, woff, ioff, ncols, direct]``: dense
     rows, one-to-one weights or factored ``L`` rows (``d`` values) at
     ``wdat[woff:]``; CSR rows through ``sptr[ioff + j]`` (absolute positions
-    in ``sidx`` / ``sdat``). ``direct`` = 1 for one-state channels: the
+    in ``sidx`` / ``sdat``). ``CON_RATE``: dense or factored rows from a rate
+    group, added every step times ``rate * dt`` (the charge a neuron firing at
+    that rate emits in a step; no delay). ``direct`` = 1 for one-state channels: the
     weights were multiplied by ``Bc`` at build and go straight into ``X``;
     otherwise they go to the impulse buffer ``U``.
 
 Each step ``k`` (time ``t_k`` to ``t_k + dt``):
+
+External inputs ``ext_val (n_steps, n_ext)``: column ``e < len(ext_idx)`` is
+added to ``I`` of neuron ``ext_idx[e]``; the remaining columns are encoded
+inputs (``u @ left``), written to ``X[in_x[e - len(ext_idx)]]``, the states
+of memoryless factored channels (``A = 0``, ``G = 1``) whose ``R`` holds the
+right factor.
 
 1. channels are read at ``t_k``: ``I = const_in + ext[k] + sum_c G_c . X_c``,
    ``g = sum_c C_c . X_c``; one-state channels decay to ``t_{k+1}`` in the
@@ -63,7 +75,7 @@ import numpy as np
 
 from .._jit import inline, njit
 from .hh import cpu as hh_cpu
-from .lif import lif_step
+from .lif import lif_rate, lif_step
 
 SEG_LIF = 0
 SEG_LIF_COND = 1
@@ -71,6 +83,7 @@ SEG_POISSON = 2
 SEG_GENERATOR = 3
 SEG_LIF_FUSED = 4
 SEG_HH = 5
+SEG_LIF_RATE = 6
 
 CH_CURRENT = 0
 CH_FACTORED = 1
@@ -81,6 +94,7 @@ CON_DENSE = 0
 CON_CSR = 1
 CON_ONE_TO_ONE = 2
 CON_FACTORED = 3
+CON_RATE = 4
 
 REC_V = 0
 REC_J = 1
@@ -107,13 +121,14 @@ def poisson_step(state, p):
 
 
 _lif = inline(lif_step)
+_lif_rate = inline(lif_rate)
 _hh = hh_cpu["hh_step"]
 _poisson = inline(poisson_step)
 
 
 @njit
 def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
-                 ring, slot, cnt, i0):  # fmt: skip
+                 ring, slot, cnt, i0, vmin):  # fmt: skip
     """Current-based LIF neurons (views of one segment); returns the spike count.
 
     Refractoriness is kept as the *time it ends*, ``rend`` (seconds), so the
@@ -136,6 +151,8 @@ def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
       computes, with the same operations.
 
     A spike at ``t_k + t_spike`` sets ``rend = t_k + t_spike + tau_ref``.
+    Voltages below ``vmin`` (``LIF.min_voltage``; ``-inf`` for none) are
+    raised to it after the step, in both passes.
     ``flag`` is a uint8 buffer whose length is a multiple of 8; ``i0`` is the
     global index of the segment's first neuron (for the spike list).
     """
@@ -147,19 +164,20 @@ def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
         vi = v[i]
         vc = vi + (Ji - vi) * full
         vs = vc if r <= 0.0 else vi
+        vs = vmin if vs < vmin else vs
         f = (vs > 1.0) | ((r > 0.0) & (r < dt))
         v[i] = vs
         flag[i] = f
         anyf |= f
     if anyf:
         cnt = _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref,
-                           full, ring, slot, cnt, i0)  # fmt: skip
+                           full, ring, slot, cnt, i0, vmin)  # fmt: skip
     return cnt
 
 
 @njit
 def _lif_fused(v, rend, syn_in, x1, x2, flag, c0, kg, kb, a1, g1, a2, g2, dt, tk,
-               tau, tref, full, ring, slot, cnt, i0, kgain, kbias):  # fmt: skip
+               tau, tref, full, ring, slot, cnt, i0, kgain, kbias, vmin):  # fmt: skip
     """:func:`_lif_segment` with its input channels folded into the same pass.
 
     For a group whose whole input is ``c0`` (uniform constant) plus one or two
@@ -182,6 +200,7 @@ def _lif_fused(v, rend, syn_in, x1, x2, flag, c0, kg, kb, a1, g1, a2, g2, dt, tk
         vi = v[i]
         vc = vi + (Ji - vi) * full
         vs = vc if r <= 0.0 else vi
+        vs = vmin if vs < vmin else vs
         f = (vs > 1.0) | ((r > 0.0) & (r < dt))
         if f:  # a masked store: only flagged neurons need I
             syn_in[i] = Ii
@@ -190,7 +209,7 @@ def _lif_fused(v, rend, syn_in, x1, x2, flag, c0, kg, kb, a1, g1, a2, g2, dt, tk
         anyf |= f
     if anyf:
         cnt = _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref,
-                           full, ring, slot, cnt, i0)  # fmt: skip
+                           full, ring, slot, cnt, i0, vmin)  # fmt: skip
     return cnt
 
 
@@ -246,8 +265,12 @@ def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, d
 
 @njit
 def _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref, full,
-                 ring, slot, cnt, i0):  # fmt: skip
-    """Second pass of the LIF segments: flagged neurons through :func:`lif_step`."""
+                 ring, slot, cnt, i0, vmin):  # fmt: skip
+    """Second pass of the LIF segments: flagged neurons through :func:`lif_step`.
+
+    The voltage is then raised to ``vmin`` if below (a spiking neuron resets
+    to 0, which ``vmin < 1`` leaves alone).
+    """
     n = v.shape[0]
     words = flag.view(np.uint64)
     for w in range((n + 7) >> 3):
@@ -258,7 +281,7 @@ def _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref, full,
                     r = rend[i] - tk
                     vn, rn, ts = _lif(v[i], r if r > 0.0 else dt, Ji, dt, tau, tref,
                                       full)  # fmt: skip
-                    v[i] = vn
+                    v[i] = vmin if vn < vmin else vn
                     if ts >= 0.0:
                         rend[i] = tk + ts + tref
                         ring[slot, cnt] = i0 + i
@@ -287,7 +310,7 @@ def network_run(n_steps, step0, dt,
                 ch_i, ch_f, X, U, R, tmp,
                 con_i, wdat, sdat, sidx, sptr,
                 ring, ring_cnt,
-                ext_idx, ext_val,
+                ext_idx, ext_val, in_x,
                 spk_mask, n_mon, ev_idx, ev_step, n_ev,
                 rec_i, rec_out, rec_off, rec_cnt,
                 rd_out, rd_off, rd_cnt, rd_every):  # fmt: skip
@@ -313,7 +336,11 @@ def network_run(n_steps, step0, dt,
         if n_ev[0] + n_mon > cap:
             return k
         # 1. channels at t_k: inputs, conductances; one-state channels decay.
-        # Assigning passes (a group's first channel, or const_in) go first.
+        # Encoded inputs set their (memoryless) channels' states first;
+        # assigning passes (a group's first channel, or const_in) go first.
+        n_idx = ext_idx.shape[0]
+        for e in range(in_x.shape[0]):
+            X[in_x[e]] = ext_val[k, n_idx + e]
         for r in range(init_i.shape[0]):
             syn_in[init_i[r, 0] : init_i[r, 1]] = const_in[init_i[r, 0] : init_i[r, 1]]
         for first in (1, 0):
@@ -341,7 +368,7 @@ def network_run(n_steps, step0, dt,
                 cnt = _lif_segment(v[i0:i1], ref[i0:i1], syn_in[i0:i1], kgain[i0:i1],
                                    kbias[i0:i1], flag, dt, tk, seg_f[pr, 0],
                                    seg_f[pr, 1], seg_f[pr, 2], ring, slot, cnt,
-                                   i0)  # fmt: skip
+                                   i0, seg_f[pr, 6])  # fmt: skip
             elif typ == SEG_LIF_FUSED:
                 f = seg_f[pr]
                 c1 = seg_i[s, 4]
@@ -357,7 +384,7 @@ def network_run(n_steps, step0, dt,
                 cnt = _lif_fused(v[i0:i1], ref[i0:i1], syn_in[i0:i1], x1, x2, flag,
                                  f[3], f[4], f[5], a1, g1, a2, g2, dt, tk, f[0], f[1],
                                  f[2], ring, slot, cnt, i0, kgain[i0:i1],
-                                 kbias[i0:i1])  # fmt: skip
+                                 kbias[i0:i1], f[6])  # fmt: skip
             elif typ == SEG_LIF_COND:
                 cnt = _lif_cond(v[i0:i1], ref[i0:i1], syn_in[i0:i1], gsum[i0:i1],
                                 gE[i0:i1], kgain[i0:i1], kbias[i0:i1], flag,
@@ -381,6 +408,10 @@ def network_run(n_steps, step0, dt,
                     if ts >= 0.0:
                         ring[slot, cnt] = i
                         cnt += 1
+            elif typ == SEG_LIF_RATE:
+                for i in range(i0, i1):
+                    Ji = kgain[i] * syn_in[i] + kbias[i]
+                    v[i] = _lif_rate(Ji, seg_f[pr, 0], seg_f[pr, 1])
             elif typ == SEG_POISSON:
                 for i in range(i0, i1):
                     st, sp = _poisson(rng_state[i], p_spike[i])
@@ -416,6 +447,9 @@ def network_run(n_steps, step0, dt,
                 rec_cnt[r] += 1
         # 4. spikes (delayed through the ring) into the channels
         for c in range(n_con):
+            if con_i[c, 0] == CON_RATE:
+                _propagate_rates(c, con_i, ch_i, v, dt, X, U, wdat)
+                continue
             delay = con_i[c, 5]
             if step - delay < 0:
                 continue
@@ -523,6 +557,15 @@ def _read_channel(c, ch_i, ch_f, X, R, syn_in, gsum, gE, const_in, tmp):
 
 
 @njit
+def _con_buffer(c, con_i, ch_i, X, U):
+    """Where connection ``c`` adds its weights: ``X`` (one-state) or ``U``."""
+    ch = con_i[c, 3]
+    if con_i[c, 9]:
+        return X[ch_i[ch, 3] + con_i[c, 4] :]
+    return U[ch_i[ch, 4] + con_i[c, 4] :]
+
+
+@njit
 def _propagate(c, con_i, ch_i, spikes, ns, X, U, wdat, sdat, sidx, sptr):
     """Step 4 for connection ``c``: its pre neurons among ``spikes[:ns]``."""
     kind = con_i[c, 0]
@@ -531,11 +574,7 @@ def _propagate(c, con_i, ch_i, spikes, ns, X, U, wdat, sdat, sidx, sptr):
     a1 = _first_at_least(spikes, ns, pre0 + con_i[c, 2])
     if a0 == a1:
         return
-    ch = con_i[c, 3]
-    if con_i[c, 9]:
-        buf = X[ch_i[ch, 3] + con_i[c, 4] :]
-    else:
-        buf = U[ch_i[ch, 4] + con_i[c, 4] :]
+    buf = _con_buffer(c, con_i, ch_i, X, U)
     wo = con_i[c, 6]
     ncols = con_i[c, 8]
     for a in range(a0, a1):
@@ -554,6 +593,21 @@ def _propagate(c, con_i, ch_i, spikes, ns, X, U, wdat, sdat, sidx, sptr):
                 buf[idx[e]] += w[e]
         else:
             buf[j] += wdat[wo + j]
+
+
+@njit
+def _propagate_rates(c, con_i, ch_i, v, dt, X, U, wdat):
+    """Step 4 for a connection from a rate group: rows times ``v * dt``."""
+    pre0 = con_i[c, 1]
+    buf = _con_buffer(c, con_i, ch_i, X, U)
+    wo = con_i[c, 6]
+    ncols = con_i[c, 8]
+    for j in range(con_i[c, 2]):
+        q_j = v[pre0 + j] * dt
+        if q_j != 0.0:
+            row = wdat[wo + j * ncols : wo + (j + 1) * ncols]
+            for q in range(ncols):
+                buf[q] += row[q] * q_j
 
 
 @njit

@@ -99,6 +99,14 @@ def _inputs_kernel(N, init_i, ch_i, ch_f, first_g, X, R, syn_in, gsum, gE, const
 
 
 @cuda_kernel
+def _encoded_kernel(in_x, n_idx, ext_row, X):
+    """Encoded inputs: ``X[in_x[e]] = ext_row[n_idx + e]`` (before step 1)."""
+    start = cuda.grid(1)
+    for e in range(start, in_x.shape[0], cuda.gridsize(1)):
+        X[in_x[e]] = ext_row[n_idx + e]
+
+
+@cuda_kernel
 def _decay_kernel(ch_i, ch_f, X):
     """Step 1, factored and readout channels with one state: ``x <- a x``."""
     start = cuda.grid(1)
@@ -130,7 +138,7 @@ def _neurons_kernel(N, dt, tk, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_
             r = ref[i] - tk
             vn, rn, ts = _lif(v[i], r if r > 0.0 else 0.0, Ji, dt, seg_f[pr, 0],
                               seg_f[pr, 1], seg_f[pr, 2])  # fmt: skip
-            v[i] = vn
+            v[i] = seg_f[pr, 6] if vn < seg_f[pr, 6] else vn  # LIF.min_voltage
             if ts >= 0.0:
                 ref[i] = tk + ts + seg_f[pr, 1]
                 spiked = 1
@@ -314,6 +322,10 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
         raise NotImplementedError(
             "backend='cuda': SpikeSource groups run on the CPU backend only"
         )
+    if np.any(a["seg_i"][:, 0] == K.SEG_LIF_RATE):
+        raise NotImplementedError(
+            "backend='cuda': LIFRate groups run on the CPU backend only"
+        )
     if a["ch_i"].shape[0] and a["ch_i"][:, 2].max() > MAX_STATES:
         raise NotImplementedError(
             f"backend='cuda': synapses with more than {MAX_STATES} states"
@@ -324,7 +336,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     names = ("v", "ref", "aux", "syn_in", "gsum", "gE", "kgain", "kbias",
              "const_in", "init_i", "seg_i", "seg_f", "p_spike", "rng_state",
              "ch_i", "ch_f", "first_g", "X", "U", "R", "con_i_gpu", "wdat",
-             "cdat", "cidx", "cptr", "ring_flags", "rec_i")  # fmt: skip
+             "cdat", "cidx", "cptr", "ring_flags", "rec_i", "in_x")  # fmt: skip
     d = {k: cuda.to_device(a[k]) for k in names}
     ext_col = np.full(N, -1, dtype=np.int64)
     ext_col[ext_idx] = np.arange(ext_idx.size)
@@ -342,8 +354,12 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     gr, _ = _grid(rec_i.shape[0])
     width_max = int(a["ch_i"][:, 1].max()) if a["ch_i"].shape[0] else 1
     gd, _ = _grid(width_max)
+    n_in = a["in_x"].shape[0]
+    ge, _ = _grid(n_in)
     for k in range(n_steps):
         step = step0 + k
+        if n_in:
+            _encoded_kernel[ge, tpb](d["in_x"], ext_idx.size, d_ext[k], d["X"])
         _inputs_kernel[gn, tpb](N, d["init_i"], d["ch_i"], d["ch_f"], d["first_g"],
                                 d["X"], d["R"], d["syn_in"], d["gsum"], d["gE"],
                                 d["const_in"], d_ext_col, d_ext[k])  # fmt: skip

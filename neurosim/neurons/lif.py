@@ -6,7 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_float_array, check_nonnegative, check_positive
+from .._validation import (
+    as_float_array,
+    check_nonnegative,
+    check_number,
+    check_positive,
+)
 from ..exceptions import ValidationError
 from .base import NeuronType
 
@@ -136,6 +141,14 @@ class LIF(LIFRate):
         Membrane RC time constant, in seconds (> 0). Default 0.02.
     tau_ref : float
         Absolute refractory period, in seconds (>= 0). Default 0.002.
+    min_voltage : float or None
+        Lower bound of the voltage, applied after each step (``v <- max(v,
+        min_voltage)``; must be < 1, the threshold). ``None`` (default): no
+        bound in a :class:`~neurosim.Network`, whose results it leaves
+        unchanged; a spiking :class:`~neurosim.Model` uses ``0`` for ``None``
+        (Nengo's ``LIF(min_voltage=0)``: a neuron driven below zero does not
+        build up a deep negative voltage, so it responds promptly when its
+        input returns). The analytic rates do not depend on it.
 
     Examples
     --------
@@ -146,3 +159,16 @@ class LIF(LIFRate):
     """
 
     spiking = True
+
+    def __init__(
+        self,
+        tau_rc: float = 0.02,
+        tau_ref: float = 0.002,
+        min_voltage: float | None = None,
+    ) -> None:
+        super().__init__(tau_rc, tau_ref)
+        if min_voltage is not None:
+            min_voltage = check_number(
+                "LIF.min_voltage", min_voltage, high=1.0, high_open=True
+            )
+        self.min_voltage = min_voltage

@@ -26,7 +26,7 @@ from ..exceptions import ValidationError
 from ..kernels import hh as hh_kernels
 from ..kernels import network as K
 from ..neurons.hh import HodgkinHuxley
-from ..neurons.lif import LIF
+from ..neurons.lif import LIF, LIFRate
 from ..neurons.lif_neuron import LIFNeuron
 from ..neurons.sources import PoissonSource, SpikeSource
 from .monitors import ReadoutMonitor, SpikeMonitor, StateMonitor
@@ -49,6 +49,9 @@ class Built:
     n_mon: int
     n_synapses: int
     to_model: dict[int, tuple[float, float]] = field(default_factory=dict)
+    # encoded inputs that vary in time: (value, left (d, k)); their k columns
+    # follow the per-neuron ones in ``ext_val`` and go to ``X[in_x]``
+    enc_ext: list[tuple[Any, np.ndarray]] = field(default_factory=list)
 
 
 def _delay_steps(delay: float, dt: float) -> int:
@@ -90,6 +93,28 @@ def _synapse_ss(synapse: Any, dt: float) -> tuple[np.ndarray, ...]:
         return np.zeros((1, 1)), np.zeros((1, 1)), np.array([1.0 / dt]), np.ones(1)
     Ac, Bc, Cc, _ = synapse.continuous_ss()
     return scipy.linalg.expm(Ac * dt), Ac, Bc, Cc
+
+
+def _channel_ss(
+    synapse: Any, dt: float, discretization: str, tau_lif: float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(A, Bj, G, C)`` of a channel: ``X <- A X + Bj w`` for spikes of weight ``w``.
+
+    The input read at a step start is ``G . X`` (``C . X`` for conductances
+    and readouts). ``"exact"``: ``Bj = Bc`` (impulses), and for a LIF target
+    (``tau_lif`` its membrane time constant) ``G`` integrates the filtered
+    input over the step (:func:`current_readout`), else ``G = Cc``. ``"zoh"``:
+    ``A, B, C = synapse.discretize(dt, "zoh")``, ``Bj = B / dt`` (a spike is a
+    ``w / dt`` pulse held over its step) and ``G = C`` (held output).
+    ``synapse=None`` is a one-step pulse in both.
+    """
+    if synapse is not None and discretization == "zoh":
+        A, B, C, _ = synapse.discretize(dt, "zoh")
+        return A, B / dt, C, C
+    A, Ac, Bc, Cc = _synapse_ss(synapse, dt)
+    exact = synapse is not None and tau_lif is not None
+    G = current_readout(Ac, Cc, tau_lif, dt) if exact else Cc
+    return A, Bc, G, Cc
 
 
 class _Flat:
@@ -143,6 +168,7 @@ def build(net: Network, dt: float) -> Built:
         sl = slice(o, o + g.n)
         model = g.model
         if isinstance(model, LIFNeuron | LIF):
+            vmin = -math.inf  # LIF.min_voltage (none for LIFNeuron)
             if isinstance(model, LIFNeuron):
                 scale, v_reset = model.scale, model.v_reset
                 tau = model.tau_m
@@ -153,12 +179,21 @@ def build(net: Network, dt: float) -> Built:
                 tau = model.tau_rc
                 kbias[sl] = g.bias
                 v0 = 0.0 if g.v0 is None else g.v0
+                if model.min_voltage is not None:
+                    vmin = model.min_voltage
             kgain[sl] = g.gain / scale
             v[sl] = (v0 - v_reset) / scale
             to_model[id(g)] = (scale, v_reset)
             typ = K.SEG_LIF_COND if id(g) in cond_groups else K.SEG_LIF
             seg_i.append([typ, o, o + g.n, len(seg_f), -1, -1])
-            seg_f.append([tau, model.tau_ref, -math.expm1(-dt / tau)] + [0.0] * 7)
+            seg_f.append([tau, model.tau_ref, -math.expm1(-dt / tau)] + [0.0] * 3)
+            seg_f[-1] += [vmin, 0.0, 0.0, 0.0]
+        elif isinstance(model, LIFRate):  # rate LIF: v holds the rate (Hz)
+            kgain[sl] = g.gain
+            kbias[sl] = g.bias
+            to_model[id(g)] = (1.0, 0.0)
+            seg_i.append([K.SEG_LIF_RATE, o, o + g.n, len(seg_f), -1, -1])
+            seg_f.append([model.tau_rc, model.tau_ref] + [0.0] * 8)
         elif isinstance(model, HodgkinHuxley):
             V0, m0, h0, n0 = model.initial_state()
             v[sl] = V0 if g.v0 is None else g.v0
@@ -252,35 +287,33 @@ def build(net: Network, dt: float) -> Built:
         # (current_readout); other models read the synapse at the step start
         lif_post = isinstance(gp.model, LIF | LIFNeuron)
         tau = seg_f[next(r[3] for r in seg_i if r[1] == offsets[id(gp)])][0]
-        exact = conn.synapse is not None and lif_post
-        A, Ac, Bc, Cc = _synapse_ss(conn.synapse, dt)
+        A, Bc, G, Cc = _channel_ss(
+            conn.synapse, dt, conn.discretization, tau if lif_post else None
+        )
         pre0 = offsets[id(pre.group)] + pre.start
         delay = _delay_steps(conn.delay, dt)
         max_delay = max(max_delay, delay)
         W = conn.weights
         if isinstance(W, Factored):
-            G = current_readout(Ac, Cc, tau, dt) if exact else Cc
             post0 = offsets[id(gp)] + post.start
             ch = new_channel(K.CH_FACTORED, W.d, A, Bc, G, post0, post.n)
             ch_rows[ch][8] = R.add(W.right)
             direct = int(A.shape[0] == 1)
             wo = wdat.add(W.left * (Bc[0] if direct else 1.0))
             n_syn += pre.n * post.n
-            con_rows.append(
-                [K.CON_FACTORED, pre0, pre.n, ch, 0, delay, wo, 0, W.d, direct]
-            )
+            kind = K.CON_FACTORED if pre.model.spiking else K.CON_RATE
+            con_rows.append([kind, pre0, pre.n, ch, 0, delay, wo, 0, W.d, direct])
             continue
         if conn.reversal is not None:
             E = (conn.reversal - v_reset) / scale
-            key = ("cond", id(gp), Ac.tobytes(), Bc.tobytes(), Cc.tobytes(), E)
+            key = ("cond", id(gp), A.tobytes(), Bc.tobytes(), Cc.tobytes(), E)
             if key not in keys:
                 keys[key] = new_channel(
                     K.CH_COND, gp.n, A, Bc, Cc, offsets[id(gp)], gp.n, (E,), id(gp)
                 )
         else:
-            key = ("cur", id(gp), Ac.tobytes(), Bc.tobytes(), Cc.tobytes())
+            key = ("cur", id(gp), A.tobytes(), Bc.tobytes(), G.tobytes())
             if key not in keys:
-                G = current_readout(Ac, Cc, tau, dt) if exact else Cc
                 keys[key] = new_channel(
                     K.CH_CURRENT, gp.n, A, Bc, G, offsets[id(gp)], gp.n, (), id(gp)
                 )
@@ -308,7 +341,7 @@ def build(net: Network, dt: float) -> Built:
             row[0] = K.CON_CSR
             row[7] = sptr.add(W.indptr.astype(np.int64) + base)
         else:
-            row[0] = K.CON_DENSE
+            row[0] = K.CON_DENSE if pre.model.spiking else K.CON_RATE
             row[6] = wdat.add(W * scale)
         con_rows.append(row)
 
@@ -338,16 +371,15 @@ def build(net: Network, dt: float) -> Built:
             # J is reported as the voltage the membrane relaxes to
             mon._reset(dt, lambda u, s=scale, b=v_reset: b + s * u)
         else:
-            A, Ac, Bc, Cc = _synapse_ss(mon.synapse, dt)
+            A, Bc, _, Cc = _channel_ss(mon.synapse, dt, mon.discretization, None)
             d = mon.decoders.shape[1]
             ch = new_channel(K.CH_READOUT, d, A, Bc, Cc, 0, 0)
             ch_rows[ch][9] = len(rd_every)
             rd_every.append(mon.every)
             direct = int(A.shape[0] == 1)
             wo = wdat.add(mon.decoders * (Bc[0] if direct else 1.0))
-            con_rows.append(
-                [K.CON_FACTORED, o, mon.target.n, ch, 0, 0, wo, 0, d, direct]
-            )
+            kind = K.CON_FACTORED if g.model.spiking else K.CON_RATE
+            con_rows.append([kind, o, mon.target.n, ch, 0, 0, wo, 0, d, direct])
             readouts.append((mon, len(rd_every) - 1, d))
             mon._reset(dt)
 
@@ -359,6 +391,20 @@ def build(net: Network, dt: float) -> Built:
             ext.append((value, o, target.n))
         else:
             const_in[o : o + target.n] += value
+    # encoded inputs: a memoryless factored channel (A = 0, G = 1) whose state
+    # the loop sets to the step's input before reading it
+    enc_ext = []
+    in_x = []
+    none = (np.zeros((1, 1)), np.ones(1), np.ones(1))
+    for target, value, left, right in net.encoded_inputs:
+        o = offsets[id(target.group)] + target.start
+        if not callable(value) and np.ndim(value) < 2:
+            const_in[o : o + target.n] += (value @ left) @ right
+            continue
+        ch = new_channel(K.CH_FACTORED, right.shape[0], *none, o, target.n)
+        ch_rows[ch][8] = R.add(right)
+        in_x.extend(range(ch_rows[ch][3], ch_rows[ch][3] + right.shape[0]))
+        enc_ext.append((value, left))
 
     max_m = max([r[2] for r in ch_rows], default=1)
     j_monitored = {r[0] for r in rec_rows if r[1] == K.REC_J}
@@ -408,6 +454,7 @@ def build(net: Network, dt: float) -> Built:
         "spk_mask": spk_mask,
         "rec_i": np.array(rec_rows, dtype=i64).reshape(-1, 3),
         "rd_every": np.array(rd_every or [1], dtype=i64),
+        "in_x": np.array(in_x, dtype=i64),
     }
     return Built(
         dt=dt,
@@ -420,6 +467,7 @@ def build(net: Network, dt: float) -> Built:
         n_mon=int(spk_mask.sum()),
         n_synapses=n_syn,
         to_model=to_model,
+        enc_ext=enc_ext,
     )
 
 
@@ -476,7 +524,7 @@ def run_cpu(
         a["ch_i"], a["ch_f"], a["X"], a["U"], a["R"], a["tmp"],
         a["con_i"], a["wdat"], a["sdat"], a["sidx"], a["sptr"],
         a["ring"], a["ring_cnt"],
-        ext_idx, ext_val,
+        ext_idx, ext_val, a["in_x"],
         a["spk_mask"], built.n_mon, buffers["ev_idx"], buffers["ev_step"],
         buffers["n_ev"],
         a["rec_i"], buffers["rec_out"], buffers["rec_off"], buffers["rec_cnt"],

@@ -13,8 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_float_array, check_number
+from .._validation import as_float_array, check_choice, check_number
 from ..exceptions import ShapeError, ValidationError
+
+#: How a connection or readout discretises its synapse in time:
+#: ``"exact"`` (spikes as impulses, LIF input integrated exactly over the
+#: step) or ``"zoh"`` (spikes as ``1/dt`` pulses held over their step, the
+#: synapse's zero-order-hold discretisation, output held over the next step:
+#: Nengo's convention, unit DC gain).
+DISCRETIZATIONS = ("exact", "zoh")
 
 
 class _Monitor:
@@ -186,7 +193,10 @@ class ReadoutMonitor(_Sampled):
 
     Each spike of neuron ``j`` is an impulse of area 1 (so the filtered spike
     trains are in Hz) and contributes ``decoders[j] h(t - t_spike)``. Memory is
-    ``d`` floats per sample, whatever the number of neurons.
+    ``d`` floats per sample, whatever the number of neurons. With
+    ``discretization="zoh"`` the spike is a pulse of height ``1/dt`` over its
+    step instead and the synapse is discretised by zero-order hold (see
+    :meth:`Network.monitor_readout`).
 
     Attributes
     ----------
@@ -197,7 +207,12 @@ class ReadoutMonitor(_Sampled):
     """
 
     def __init__(
-        self, target: Any, decoders: np.ndarray, synapse: Any, every: int
+        self,
+        target: Any,
+        decoders: np.ndarray,
+        synapse: Any,
+        every: int,
+        discretization: str = "exact",
     ) -> None:
         super().__init__(target)
         self.decoders = as_float_array("decoders", decoders, ndim=2)
@@ -207,6 +222,9 @@ class ReadoutMonitor(_Sampled):
             )
         self.synapse = synapse
         self.every = check_number("every", every, low=1, integer=True)
+        self.discretization = check_choice(
+            "discretization", discretization, DISCRETIZATIONS
+        )
         self._reset(None)
 
     @property

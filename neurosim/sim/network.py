@@ -31,13 +31,15 @@ import scipy.sparse
 from .._validation import (
     SeedLike,
     as_float_array,
+    check_choice,
     check_nonnegative,
     check_number,
 )
 from ..exceptions import ShapeError, ValidationError
 from ..neurons.base import NeuronType
+from ..neurons.lif import LIFRate
 from ..synapses import LinearFilter
-from .monitors import ReadoutMonitor, SpikeMonitor, StateMonitor
+from .monitors import DISCRETIZATIONS, ReadoutMonitor, SpikeMonitor, StateMonitor
 
 
 class NeuronGroup:
@@ -48,8 +50,10 @@ class NeuronGroup:
     n : int
         Number of neurons (>= 1).
     model : NeuronType
-        :class:`~neurosim.LIF` (dimensionless), :class:`~neurosim.LIFNeuron`
-        (volts), :class:`~neurosim.PoissonSource` or
+        :class:`~neurosim.LIF` (dimensionless), :class:`~neurosim.LIFRate`
+        (its rate version: each neuron passes ``rate * dt`` through its
+        connections every step; ``v`` reads as the rate in Hz),
+        :class:`~neurosim.LIFNeuron` (volts), :class:`~neurosim.PoissonSource` or
         :class:`~neurosim.SpikeSource`.
     v0 : float or (n,) array, optional
         Initial membrane voltage in the model's unit (default: ``0`` for LIF,
@@ -293,6 +297,7 @@ class Connection:
         synapse: LinearFilter | None,
         delay: float,
         reversal: float | None,
+        discretization: str = "exact",
     ) -> None:
         self.pre = pre
         self.post = post
@@ -300,6 +305,7 @@ class Connection:
         self.synapse = synapse
         self.delay = delay
         self.reversal = reversal
+        self.discretization = discretization
 
     def __repr__(self) -> str:
         return (
@@ -381,6 +387,8 @@ class Network:
         self.groups: list[NeuronGroup] = []
         self.connections: list[Connection] = []
         self.inputs: list[tuple[Target, Any]] = []
+        # (target, value, left (d, k), right (k, n)): encoded inputs
+        self.encoded_inputs: list[tuple[Target, Any, np.ndarray, np.ndarray]] = []
         self.monitors: list[SpikeMonitor | StateMonitor | ReadoutMonitor] = []
 
     def add(self, group: NeuronGroup) -> NeuronGroup:
@@ -412,6 +420,7 @@ class Network:
         synapse: LinearFilter | None = None,
         delay: float = 0.0,
         reversal: float | None = None,
+        discretization: str = "exact",
     ) -> Connection:
         """Connect ``pre`` to ``post``.
 
@@ -433,10 +442,21 @@ OneToOne or Factored
         reversal : float, optional
             Reversal potential (volts, LIFNeuron targets only): makes the
             connection conductance-based.
+        discretization : {"exact", "zoh"}
+            ``"exact"`` (default): a spike is an impulse at the end of its
+            step and a LIF target integrates the filtered input exactly over
+            each step. ``"zoh"``: a spike of weight ``w`` is the pulse
+            ``w / dt`` held over its step, the synapse state advances by its
+            zero-order-hold discretisation (:meth:`~neurosim.LinearFilter.\
+discretize`), and its output at the start of a step is held over the step
+            (Nengo's convention; a neuron firing at rate ``r`` drives the
+            target with exactly ``w r`` on average). The two differ by
+            ``O(dt / tau)``.
         """
         pre = self._check_target("pre", pre)
         post = self._check_target("post", post)
-        if not pre.model.spiking:
+        rate_pre = type(pre.model) is LIFRate
+        if not pre.model.spiking and not rate_pre:
             raise ValidationError(
                 f"pre: {pre.model!r} does not spike and cannot drive a connection"
             )
@@ -456,6 +476,7 @@ OneToOne or Factored
                     "(not strictly proper); spikes need a strictly proper filter"
                 )
         delay = check_nonnegative("delay", delay)
+        discretization = check_choice("discretization", discretization, DISCRETIZATIONS)
         if reversal is not None:
             reversal = check_number("reversal", reversal)
             if not hasattr(post.model, "tau_m"):
@@ -467,11 +488,16 @@ OneToOne or Factored
             if isinstance(weights, Factored):
                 raise ValidationError("reversal: Factored weights are current-based")
         weights = _check_weights(weights, pre.n, post.n)
-        conn = Connection(pre, post, weights, synapse, delay, reversal)
+        if rate_pre and (delay > 0 or not isinstance(weights, np.ndarray | Factored)):
+            raise ValidationError(
+                "pre: connections from LIFRate groups take dense or Factored "
+                "weights and no delay (their rates drive the synapse every step)"
+            )
+        conn = Connection(pre, post, weights, synapse, delay, reversal, discretization)
         self.connections.append(conn)
         return conn
 
-    def add_input(self, target: Target, value: Any) -> None:
+    def add_input(self, target: Target, value: Any, weights: Any = None) -> None:
         """Drive ``target`` with an external input (added to its ``I``).
 
         Parameters
@@ -483,9 +509,20 @@ OneToOne or Factored
             ``t = 0``; a run past its end is an error); or a function
             ``f(t)`` of the time array (``t_k = k dt``, the start of each
             step) returning ``(n_steps,)`` or ``(n_steps, n)``, evaluated on
-            each run's time grid before the loop.
+            each run's time grid before the loop. With ``weights``, the same
+            forms with ``d`` (the input's dimension) in place of ``n``.
+        weights : (d, n) array or Factored, optional
+            An *encoded* input: ``value`` is a ``d``-dimensional signal ``u``
+            and neuron ``i`` receives ``(u @ weights)[i]`` (e.g. the NEF's
+            encoders, ``weights = encoders.T``), computed inside the loop, so
+            memory is ``d`` (not ``n``) floats per step. ``Factored(left (d,
+            k), right (k, n))`` applies ``u @ left`` before the loop and
+            ``@ right`` inside it.
         """
         target = self._check_target("target", target)
+        if weights is not None:
+            self._add_encoded_input(target, value, weights)
+            return
         if callable(value):
             self.inputs.append((target, value))
             return
@@ -500,6 +537,29 @@ OneToOne or Factored
                 f"value: expected shape (n_steps, {target.n}) (got {arr.shape})"
             )
         self.inputs.append((target, arr))
+
+    def _add_encoded_input(self, target: Target, value: Any, weights: Any) -> None:
+        if isinstance(weights, Factored):
+            left, right = weights.left, weights.right
+        else:
+            right = as_float_array("weights", weights, ndim=2)
+            left = np.eye(right.shape[0])
+        if right.shape[1] != target.n:
+            raise ShapeError(
+                f"weights: expected shape (d, {target.n}) for a target of "
+                f"{target.n} neurons (got {(left.shape[0], right.shape[1])})"
+            )
+        d = left.shape[0]
+        if not callable(value):
+            value = as_float_array("value", value, ndim=(0, 1, 2))
+            if value.ndim == 0 and d == 1:
+                value = value.reshape(1)
+            if value.ndim == 0 or value.shape[-1] != d:
+                raise ShapeError(
+                    f"value: expected shape ({d},) or (n_steps, {d}) for weights "
+                    f"with d = {d} rows (got {value.shape})"
+                )
+        self.encoded_inputs.append((target, value, left, right))
 
     def monitor_spikes(self, target: Target) -> SpikeMonitor:
         """Record the spikes of ``target`` as (index, step) events."""
@@ -525,9 +585,10 @@ OneToOne or Factored
         self,
         target: Target,
         decoders: Any,
-        synapse: LinearFilter,
+        synapse: LinearFilter | None,
         *,
         every: int = 1,
+        discretization: str = "exact",
     ) -> ReadoutMonitor:
         """Record ``synapse(spikes) @ decoders`` computed inside the loop.
 
@@ -535,11 +596,22 @@ OneToOne or Factored
         ----------
         target : NeuronGroup or GroupView
         decoders : (n, d) array
-        synapse : LinearFilter
+        synapse : LinearFilter or None
             Unit-area filter applied to the spikes (each spike an impulse of
-            area 1), so the output is a decoded rate-weighted value.
+            area 1), so the output is a decoded rate-weighted value. ``None``
+            records ``spikes @ decoders`` with each spike a ``1/dt`` pulse
+            over its step.
         every : int
             Record every ``every`` steps.
+        discretization : {"exact", "zoh"}
+            ``"exact"`` (default) samples the exactly filtered impulses at
+            each step's end, just after that step's spikes: for a Lowpass
+            ``tau`` the mean of the samples of a regular spike train of rate
+            ``r`` is ``r (dt / tau) / (1 - exp(-dt / tau))``, 5% above ``r``
+            for ``tau = 10 dt``. ``"zoh"`` filters the ``1/dt`` pulses with
+            the zero-order-hold discretisation ``synapse.discretize(dt,
+            "zoh")`` (Nengo's decoded probes): unit DC gain, so decoded
+            values are unbiased.
         """
         target = self._check_target("target", target)
         D = as_float_array("decoders", decoders, ndim=2)
@@ -547,12 +619,12 @@ OneToOne or Factored
             raise ShapeError(
                 f"decoders: expected shape ({target.n}, d) (got {D.shape})"
             )
-        if not isinstance(synapse, LinearFilter):
+        if synapse is not None and not isinstance(synapse, LinearFilter):
             raise TypeError(
-                f"synapse: expected a synapse such as ns.Lowpass(0.01) "
+                f"synapse: expected a synapse such as ns.Lowpass(0.01) or None "
                 f"(got {type(synapse).__name__})"
             )
-        mon = ReadoutMonitor(target, D, synapse, every)
+        mon = ReadoutMonitor(target, D, synapse, every, discretization)
         self.monitors.append(mon)
         return mon
 

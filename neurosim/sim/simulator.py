@@ -131,6 +131,8 @@ class Simulator:
         for value, o, size in b.ext:
             ext_cols.append(evaluate_input(value, size, t, step0))
             ext_idx.append(np.arange(o, o + size))
+        for value, left in b.enc_ext:  # encoded: u @ left, after the others
+            ext_cols.append(evaluate_input(value, left.shape[0], t, step0) @ left)
         ext_val = (
             np.ascontiguousarray(np.concatenate(ext_cols, axis=1))
             if ext_cols

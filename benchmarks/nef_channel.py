@@ -49,7 +49,7 @@ def emit(**row):
 
 
 # ------------------------------------------------------------------ neurosim
-def ns_channel(n, seed, T):
+def ns_channel(n, seed, T, backend="cpu"):
     t0 = time.perf_counter()
     m = ns.Model(seed=seed)
     u = m.input(_sine)
@@ -58,19 +58,19 @@ def ns_channel(n, seed, T):
     p = m.probe(a, synapse=ns.Lowpass(0.01))
     pu = m.probe(u, synapse=ns.Lowpass(0.01))
     build = time.perf_counter() - t0
-    r = m.run(T, dt=DT)
+    r = m.run(T, dt=DT, backend=backend)
     rmse = _rmse(r[p], r[pu])
     return rmse, build + r.build_s, r.run_s, a.eval_points_.shape[0], (m, a)
 
 
-def ns_integrator(seed):
+def ns_integrator(seed, backend="cpu"):
     m = ns.Model(seed=seed)
     u = m.input(_step)
     a = ns.Population(200, seed=seed)
     m.recurrent(a, TAU_INT, A=0, input=u)
     p = m.probe(a, synapse=0.01)
     t0 = time.perf_counter()
-    r = m.run(1.0, dt=DT)
+    r = m.run(1.0, dt=DT, backend=backend)
     return abs(float(r[p][-100:].mean()) - 0.4), time.perf_counter() - t0
 
 
@@ -127,8 +127,10 @@ def nengo_integrator(nengo, seed):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--backend", default="cpu", choices=["cpu"])
+    ap.add_argument("--backend", default="cpu", choices=["cpu", "cuda"])
     args = ap.parse_args()
+    be = args.backend
+    impl = f"neurosim-{be}"
     seeds = list(range(3 if args.quick else 5))
     # channel RMSE and integrator error vary a lot between seeds (the latter by
     # ~100%): more seeds for their means
@@ -145,15 +147,15 @@ def main() -> None:
 
     # --------------------------------------------------------- channel (100)
     t0 = time.perf_counter()
-    ns_channel(100, 0, 0.01)  # first call: numba compile (or cache load)
+    ns_channel(100, 0, 0.01, be)  # first call: numba compile (or cache load)
     compile_s = time.perf_counter() - t0
-    res = [ns_channel(100, s, 1.0) for s in ch_seeds]
+    res = [ns_channel(100, s, 1.0, be) for s in ch_seeds]
     params = {"n_neurons": 100, "T": 1.0, "dt": DT, "synapse": 0.01,
               "seeds": len(ch_seeds)}  # fmt: skip
     ours = [r[0] for r in res]
     emit(
         bench="nef_channel",
-        impl="neurosim-cpu",
+        impl=impl,
         params=params,
         compile_s=compile_s,
         run_s=statistics.median(r[2] for r in res),
@@ -189,10 +191,10 @@ def main() -> None:
     # ------------------------------------------------------------ integrator
     params = {"n_neurons": 200, "tau": TAU_INT, "T": 1.0, "target": 0.4,
               "seeds": len(ch_seeds)}  # fmt: skip
-    res = [ns_integrator(s) for s in ch_seeds]
+    res = [ns_integrator(s, be) for s in ch_seeds]
     emit(
         bench="nef_integrator",
-        impl="neurosim-cpu",
+        impl=impl,
         params=params,
         compile_s=0.0,
         run_s=statistics.median(r[1] for r in res),
@@ -222,13 +224,13 @@ def main() -> None:
     # ----------------------------------------------------------------- scale
     n, T = (2000, 2.0) if args.quick else (10_000, 10.0)
     params = {"n_neurons": n, "T": T, "dt": DT, "synapse": 0.01, "seed": 0}
-    reps = [ns_channel(n, 0, T) for _ in range(3)]
+    reps = [ns_channel(n, 0, T, be) for _ in range(3)]
     totals = [r[1] + r[2] for r in reps]
     k = int(np.argsort(totals)[len(totals) // 2])
     ours = reps[k]
     row = dict(
         bench="nef_scale",
-        impl="neurosim-cpu",
+        impl=impl,
         params=params,
         compile_s=0.0,
         run_s=totals[k],
@@ -258,10 +260,10 @@ def main() -> None:
 
     # ------------------------------------------------------ rmse vs neurons
     sizes = [25, 100, 400, 1600]
-    errs = {n: [ns_channel(n, 100 + s, 1.0)[0] for s in seeds] for n in sizes}
+    errs = {n: [ns_channel(n, 100 + s, 1.0, be)[0] for s in seeds] for n in sizes}
     emit(
         bench="nef_rmse_vs_neurons",
-        impl="neurosim-cpu",
+        impl=impl,
         params={"sizes": sizes, "T": 1.0, "seeds": seeds},
         compile_s=0.0,
         run_s=0.0,

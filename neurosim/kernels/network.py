@@ -152,7 +152,9 @@ def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
 
     A spike at ``t_k + t_spike`` sets ``rend = t_k + t_spike + tau_ref``.
     Voltages below ``vmin`` (``LIF.min_voltage``; ``-inf`` for none) are
-    raised to it after the step, in both passes.
+    raised to it after the step, by a separate pass that groups without a
+    bound skip (clipping never changes a flag, as ``vmin < 1``), and in the
+    second pass.
     ``flag`` is a uint8 buffer whose length is a multiple of 8; ``i0`` is the
     global index of the segment's first neuron (for the spike list).
     """
@@ -164,11 +166,12 @@ def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
         vi = v[i]
         vc = vi + (Ji - vi) * full
         vs = vc if r <= 0.0 else vi
-        vs = vmin if vs < vmin else vs
         f = (vs > 1.0) | ((r > 0.0) & (r < dt))
         v[i] = vs
         flag[i] = f
         anyf |= f
+    if vmin > -math.inf:
+        _clip_below(v, vmin)
     if anyf:
         cnt = _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref,
                            full, ring, slot, cnt, i0, vmin)  # fmt: skip
@@ -200,13 +203,14 @@ def _lif_fused(v, rend, syn_in, x1, x2, flag, c0, kg, kb, a1, g1, a2, g2, dt, tk
         vi = v[i]
         vc = vi + (Ji - vi) * full
         vs = vc if r <= 0.0 else vi
-        vs = vmin if vs < vmin else vs
         f = (vs > 1.0) | ((r > 0.0) & (r < dt))
         if f:  # a masked store: only flagged neurons need I
             syn_in[i] = Ii
         v[i] = vs
         flag[i] = f
         anyf |= f
+    if vmin > -math.inf:
+        _clip_below(v, vmin)
     if anyf:
         cnt = _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref,
                            full, ring, slot, cnt, i0, vmin)  # fmt: skip
@@ -261,6 +265,13 @@ def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, d
                             ring[slot, cnt] = i0 + i
                             cnt += 1
     return cnt
+
+
+@njit
+def _clip_below(v, vmin):
+    """``v <- max(v, vmin)`` in place (NaN stays NaN)."""
+    for i in range(v.shape[0]):
+        v[i] = vmin if v[i] < vmin else v[i]
 
 
 @njit

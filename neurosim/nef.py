@@ -435,8 +435,7 @@ class Model:
         The model is built onto a :class:`~neurosim.Network` (see
         :meth:`build_network`) and run by :class:`~neurosim.Simulator`, whose
         whole time loop is compiled; ``backend`` (``"auto"``, ``"cpu"`` or
-        ``"cuda"``) is passed to it (``"auto"`` picks the CPU for models with
-        LIFRate populations, which the CUDA backend does not run).
+        ``"cuda"``) is passed to it.
         """
         t0 = time.perf_counter()
         dt = check_dt(dt)
@@ -445,8 +444,6 @@ class Model:
         if n_steps < 1:
             raise ValidationError(f"T: shorter than one step dt={dt:g} (got {T:g})")
         net, monitors, offline = self.build_network(n_steps, dt)
-        if backend == "auto" and any(not p.neuron.spiking for p in self.populations):
-            backend = "cpu"
         sim = Simulator(net, dt=dt, backend=backend, progress=False)
         t1 = time.perf_counter()
         sim.run(n_steps * dt)

@@ -26,13 +26,14 @@ from .. import _config
 from .._jit import cuda_device, cuda_kernel
 from . import network as K
 from .hh_cuda import device as hh_device
-from .lif import lif_step
+from .lif import lif_rate, lif_step
 
 MAX_BLOCKS = 65535
 #: Most states a synapse may have on the GPU (size of the per-thread scratch).
 MAX_STATES = 8
 
 _lif = cuda_device(lif_step)
+_lif_rate = cuda_device(lif_rate)
 _poisson = cuda_device(K.poisson_step)
 _hh = hh_device["hh_step"]
 
@@ -164,6 +165,9 @@ def _neurons_kernel(N, dt, tk, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_
             aux[1, i] = h
             aux[2, i] = n
             spiked = 1 if ts >= 0.0 else 0
+        elif typ == K.SEG_LIF_RATE:  # v holds the rate
+            Ji = kgain[i] * syn_in[i] + kbias[i]
+            v[i] = _lif_rate(Ji, seg_f[pr, 0], seg_f[pr, 1])
         elif typ == K.SEG_POISSON:
             st, sp = _poisson(rng_state[i], p_spike[i])
             rng_state[i] = st
@@ -174,8 +178,12 @@ def _neurons_kernel(N, dt, tk, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_
 
 @cuda_kernel
 def _propagate_kernel(n_cols, step, n_slot, ch_i, con_i, ring_flags, X, U, wdat,
-                      cdat, cidx, cptr):  # fmt: skip
-    """Step 4 per synaptic column: pull the weights of the spikes that arrive."""
+                      cdat, cidx, cptr, v, dt):  # fmt: skip
+    """Step 4 per synaptic column: pull the weights of the spikes that arrive.
+
+    Rows from rate groups (``CON_RATE``) are pulled every step, times
+    ``rate * dt``, as the CPU loop adds them.
+    """
     start = cuda.grid(1)
     for t in range(start, n_cols, cuda.gridsize(1)):
         c = 0
@@ -198,6 +206,11 @@ def _propagate_kernel(n_cols, step, n_slot, ch_i, con_i, ring_flags, X, U, wdat,
             if kind == K.CON_ONE_TO_ONE:
                 if ring_flags[sl, pre0 + pi]:
                     _add(X, U, acc_x, base + col, wdat[wo + pi])
+            elif kind == K.CON_RATE:
+                for j in range(con_i[cc, 2]):
+                    q = v[pre0 + j] * dt
+                    if q != 0.0:
+                        _add(X, U, acc_x, base + col, wdat[wo + j * ncols + pi] * q)
             elif kind == K.CON_CSR:
                 po = con_i[cc, 7]
                 for e in range(cptr[po + pi], cptr[po + pi + 1]):
@@ -322,10 +335,6 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
         raise NotImplementedError(
             "backend='cuda': SpikeSource groups run on the CPU backend only"
         )
-    if np.any(a["seg_i"][:, 0] == K.SEG_LIF_RATE):
-        raise NotImplementedError(
-            "backend='cuda': LIFRate groups run on the CPU backend only"
-        )
     if a["ch_i"].shape[0] and a["ch_i"][:, 2].max() > MAX_STATES:
         raise NotImplementedError(
             f"backend='cuda': synapses with more than {MAX_STATES} states"
@@ -381,7 +390,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
             _propagate_kernel[gc, tpb](n_cols, step, n_slot, d["ch_i"],
                                        d["con_i_gpu"], d["ring_flags"], d["X"],
                                        d["U"], d["wdat"], d["cdat"], d["cidx"],
-                                       d["cptr"])  # fmt: skip
+                                       d["cptr"], d["v"], built.dt)  # fmt: skip
             due = step % rd_every == 0
             base = np.full(rd_every.size, -1, dtype=np.int64)
             for _mon, rd, width in built.readouts:

@@ -47,3 +47,25 @@ def test_nef_model_cpu_and_cuda_agree(small_blocks):
         for c, g in ((ac, ag), (bc, bg)):
             tol = 64 * np.finfo(float).eps * np.abs(c).max()
             np.testing.assert_allclose(c, g, rtol=0, atol=tol)
+
+
+def test_rate_model_cpu_and_cuda_agree(small_blocks):
+    """LIFRate populations: rates through factored recurrent connections."""
+    out = {}
+    for backend in ("cpu", "cuda"):
+        m = ns.Model(seed=0)
+        u = m.input(0.5)
+        a = ns.Population(16, neuron=ns.LIFRate(), seed=0)
+        m.recurrent(a, 0.05, A=-2.0, input=u)
+        probes = (m.probe(a, synapse=None), m.probe_spikes(a))
+        out[backend] = [m.run(0.03, backend=backend)[p] for p in probes]
+    (xc, rc), (xg, rg) = out["cpu"], out["cuda"]
+    assert rc.max() > 50  # some neurons fire at tens of Hz
+    if numba.config.ENABLE_CUDASIM:
+        np.testing.assert_array_equal(xc, xg)
+        np.testing.assert_array_equal(rc, rg)
+    else:
+        # rates of O(100) Hz and decoded values: a few ulps (fused multiply-adds)
+        np.testing.assert_allclose(rc, rg, rtol=64 * np.finfo(np.float32).eps)
+        tol = 64 * np.finfo(float).eps * np.abs(xc).max()
+        np.testing.assert_allclose(xc, xg, rtol=0, atol=tol)

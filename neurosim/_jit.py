@@ -12,6 +12,7 @@ at compile time, so a global would silently keep its first value.
 from __future__ import annotations
 
 import functools
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -76,3 +77,28 @@ def require_cuda() -> None:
             "'numba-cuda' package (pip install 'neurosim[cuda]'); for testing "
             "without a GPU set NUMBA_ENABLE_CUDASIM=1 before importing numba."
         )
+
+
+def compile_family(functions: dict[str, Callable], target: str) -> dict[str, Any]:
+    """Compile plain scalar functions that call each other, for one target.
+
+    A plain function calls its helpers by global name, and numba resolves
+    those names when it compiles. To compile the same source for two targets,
+    each function is re-created over a private copy of its module's namespace
+    in which every name of ``functions`` is bound to that target's compiled
+    version: ``"cpu"`` (:func:`inline`) or ``"cuda"`` (:func:`cuda_device`).
+    Returns ``{name: compiled function}``.
+    """
+    wrap = {"cpu": inline, "cuda": cuda_device}[target]
+    first = next(iter(functions.values()))
+    namespace = dict(first.__globals__)
+    out: dict[str, Any] = {}
+    for name, fn in functions.items():
+        clone = types.FunctionType(
+            fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__
+        )
+        clone.__qualname__ = fn.__qualname__
+        clone.__doc__ = fn.__doc__
+        out[name] = wrap(clone)
+    namespace.update(out)
+    return out

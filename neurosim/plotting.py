@@ -271,3 +271,98 @@ def learning_curves(
     if handles:
         ax.legend(handles, labels, fontsize="small")
     return ax
+
+
+def patterns(
+    images: np.ndarray,
+    shape: tuple[int, int] | None = None,
+    *,
+    ax: Any = None,
+    ncols: int | None = None,
+    cmap: str = "gray_r",
+    gap: int = 1,
+) -> Any:
+    """A grid of small images (stored, cued and recalled patterns; RBM samples).
+
+    Parameters
+    ----------
+    images : (n_images, height * width) or (n_images, height, width) array
+        One image per row; +-1 and 0/1 images alike (drawn with min/max scaling).
+    shape : (height, width), optional
+        Image shape when ``images`` is flat (default: square).
+    ncols : int, optional
+        Images per row of the grid (default: up to 10).
+    gap : int
+        Blank pixels between images.
+    """
+    ax = _axes(ax)
+    imgs = np.asarray(images, dtype=float)
+    if imgs.ndim == 1:
+        imgs = imgs[None, :]
+    if imgs.ndim == 2:
+        if shape is None:
+            side = int(round(np.sqrt(imgs.shape[1])))
+            shape = (side, imgs.shape[1] // side)
+        imgs = imgs.reshape(len(imgs), *shape)
+    n, h, w = imgs.shape
+    ncols = min(n, 10) if ncols is None else ncols
+    nrows = -(-n // ncols)
+    canvas = np.full((nrows * (h + gap) - gap, ncols * (w + gap) - gap), np.nan)
+    for k, img in enumerate(imgs):
+        r, c = divmod(k, ncols)
+        top, left = r * (h + gap), c * (w + gap)
+        canvas[top : top + h, left : left + w] = img
+    import matplotlib as mpl
+
+    cm = mpl.colormaps[cmap].copy()
+    cm.set_bad("0.75")  # the gaps between images
+    ax.imshow(canvas, cmap=cm, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def energy_trace(
+    energies: np.ndarray,
+    *,
+    ax: Any = None,
+    x: np.ndarray | None = None,
+    xlabel: str = "update",
+    label: str | None = None,
+) -> Any:
+    """Energy against iteration (or time, given ``x``) for one or several runs.
+
+    ``energies`` is ``(n_steps,)`` or ``(n_steps, n_runs)``.
+    """
+    ax = _axes(ax)
+    E = np.asarray(energies, dtype=float)
+    xs = np.arange(len(E)) if x is None else np.asarray(x)
+    ax.plot(xs, E, lw=1, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("energy")
+    if label is not None:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def capacity_curve(
+    loads: np.ndarray,
+    recall: np.ndarray,
+    *,
+    ax: Any = None,
+    stderr: np.ndarray | None = None,
+    critical_load: float | None = 0.138,
+    label: str | None = None,
+) -> Any:
+    """Recall fraction against load M/N, with the N -> infinity critical load marked."""
+    ax = _axes(ax)
+    ax.errorbar(loads, recall, yerr=stderr, marker="o", ms=4, capsize=2, label=label)
+    if critical_load is not None:
+        ax.axvline(critical_load, color="gray", ls="--", lw=0.8)
+        ax.text(critical_load, 0.02, f" {critical_load:g}", color="gray")
+    ax.set_xlabel("load M / N")
+    ax.set_ylabel("fraction recalled")
+    ax.set_ylim(-0.02, 1.02)
+    if label is not None:
+        ax.legend(fontsize="small")
+    return ax

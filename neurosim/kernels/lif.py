@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+from numba import prange
+
+from .._jit import inline, njit
+
 
 def lif_step(v, ref, J, dt, tau_rc, tau_ref, full):
     """Advance one dimensionless LIF neuron by ``dt`` with input ``J`` held constant.
@@ -65,3 +70,144 @@ def lif_step(v, ref, J, dt, tau_rc, tau_ref, full):
     if ref < 0.0:
         ref = 0.0
     return v, ref, t_spike
+
+
+def make_lif_neuron_loop(step):
+    """Build the per-neuron time loop around ``step`` (CPU or CUDA version).
+
+    The returned plain function runs neuron ``i`` through ``n_steps`` steps,
+    keeping ``v`` and ``ref`` in locals. It reads ``J[k * j_stride, i]``
+    (``j_stride`` is 0 for a constant current), updates ``v`` and ``ref`` in
+    place at the end, writes the first ``spk_t.shape[1]`` spike times (seconds
+    from the start of the run) to ``spk_t[i]``, the total count to
+    ``spk_n[i]`` and, when ``record_v``, ``v`` after each step to ``v_rec[k, i]``.
+    """
+
+    def loop(
+        i, J, j_stride, v, ref, dt, tau_rc, tau_ref, full, n_steps, spk_t, spk_n,
+        v_rec, record_v,
+    ):  # fmt: skip
+        vi = v[i]
+        ri = ref[i]
+        Ji = J[0, i]
+        cap = spk_t.shape[1]
+        count = 0
+        for k in range(n_steps):
+            if j_stride != 0:
+                Ji = J[k, i]
+            vi, ri, ts = step(vi, ri, Ji, dt, tau_rc, tau_ref, full)
+            if ts >= 0.0:
+                if count < cap:
+                    spk_t[i, count] = k * dt + ts
+                count += 1
+            if record_v:
+                v_rec[k, i] = vi
+        v[i] = vi
+        ref[i] = ri
+        spk_n[i] = count
+
+    return loop
+
+
+_lif_step_cpu = inline(lif_step)
+
+#: Neurons per CPU block: the block's state (3 x 64 float64) stays in L1 while
+#: its time loop runs, and one uint64 word flags 8 lanes at once.
+_BLOCK = 64
+
+
+@njit(parallel=True)
+def lif_run(
+    J, j_stride, v, ref, dt, tau_rc, tau_ref, full, n_steps, spk_t, spk_n, v_rec,
+    record_v,
+):  # fmt: skip
+    """Run an uncoupled LIF population for ``n_steps`` steps of ``dt`` (CPU).
+
+    Parameters
+    ----------
+    J : (1 or n_steps, n_neurons) float64 ndarray
+        Input currents, row ``k * j_stride`` used in step ``k``.
+    j_stride : int
+        0 for a constant current (one row), 1 for one row per step.
+    v, ref : (n_neurons,) float64 ndarray
+        Initial voltage and refractory time left (s); **modified in place**.
+    dt, tau_rc, tau_ref, full : float
+        Step and time constants (s); ``full = -expm1(-dt / tau_rc)``.
+    n_steps : int
+        Number of steps.
+    spk_t : (n_neurons, capacity) float64 ndarray
+        **Written**: the first ``capacity`` spike times of each neuron (s).
+    spk_n : (n_neurons,) int64 ndarray
+        **Written**: each neuron's total spike count (may exceed ``capacity``).
+    v_rec : (n_steps, n_neurons) float64 ndarray
+        **Written** when ``record_v``: ``v`` after each step.
+    record_v : bool
+        Whether to write ``v_rec``.
+
+    Notes
+    -----
+    ``prange`` over blocks of 64 neurons; each block runs its whole time loop
+    with its state in small local arrays. Each step first takes, for every
+    lane at once (a loop the compiler vectorises), the two cases of
+    :func:`lif_step` that need no transcendental function: a free neuron that
+    stays below threshold (``v + (J - v) * full``) and a neuron whose
+    refractory period covers the whole step (``v`` unchanged); ``ref`` becomes
+    ``max(ref - dt, 0)`` in both, as in ``lif_step``. The few lanes that spike
+    or leave refractoriness inside the step are flagged, left untouched, and
+    then advanced by ``lif_step`` itself. Results are therefore bit-identical
+    to calling ``lif_step`` on every neuron and step (the CUDA kernel does
+    exactly that; the tests compare the two).
+    """
+    n = v.shape[0]
+    cap = spk_t.shape[1]
+    for b in prange((n + _BLOCK - 1) // _BLOCK):
+        lo = b * _BLOCK
+        m = min(_BLOCK, n - lo)
+        # Lanes past the end of the population hold J = v = 0: never flagged.
+        vb = np.zeros(_BLOCK)
+        rb = np.zeros(_BLOCK)
+        Jb = np.zeros(_BLOCK)
+        flag = np.zeros(_BLOCK, dtype=np.uint8)
+        flag_words = flag.view(np.uint64)
+        count = np.zeros(_BLOCK, dtype=np.int64)
+        for j in range(m):
+            vb[j] = v[lo + j]
+            rb[j] = ref[lo + j]
+            Jb[j] = J[0, lo + j]
+        for k in range(n_steps):
+            if j_stride != 0:
+                for j in range(m):
+                    Jb[j] = J[k, lo + j]
+            n_flagged = 0
+            for j in range(_BLOCK):
+                r = rb[j]
+                vj = vb[j]
+                vn = vj + (Jb[j] - vj) * full if r <= 0.0 else vj
+                special = (vn > 1.0) | ((r > 0.0) & (r < dt))
+                rn = r - dt
+                rn = rn if rn > 0.0 else 0.0
+                vb[j] = vj if special else vn
+                rb[j] = r if special else rn
+                flag[j] = special
+                n_flagged += special
+            if n_flagged:
+                for w in range(_BLOCK // 8):
+                    if flag_words[w] == 0:
+                        continue
+                    for j in range(8 * w, 8 * w + 8):
+                        if flag[j]:
+                            vb[j], rb[j], ts = _lif_step_cpu(
+                                vb[j], rb[j], Jb[j], dt, tau_rc, tau_ref, full
+                            )
+                            if ts >= 0.0:
+                                c = count[j]
+                                if c < cap:
+                                    spk_t[lo + j, c] = k * dt + ts
+                                count[j] = c + 1
+            if record_v:
+                for j in range(m):
+                    v_rec[k, lo + j] = vb[j]
+        for j in range(m):
+            v[lo + j] = vb[j]
+            ref[lo + j] = rb[j]
+            spk_n[lo + j] = count[j]

@@ -4,6 +4,7 @@ Descriptions hold parameters only, never state; simulators build the state.
 """
 
 from .base import NeuronType
+from .hh import HodgkinHuxley
 from .lif import LIF, LIFRate
 
-__all__ = ["LIF", "LIFRate", "NeuronType"]
+__all__ = ["LIF", "HodgkinHuxley", "LIFRate", "NeuronType"]

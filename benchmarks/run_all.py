@@ -1,0 +1,80 @@
+"""Run every benchmark script in this folder and print a markdown table.
+
+``python benchmarks/run_all.py [--quick] [--backend cpu|cuda]`` runs each
+``benchmarks/<name>.py`` (not those starting with ``_`` or this file) in its own
+process, collects its JSON lines, and prints one table row per implementation
+with the neurosim / peer throughput ratio (peer = every non-neurosim impl of the
+same workload, each ratio taken against the fastest neurosim impl of that
+workload run in the same script).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def run_script(path: Path, extra: list[str]) -> list[dict]:
+    """Run one benchmark script; return its JSON records (stderr passes through)."""
+    res = subprocess.run(
+        [sys.executable, str(path), *extra], stdout=subprocess.PIPE, text=True
+    )
+    records = []
+    for line in res.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            records.append(json.loads(line))
+    if res.returncode != 0:
+        records.append({"bench": path.stem, "impl": "?", "skipped": "script failed"})
+    return records
+
+
+def table(records: list[dict]) -> str:
+    """Markdown table: workload, impl, throughput, run/compile time, ratio."""
+    best: dict[str, float] = {}
+    for r in records:
+        if r.get("impl", "").startswith("neurosim") and "throughput" in r:
+            best[r["bench"]] = max(best.get(r["bench"], 0.0), r["throughput"])
+    lines = [
+        "| workload | impl | params | throughput | unit | run_s | compile_s "
+        "| neurosim / this |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in records:
+        if "skipped" in r:
+            lines.append(f"| {r['bench']} | {r['impl']} | | skipped: {r['skipped']} "
+                         "| | | | |")  # fmt: skip
+            continue
+        ratio = ""
+        if not r["impl"].startswith("neurosim") and r["bench"] in best:
+            ratio = f"{best[r['bench']] / r['throughput']:.2f}x"
+        params = ", ".join(f"{k}={v}" for k, v in r.get("params", {}).items())
+        lines.append(
+            f"| {r['bench']} | {r['impl']} | {params} | {r['throughput']:.3g} | "
+            f"{r['unit']} | {r['run_s']:.3g} | {r['compile_s']:.3g} | {ratio} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--backend", choices=("cpu", "cuda"), default="cpu")
+    args = p.parse_args()
+    extra = ["--backend", args.backend] + (["--quick"] if args.quick else [])
+    records: list[dict] = []
+    for path in sorted(HERE.glob("*.py")):
+        if path.name.startswith("_") or path.name == Path(__file__).name:
+            continue
+        print(f"running {path.name} ...", file=sys.stderr, flush=True)
+        records.extend(run_script(path, extra))
+    print(table(records))
+
+
+if __name__ == "__main__":
+    main()

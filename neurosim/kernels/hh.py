@@ -1,0 +1,434 @@
+"""Hodgkin-Huxley: the per-neuron update, written once.
+
+Units inside this module are the model's classic ones: mV, ms, uA/cm^2,
+mS/cm^2 and uF/cm^2. Callers working in seconds convert ``dt`` (``dt_ms =
+dt * 1e3``) and spike times (``t_spike * 1e-3``) at their boundary.
+
+Every function below except the drivers is plain Python: CPU drivers call the
+``njit(inline="always")`` versions and CUDA kernels the ``cuda.jit(device=True)``
+versions made from the same source, so both back-ends share one copy of the
+math.
+
+Scalar API (stable; the network simulator calls it too)
+-------------------------------------------------------
+``hh_step(V, m, h, n, I, dt, method, p) -> (V, m, h, n, t_spike)``
+    One step of ``dt`` ms with current density ``I`` (uA/cm^2) held constant;
+    ``method`` is :data:`EXP_EULER` (0) or :data:`RK4` (1); ``p`` is the
+    parameter tuple ``(C, g_na, g_k, g_l, e_na, e_k, e_l, v_spike)`` built by
+    ``HodgkinHuxley.kernel_params()``. ``t_spike`` is the time (ms, in
+    ``(0, dt]``) since the start of the step at which ``V`` crossed ``v_spike``
+    upwards, or ``-1.0``.
+``hh_step_exp_euler`` / ``hh_step_rk4``: the same with the method fixed.
+``hh_rates(V) -> (a_m, b_m, a_h, b_h, a_n, b_n)`` in 1/ms.
+``hh_diverged(V, m, h, n) -> bool``: True when the state is non-finite or
+    outside any physical range (the step was unstable).
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import prange
+
+from .._jit import compile_family, inline, njit
+
+EXP_EULER = 0
+RK4 = 1
+
+# Constant factors that let five of the six rate functions share one exp
+# (numba freezes module globals as compile-time constants, which these are).
+_E_M1_5 = math.exp(-1.5)  # exp(-(V+55)/10) = exp(-(V+40)/10) * exp(-1.5)
+_E_P0_5 = math.exp(0.5)  # exp(-(V+35)/10) = exp(-(V+40)/10) * exp(0.5)
+_E_M1_25 = math.exp(-1.25)  # exp(-(V+65)/20) = exp(-(V+40)/20) * exp(-1.25)
+_E_M0_3125 = math.exp(-0.3125)  # exp(-(V+65)/80) = exp(-(V+40)/80) * exp(-25/80)
+
+# Bounds outside which a state can only come from an unstable step.
+_V_LIMIT = 1.0e4  # mV
+_GATE_LOW = -1.0
+_GATE_HIGH = 2.0
+
+
+def _vtrap(y, e):
+    """``y / (1 - e)`` with ``e = exp(-y)``, continuous through ``y = 0``.
+
+    Near the removable singularity the Bernoulli series
+    ``y / (1 - exp(-y)) = 1 + y/2 + y^2/12 - y^4/720 + y^6/30240 - ...`` is used
+    (truncation error below ``1e-22`` for ``|y| < 1e-2``); elsewhere the
+    cancellation in ``1 - e`` costs at most ``eps / |y| < 3e-14`` relative.
+    """
+    if abs(y) < 1e-2:
+        y2 = y * y
+        return 1.0 + 0.5 * y + y2 * (1.0 / 12.0 - y2 * (1.0 / 720.0 - y2 / 30240.0))
+    return y / (1.0 - e)
+
+
+def _hh_rates(V):
+    """Opening and closing rates (1/ms) of the m, h and n gates at ``V`` (mV).
+
+    Modern (V_rest = -65 mV) form of the 1952 rate functions::
+
+        a_m = 0.1 (V+40) / (1 - exp(-(V+40)/10))   b_m = 4 exp(-(V+65)/18)
+        a_h = 0.07 exp(-(V+65)/20)                 b_h = 1 / (1 + exp(-(V+35)/10))
+        a_n = 0.01 (V+55) / (1 - exp(-(V+55)/10))  b_n = 0.125 exp(-(V+65)/80)
+
+    The 0/0 points of ``a_m`` (-40 mV) and ``a_n`` (-55 mV) go through
+    :func:`_vtrap`. One ``exp`` (``E = exp(-(V+40)/10)``) serves ``a_m``,
+    ``a_n``, ``b_h``, and through ``sqrt`` (exact to rounding) ``a_h``
+    (``E^(1/2)``) and ``b_n`` (``E^(1/8)``); only ``b_m`` needs its own.
+    """
+    x = (V + 40.0) * 0.1
+    e10 = math.exp(-x)
+    a_m = _vtrap(x, e10)
+    a_n = 0.1 * _vtrap(x + 1.5, e10 * _E_M1_5)
+    b_h = 1.0 / (1.0 + e10 * _E_P0_5)
+    s2 = math.sqrt(e10)
+    a_h = (0.07 * _E_M1_25) * s2
+    b_n = (0.125 * _E_M0_3125) * math.sqrt(math.sqrt(s2))
+    b_m = 4.0 * math.exp(-(V + 65.0) * (1.0 / 18.0))
+    return a_m, b_m, a_h, b_h, a_n, b_n
+
+
+def _hh_currents(V, m, h, n, I, p):
+    """Total conductance ``g`` and driving term ``a`` with ``C dV/dt = a - g V``."""
+    g_na = p[1] * (m * m * m) * h
+    n2 = n * n
+    g_k = p[2] * (n2 * n2)
+    g = g_na + g_k + p[3]
+    a = g_na * p[4] + g_k * p[5] + p[3] * p[6] + I
+    return g, a
+
+
+def _hh_deriv(V, m, h, n, I, p):
+    """Right-hand side of the HH equations (mV/ms and 1/ms)."""
+    a_m, b_m, a_h, b_h, a_n, b_n = _hh_rates(V)
+    g, a = _hh_currents(V, m, h, n, I, p)
+    return (
+        (a - g * V) / p[0],
+        a_m * (1.0 - m) - b_m * m,
+        a_h * (1.0 - h) - b_h * h,
+        a_n * (1.0 - n) - b_n * n,
+    )
+
+
+def _crossing_time(V0, dV0, V1, dV1, dt, vth):
+    """Time in ``(0, dt]`` where the cubic Hermite interpolant reaches ``vth``.
+
+    The interpolant through ``(0, V0, dV0)`` and ``(dt, V1, dV1)`` is accurate
+    to ``O(dt^4)``, so locating the spike does not cap an integrator's order.
+    Requires ``V0 < vth <= V1``; Newton's method kept inside a bisection
+    bracket converges to rounding in a few iterations.
+    """
+    d0 = dV0 * dt
+    d1 = dV1 * dt
+    lo = 0.0
+    hi = 1.0
+    s = (vth - V0) / (V1 - V0)
+    for _ in range(60):
+        s2 = s * s
+        s3 = s2 * s
+        f = (
+            (2.0 * s3 - 3.0 * s2 + 1.0) * V0
+            + (s3 - 2.0 * s2 + s) * d0
+            + (3.0 * s2 - 2.0 * s3) * V1
+            + (s3 - s2) * d1
+            - vth
+        )
+        if f < 0.0:
+            lo = s
+        else:
+            hi = s
+        df = (
+            (6.0 * s2 - 6.0 * s) * (V0 - V1)
+            + (3.0 * s2 - 4.0 * s + 1.0) * d0
+            + (3.0 * s2 - 2.0 * s) * d1
+        )
+        s_new = s - f / df if df > 0.0 else 0.5 * (lo + hi)
+        if not (lo < s_new < hi):
+            s_new = 0.5 * (lo + hi)
+        if abs(s_new - s) <= 1e-15 or hi - lo <= 1e-15:
+            s = s_new
+            break
+        s = s_new
+    if s <= 0.0:
+        s = 1e-300
+    return s * dt
+
+
+def _spike_time(V0, dV0, V1, m1, h1, n1, I, dt, p):
+    """Upward crossing of ``p[7]`` inside the step (ms from its start) or -1."""
+    if V0 < p[7] <= V1:
+        g1, a1 = _hh_currents(V1, m1, h1, n1, I, p)
+        return _crossing_time(V0, dV0, V1, (a1 - g1 * V1) / p[0], dt, p[7])
+    return -1.0
+
+
+def _gate_exp_euler(x, a, b, dt):
+    """Exact update of ``dx/dt = a (1 - x) - b x`` with ``a``, ``b`` held."""
+    k = a + b
+    x_inf = a / k
+    return x_inf + (x - x_inf) * math.exp(-dt * k)
+
+
+def hh_step_exp_euler(V, m, h, n, I, dt, p):
+    """One exponential-Euler step (Brian2's ``exponential_euler``).
+
+    Every variable obeys ``dx/dt = A_x - B_x x`` with ``A_x``, ``B_x`` frozen at
+    the start of the step, and is advanced exactly for that linear equation:
+    ``x <- x_inf + (x - x_inf) exp(-B_x dt)``, ``x_inf = A_x / B_x``. The voltage
+    uses the conductances of the old gates. First order in ``dt``; gates stay
+    in [0, 1] and ``V`` between the reversal potentials (plus ``I / g``) for any
+    ``dt``, so the scheme never blows up. Units: mV, ms, uA/cm^2.
+    """
+    a_m, b_m, a_h, b_h, a_n, b_n = _hh_rates(V)
+    g, a = _hh_currents(V, m, h, n, I, p)
+    dV0 = (a - g * V) / p[0]
+    v_inf = a / g
+    V1 = v_inf + (V - v_inf) * math.exp(-dt * g / p[0])
+    m1 = _gate_exp_euler(m, a_m, b_m, dt)
+    h1 = _gate_exp_euler(h, a_h, b_h, dt)
+    n1 = _gate_exp_euler(n, a_n, b_n, dt)
+    t_spike = _spike_time(V, dV0, V1, m1, h1, n1, I, dt, p)
+    return V1, m1, h1, n1, t_spike
+
+
+def hh_step_rk4(V, m, h, n, I, dt, p):
+    """One classical fourth-order Runge-Kutta step. Units: mV, ms, uA/cm^2.
+
+    Stable while ``dt`` times the fastest rate of the linearised system stays
+    inside RK4's stability interval (about 2.79); with the classic parameters
+    it stays bounded up to about 0.08 ms (see ``hh_diverged``).
+    """
+    hdt = 0.5 * dt
+    k1V, k1m, k1h, k1n = _hh_deriv(V, m, h, n, I, p)
+    k2V, k2m, k2h, k2n = _hh_deriv(
+        V + hdt * k1V, m + hdt * k1m, h + hdt * k1h, n + hdt * k1n, I, p
+    )
+    k3V, k3m, k3h, k3n = _hh_deriv(
+        V + hdt * k2V, m + hdt * k2m, h + hdt * k2h, n + hdt * k2n, I, p
+    )
+    k4V, k4m, k4h, k4n = _hh_deriv(
+        V + dt * k3V, m + dt * k3m, h + dt * k3h, n + dt * k3n, I, p
+    )
+    w = dt / 6.0
+    V1 = V + w * (k1V + 2.0 * (k2V + k3V) + k4V)
+    m1 = m + w * (k1m + 2.0 * (k2m + k3m) + k4m)
+    h1 = h + w * (k1h + 2.0 * (k2h + k3h) + k4h)
+    n1 = n + w * (k1n + 2.0 * (k2n + k3n) + k4n)
+    t_spike = _spike_time(V, k1V, V1, m1, h1, n1, I, dt, p)
+    return V1, m1, h1, n1, t_spike
+
+
+def hh_step(V, m, h, n, I, dt, method, p):
+    """Advance one Hodgkin-Huxley neuron by ``dt`` ms with ``I`` held constant.
+
+    Parameters
+    ----------
+    V, m, h, n : float
+        Membrane potential (mV) and gating variables at the start of the step.
+    I : float
+        Injected current density (uA/cm^2), held over the step.
+    dt : float
+        Step in **milliseconds**.
+    method : int
+        :data:`EXP_EULER` (0) or :data:`RK4` (1).
+    p : tuple of 8 floats
+        ``(C, g_na, g_k, g_l, e_na, e_k, e_l, v_spike)`` in uF/cm^2, mS/cm^2 and
+        mV, as returned by ``HodgkinHuxley.kernel_params()``.
+
+    Returns
+    -------
+    V, m, h, n : float
+        State at the end of the step.
+    t_spike : float
+        Time (ms, in ``(0, dt]``) after the start of the step at which ``V``
+        crossed ``v_spike`` upwards, located on the cubic Hermite interpolant of
+        ``V`` (values and slopes at both ends, error ``O(dt^4)``); ``-1.0`` if
+        there was no crossing.
+
+    Notes
+    -----
+    ``C dV/dt = I - g_na m^3 h (V - e_na) - g_k n^4 (V - e_k) - g_l (V - e_l)``
+    and ``dx/dt = a_x(V) (1 - x) - b_x(V) x`` for ``x`` in ``m, h, n``
+    (Hodgkin & Huxley 1952, doi:10.1113/jphysiol.1952.sp004764), with the
+    rates of :func:`_hh_rates`.
+    """
+    if method == RK4:
+        return hh_step_rk4(V, m, h, n, I, dt, p)
+    return hh_step_exp_euler(V, m, h, n, I, dt, p)
+
+
+def hh_diverged(V, m, h, n):
+    """True when a state can only come from an unstable step (or is NaN/inf)."""
+    ok = (
+        -_V_LIMIT < V < _V_LIMIT
+        and _GATE_LOW < m < _GATE_HIGH
+        and _GATE_LOW < h < _GATE_HIGH
+        and _GATE_LOW < n < _GATE_HIGH
+    )
+    return not ok
+
+
+#: The scalar functions above, for :func:`neurosim._jit.compile_family`.
+SCALAR_FUNCTIONS = {
+    f.__name__: f
+    for f in (
+        _vtrap,
+        _hh_rates,
+        _hh_currents,
+        _hh_deriv,
+        _crossing_time,
+        _spike_time,
+        _gate_exp_euler,
+        hh_step_exp_euler,
+        hh_step_rk4,
+        hh_step,
+        hh_diverged,
+    )
+}
+
+#: CPU (``njit(inline="always")``) versions, callable from other njit kernels:
+#: ``from neurosim.kernels.hh import cpu; cpu["hh_step"](...)``.
+cpu = compile_family(SCALAR_FUNCTIONS, "cpu")
+hh_rates = cpu["_hh_rates"]
+
+
+def make_hh_neuron_loop(step, diverged):
+    """Build the per-neuron time loop around ``step`` (CPU or CUDA version).
+
+    The returned plain function runs neuron ``i`` through ``n_steps`` steps,
+    keeping its state in locals. It reads ``I[k * i_stride, i]`` (``i_stride``
+    is 0 for a constant current), updates ``V, m, h, n`` in place at the end,
+    writes the first ``spk_t.shape[1]`` spike times (ms from the start of the
+    run) to ``spk_t[i]``, the total count to ``spk_n[i]``, ``V`` after each step
+    to ``v_rec[k, i]`` when ``record_v``, and the step at which the state
+    diverged to ``status[i]`` (``-1`` when it never did).
+    """
+
+    def loop(
+        i,
+        I,
+        i_stride,
+        V,
+        m,
+        h,
+        n,
+        dt,
+        method,
+        p,
+        n_steps,
+        spk_t,
+        spk_n,
+        v_rec,
+        record_v,
+        status,
+    ):
+        Vi = V[i]
+        mi = m[i]
+        hi = h[i]
+        ni = n[i]
+        Ii = I[0, i]
+        cap = spk_t.shape[1]
+        count = 0
+        status[i] = -1
+        for k in range(n_steps):
+            if i_stride != 0:
+                Ii = I[k, i]
+            Vi, mi, hi, ni, ts = step(Vi, mi, hi, ni, Ii, dt, method, p)
+            if diverged(Vi, mi, hi, ni):
+                status[i] = k
+                break
+            if ts >= 0.0:
+                if count < cap:
+                    spk_t[i, count] = k * dt + ts
+                count += 1
+            if record_v:
+                v_rec[k, i] = Vi
+        V[i] = Vi
+        m[i] = mi
+        h[i] = hi
+        n[i] = ni
+        spk_n[i] = count
+
+    return loop
+
+
+_hh_loop_cpu = inline(make_hh_neuron_loop(cpu["hh_step"], cpu["hh_diverged"]))
+
+
+@njit(parallel=True)
+def hh_run(
+    I,
+    i_stride,
+    V,
+    m,
+    h,
+    n,
+    dt,
+    method,
+    p,
+    n_steps,
+    spk_t,
+    spk_n,
+    v_rec,
+    record_v,
+    status,
+):
+    """Run an uncoupled HH population for ``n_steps`` steps of ``dt`` ms (CPU).
+
+    Parameters
+    ----------
+    I : (1 or n_steps, n_neurons) float64 ndarray
+        Current densities (uA/cm^2), row ``k * i_stride`` used in step ``k``.
+    i_stride : int
+        0 for a constant current (one row), 1 for one row per step.
+    V, m, h, n : (n_neurons,) float64 ndarray
+        Initial state; **modified in place** to the final state.
+    dt : float
+        Step in ms.
+    method : int
+        :data:`EXP_EULER` or :data:`RK4`.
+    p : tuple
+        Kernel parameters (see :func:`hh_step`).
+    n_steps : int
+        Number of steps.
+    spk_t : (n_neurons, capacity) float64 ndarray
+        **Written**: the first ``capacity`` spike times of each neuron, in ms.
+    spk_n : (n_neurons,) int64 ndarray
+        **Written**: each neuron's total spike count (may exceed ``capacity``).
+    v_rec : (n_steps, n_neurons) float64 ndarray
+        **Written** when ``record_v``: ``V`` after each step (mV).
+    record_v : bool
+        Whether to write ``v_rec``.
+    status : (n_neurons,) int64 ndarray
+        **Written**: the step at which the neuron's state diverged, or -1.
+
+    Notes
+    -----
+    ``prange`` over neurons with the time loop inside, so each neuron's state
+    stays in registers for the whole run.
+    """
+    for i in prange(V.shape[0]):
+        _hh_loop_cpu(
+            i,
+            I,
+            i_stride,
+            V,
+            m,
+            h,
+            n,
+            dt,
+            method,
+            p,
+            n_steps,
+            spk_t,
+            spk_n,
+            v_rec,
+            record_v,
+            status,
+        )
+
+
+def hh_steady_state(V):
+    """Steady-state gates ``(m_inf, h_inf, n_inf)`` at voltage ``V`` (mV)."""
+    a_m, b_m, a_h, b_h, a_n, b_n = _hh_rates(float(V))
+    return a_m / (a_m + b_m), a_h / (a_h + b_h), a_n / (a_n + b_n)

@@ -1,0 +1,1 @@
+"""Simulators: turn model descriptions into arrays and run compiled kernels."""

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from . import ann, exceptions
+from . import ann, dists, exceptions, learning, nef, solvers
+from .decoding import Decoder
+from .encoding import BuiltPopulation, Population
 from .energy import (
     RBM,
     ContinuousHopfield,
@@ -25,8 +27,31 @@ from .exceptions import (
     UnstableStepError,
     ValidationError,
 )
-from .neurons import LIF, HodgkinHuxley, LIFRate, NeuronType
+from .nef import Model
+from .neurons import (
+    LIF,
+    HodgkinHuxley,
+    LIFNeuron,
+    LIFRate,
+    NeuronType,
+    PoissonSource,
+    SpikeSource,
+)
+from .sim import (
+    Connection,
+    Factored,
+    GroupView,
+    Network,
+    NeuronGroup,
+    OneToOne,
+    Random,
+    ReadoutMonitor,
+    Simulator,
+    SpikeMonitor,
+    StateMonitor,
+)
 from .sim.neurons import Recording, firing_rates, simulate_neurons
+from .solvers import Lstsq, LstsqL2, Nnls
 from .spikes import (
     array_to_spike_times,
     estimate_rates,
@@ -42,38 +67,67 @@ __version__ = "0.1.0"
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
-    "LIF",
+    # modules
+    "ann",
+    "dists",
+    "exceptions",
+    "learning",
+    "nef",
+    "solvers",
+    # errors
     "BackendUnavailable",
-    "LIFRate",
-    "NeuronType",
     "NeurosimError",
     "ShapeError",
     "SimulationError",
     "UnstableStepError",
     "ValidationError",
-    "ann",
-    "exceptions",
-    # synapses
+    # neurons
+    "HodgkinHuxley",
+    "LIF",
+    "LIFNeuron",
+    "LIFRate",
+    "NeuronType",
+    "PoissonSource",
+    "SpikeSource",
+    "Recording",
+    "firing_rates",
+    "simulate_neurons",
+    # synapses and spike trains
     "Alpha",
     "DoubleExp",
     "LinearFilter",
     "Lowpass",
     "PSC",
     "Synapse",
-    # spikes
     "array_to_spike_times",
     "estimate_rates",
     "filtered_spike_train",
     "poisson_spikes",
     "regular_spikes",
     "spikes_to_array",
-    "HodgkinHuxley",
-    "Recording",
-    "firing_rates",
-    "simulate_neurons",
+    # networks
+    "Connection",
+    "Factored",
+    "GroupView",
+    "Network",
+    "NeuronGroup",
+    "OneToOne",
+    "Random",
+    "ReadoutMonitor",
+    "Simulator",
+    "SpikeMonitor",
+    "StateMonitor",
+    # population coding (NEF)
+    "BuiltPopulation",
+    "Decoder",
+    "Lstsq",
+    "LstsqL2",
+    "Model",
+    "Nnls",
+    "Population",
     # energy-based networks
-    "Hopfield",
     "ContinuousHopfield",
+    "Hopfield",
     "ModernHopfield",
     "RBM",
     "hopfield_capacity",

@@ -77,6 +77,26 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare_learning(args: argparse.Namespace) -> int:
+    from .learning import compare
+
+    result = compare(
+        [r.strip() for r in args.rules.split(",") if r.strip()],
+        data=args.data,
+        epochs=args.epochs,
+        seeds=args.seeds,
+        optimizer=args.optimizer,
+        lr=args.lr,
+    )
+    if args.out:
+        out = Path(args.out).resolve()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        ax = result.plot()
+        ax.figure.savefig(out, dpi=120)
+        print(f"[neurosim compare-learning] learning curves written to {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``neurosim`` argument parser (sub-commands register here)."""
     parser = argparse.ArgumentParser(
@@ -90,6 +110,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--only", nargs="*", help="run only examples whose name contains these words"
     )
     demo.set_defaults(func=_cmd_demo)
+    cmp = sub.add_parser(
+        "compare-learning",
+        help="train one MLP by backprop and by local rules; print the table",
+    )
+    cmp.add_argument("--data", default="digits", help="data set (digits)")
+    cmp.add_argument(
+        "--rules",
+        default="backprop,pc,fa",
+        help="comma-separated: backprop, pc, pc-fixed, pc-zil, pc-learned, fa",
+    )
+    cmp.add_argument("--epochs", type=int, default=20)
+    cmp.add_argument("--seeds", type=int, default=3)
+    cmp.add_argument("--optimizer", default="adam", choices=["adam", "sgd"])
+    cmp.add_argument("--lr", type=float, default=None, help="default 1e-3 / 0.1")
+    cmp.add_argument("--out", default=None, help="save the learning curves here")
+    cmp.set_defaults(func=_cmd_compare_learning)
     return parser
 
 

@@ -153,6 +153,135 @@ def tuning_curves(x: Any, rates: np.ndarray | None = None, *, ax: Any = None) ->
     return ax
 
 
+def rule_curves(
+    curves: dict[str, np.ndarray],
+    *,
+    target: float | None = None,
+    ax: Any = None,
+    ylabel: str = "test accuracy",
+) -> Any:
+    """Learning curves of several rules on one axis: mean over seeds, ± 1 sd band.
+
+    Parameters
+    ----------
+    curves : dict name -> (n_seeds, epochs) or (epochs,) array
+        E.g. ``neurosim.learning.compare(...).curves``.
+    target : float, optional
+        Draw a dashed horizontal line at this value.
+    """
+    ax = _axes(ax)
+    for name, c in curves.items():
+        c = np.atleast_2d(np.asarray(c, dtype=float))
+        epochs = np.arange(1, c.shape[1] + 1)
+        mean = c.mean(axis=0)
+        (line,) = ax.plot(epochs, mean, label=name)
+        if len(c) > 1:
+            sd = c.std(axis=0, ddof=1)
+            ax.fill_between(
+                epochs, mean - sd, mean + sd, color=line.get_color(), alpha=0.2
+            )
+    if target is not None:
+        ax.axhline(target, color="0.5", ls="--", lw=0.8)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="lower right")
+    return ax
+
+
+def relaxation_energy(
+    energy: np.ndarray | Sequence[np.ndarray],
+    *,
+    labels: Sequence[str] | None = None,
+    ax: Any = None,
+    log: bool = True,
+) -> Any:
+    """Free energy against inference step during predictive-coding relaxation.
+
+    Parameters
+    ----------
+    energy : (n_steps + 1,) array or a list of them
+        E.g. ``PredictiveCoding.energy_history_``.
+    labels : list of str, optional
+        One per curve.
+    log : bool
+        Logarithmic energy axis.
+    """
+    ax = _axes(ax)
+    curves = [energy] if np.ndim(energy[0]) == 0 else list(energy)
+    for i, e in enumerate(curves):
+        label = None if labels is None else labels[i]
+        ax.plot(np.arange(len(e)), e, marker=".", label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("inference step")
+    ax.set_ylabel("free energy F")
+    if labels is not None:
+        ax.legend()
+    return ax
+
+
+def gradient_alignment(
+    alignment: dict[str, np.ndarray] | np.ndarray,
+    *,
+    ax: Any = None,
+) -> Any:
+    """Cosine between a rule's weight updates and backprop's gradient, per layer.
+
+    Parameters
+    ----------
+    alignment : (epochs, n_layers) array, or dict name -> such arrays
+        E.g. ``model.alignment_`` after ``fit(track_alignment=True)``.
+    """
+    ax = _axes(ax)
+    items = alignment.items() if isinstance(alignment, dict) else [("", alignment)]
+    styles = ["-", "--", ":", "-."]
+    for j, (name, a) in enumerate(items):
+        a = np.asarray(a, dtype=float)
+        epochs = np.arange(1, len(a) + 1)
+        for k in range(a.shape[1]):
+            label = f"{name} layer {k + 1}".strip()
+            ax.plot(epochs, a[:, k], styles[j % len(styles)], label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("cos(update, backprop gradient)")
+    ax.set_ylim(top=1.0)
+    ax.legend()
+    return ax
+
+
+def decoded(
+    t: np.ndarray,
+    actual: np.ndarray,
+    estimate: np.ndarray,
+    *,
+    ax: Any = None,
+    labels: Sequence[str] | None = None,
+) -> Any:
+    """Decoded estimate (solid) against the actual value (dashed) over time.
+
+    Parameters
+    ----------
+    t : (n_steps,) array
+        Times in seconds (or any x axis, e.g. represented values).
+    actual, estimate : (n_steps,) or (n_steps, d) arrays
+        The true signal and the population's decoded estimate.
+    labels : sequence of str, optional
+        One name per dimension.
+    """
+    ax = _axes(ax)
+    actual = np.asarray(actual).reshape(len(t), -1)
+    estimate = np.asarray(estimate).reshape(len(t), -1)
+    for k in range(estimate.shape[1]):
+        name = labels[k] if labels is not None else f"x{k}"
+        (line,) = ax.plot(t, estimate[:, k], lw=1, label=f"{name} decoded")
+        if k < actual.shape[1]:
+            ax.plot(t, actual[:, k], "--", color=line.get_color(), lw=1.5,
+                    label=f"{name} actual")  # fmt: skip
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("value")
+    ax.legend(fontsize="small")
+    return ax
+
+
 def psc_kernels(
     synapses: Sequence[Any],
     t: np.ndarray | None = None,
@@ -179,6 +308,25 @@ def psc_kernels(
     ax.set_xlabel(f"time ({time_unit})")
     ax.set_ylabel("h(t) (1/s)")
     ax.legend(fontsize="small")
+    return ax
+
+
+def phase(x: np.ndarray, *, ax: Any = None, lw: float = 0.6, **kwargs: Any) -> Any:
+    """Phase portrait of a 2-D or 3-D trajectory ``x`` of shape ``(n_steps, 2|3)``.
+
+    A 3-D trajectory needs 3-D axes; when ``ax`` is None they are made.
+    """
+    x = np.asarray(x)
+    if x.ndim != 2 or x.shape[1] not in (2, 3):
+        raise ValueError(
+            f"x: expected shape (n_steps, 2) or (n_steps, 3) (got {x.shape})"
+        )
+    ax = _axes(ax, projection="3d" if x.shape[1] == 3 else None)
+    ax.plot(*x.T, lw=lw, **kwargs)
+    ax.set_xlabel("x0")
+    ax.set_ylabel("x1")
+    if x.shape[1] == 3:
+        ax.set_zlabel("x2")
     return ax
 
 
@@ -314,8 +462,7 @@ def patterns(
         canvas[top : top + h, left : left + w] = img
     import matplotlib as mpl
 
-    cm = mpl.colormaps[cmap].copy()
-    cm.set_bad("0.75")  # the gaps between images
+    cm = mpl.colormaps[cmap].with_extremes(bad="0.75")  # the gaps between images
     ax.imshow(canvas, cmap=cm, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -364,5 +511,71 @@ def capacity_curve(
     ax.set_ylabel("fraction recalled")
     ax.set_ylim(-0.02, 1.02)
     if label is not None:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def population_rate(
+    times: np.ndarray,
+    n_neurons: int,
+    t_end: float,
+    *,
+    bin_width: float = 0.005,
+    t_start: float = 0.0,
+    ax: Any = None,
+    time_unit: str = "s",
+) -> Any:
+    """Population firing rate: a histogram of spike times, in Hz per neuron.
+
+    Parameters
+    ----------
+    times : (n_spikes,) array
+        Spike times in seconds (e.g. ``monitor.times``).
+    n_neurons : int
+        Size of the population the spikes come from.
+    t_end : float
+        End of the recorded interval, in seconds.
+    bin_width : float
+        Bin width in seconds (default 5 ms).
+    t_start : float
+        Start of the interval, in seconds.
+    """
+    ax = _axes(ax)
+    edges = np.arange(t_start, t_end + 0.5 * bin_width, bin_width)
+    counts, edges = np.histogram(np.asarray(times), bins=edges)
+    rate = counts / (n_neurons * bin_width)
+    scale = 1e3 if time_unit == "ms" else 1.0
+    ax.stairs(rate, edges * scale, fill=True, alpha=0.6)
+    ax.set_xlabel(f"time ({time_unit})")
+    ax.set_ylabel("population rate (Hz)")
+    return ax
+
+
+def monitor_traces(
+    monitor: Any,
+    *,
+    ax: Any = None,
+    scale: float = 1.0,
+    unit: str = "",
+    time_unit: str = "s",
+    threshold: float | None = None,
+) -> Any:
+    """The traces of a state monitor (``net.monitor_state``), one per neuron.
+
+    ``scale`` multiplies the values (``1e3`` with ``unit="mV"`` for volts).
+    """
+    values = np.asarray(monitor.values) * scale
+    ax = voltage_trace(
+        monitor.t,
+        values,
+        ax=ax,
+        neurons=range(values.shape[1]),
+        unit=unit,
+        time_unit=time_unit,
+        threshold=None if threshold is None else threshold * scale,
+    )
+    for line, i in zip(ax.get_lines(), monitor.record, strict=False):
+        line.set_label(f"neuron {i}")
+    if values.shape[1] > 1:
         ax.legend(fontsize="small")
     return ax

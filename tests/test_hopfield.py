@@ -350,3 +350,32 @@ def test_fast_tanh_matches_numpy():
     t = np.array([fast_tanh(v) for v in z])
     # absolute error within 2 ulp of 1 (its docstring's claim)
     np.testing.assert_allclose(t, np.tanh(z), rtol=0, atol=2 * np.finfo(float).eps)
+
+
+def test_visiting_orders_are_uniform_permutations():
+    from neurosim.kernels.hopfield import _shuffle
+
+    counts = {}
+    state = np.uint64(12345)
+    for _ in range(6000):
+        order = np.arange(3)
+        state = _shuffle(order, state)
+        counts[tuple(order)] = counts.get(tuple(order), 0) + 1
+    assert len(counts) == 6
+    # 1000 expected per permutation, binomial std 29: chi-square (5 dof) < 20.5
+    # fails with probability 0.001 for a uniform shuffle
+    chi2 = sum((c - 1000) ** 2 / 1000 for c in counts.values())
+    assert chi2 < 20.5
+
+
+def test_continuous_energy_matches_integral_form(rng):
+    quad = pytest.importorskip("scipy.integrate").quad
+    N, gain = 6, 2.5
+    ch = ns.ContinuousHopfield(gain=gain, bias=rng.normal(size=N)).fit(
+        random_patterns(rng, 2, N)
+    )
+    x = rng.normal(scale=2.0, size=N)
+    v = np.tanh(gain * x)
+    integral = sum(quad(lambda s: np.arctanh(s) / gain, 0, vi)[0] for vi in v)
+    E = -0.5 * v @ ch.weights_ @ v - ch.bias_ @ v + integral
+    assert ch.energy(x) == pytest.approx(E, rel=1e-9)  # quad's accuracy

@@ -212,9 +212,9 @@ class Hopfield:
             order drawn anew per sweep and per cue) or synchronous steps.
         update : {"async", "sync"}
             Asynchronous updates (a numba kernel, parallel over cues) never
-            raise the energy and always reach a fixed point; synchronous
-            updates (all units at once, vectorised) may end in a 2-cycle,
-            which is detected and reported.
+            raise the energy and reach a fixed point in finitely many sweeps;
+            synchronous updates (all units at once, vectorised) may end in a
+            2-cycle, which is detected and reported.
         seed : int, Generator or None
             Visiting orders of asynchronous updates (reproducible).
         return_info : bool

@@ -7,9 +7,9 @@ numba kernel, parallel over independent cues. The per-unit rules
 inlined into the kernels through :func:`neurosim._jit.inline`. The continuous
 Hopfield ODE is integrated by a fixed-step RK4 kernel over all cues at once.
 
-Random visiting orders come from a small counter-free generator
-(SplitMix64) seeded per cue, so results do not depend on the number of
-threads or on numba's global random state.
+Random visiting orders come from a small generator (SplitMix64) seeded per
+cue, so results do not depend on the number of threads or on numba's global
+random state.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def _async_sweep(W, tol, x, h, order, state, trace, t0):
 
     ``h`` holds the local fields ``W x + b`` on entry and is kept up to date:
     a flip of unit ``i`` adds ``2 x_i W[i, :]`` (``W`` is symmetric, so the
-    contiguous row serves as the column), so a sweep costs ``O(N)`` per visit
+    contiguous row serves as the column), so a sweep costs ``O(1)`` per visit
     plus ``O(N)`` per flip. When ``trace`` has rows, the state after the k-th
     unit update is written to ``trace[t0 + k]``.
 

@@ -9,6 +9,7 @@ step.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Callable
@@ -50,22 +51,27 @@ class Recording:
         Membrane potential after each step (time-major; the model's unit:
         dimensionless for LIF, mV for Hodgkin-Huxley), or None when
         ``record_v=False``.
-    spike_times : list of (n_spikes_i,) ndarrays
-        Spike times of each neuron in seconds, located inside the step.
     spike_counts : (n_neurons,) int ndarray
         Number of spikes of each neuron.
+    spike_times_flat : (n_spikes,) ndarray
+        All spike times in seconds, neuron by neuron (each neuron's in order);
+        neuron ``i`` owns ``spike_times_flat[offsets[i]:offsets[i + 1]]`` with
+        ``offsets = [0, *cumsum(spike_counts)]``.
     dt, t_end : float
         Step and simulated duration (``n_steps * dt``), seconds.
     model : NeuronType
         The simulated model description.
     method, backend : str
         Integration method and the backend that ran.
+    info : dict
+        Diagnostics: ``spike_capacity`` (first-pass buffer per neuron) and
+        ``n_reruns`` (neurons re-run because they spiked more than that).
     """
 
     t: np.ndarray
     v: np.ndarray | None
-    spike_times: list[np.ndarray]
     spike_counts: np.ndarray
+    spike_times_flat: np.ndarray
     dt: float
     t_end: float
     model: NeuronType
@@ -76,7 +82,12 @@ class Recording:
     @property
     def n_neurons(self) -> int:
         """Number of simulated neurons."""
-        return len(self.spike_times)
+        return len(self.spike_counts)
+
+    @functools.cached_property
+    def spike_times(self) -> list[np.ndarray]:
+        """Spike times of each neuron in seconds (list of 1-D arrays)."""
+        return np.split(self.spike_times_flat, np.cumsum(self.spike_counts)[:-1])
 
     def rates(self, t_start: float = 0.0) -> np.ndarray:
         """Firing rate (Hz) of each neuron: spikes in ``[t_start, t_end]`` / s."""
@@ -88,9 +99,9 @@ class Recording:
         if t_start == 0.0:
             counts = self.spike_counts
         else:
-            counts = np.array(
-                [np.count_nonzero(s >= t_start) for s in self.spike_times]
-            )
+            owner = np.repeat(np.arange(self.n_neurons), self.spike_counts)
+            late = self.spike_times_flat >= t_start
+            counts = np.bincount(owner[late], minlength=self.n_neurons)
         return counts / (self.t_end - t_start)
 
 
@@ -195,7 +206,7 @@ def _run(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """One compiled run from the initial state: (spike buffer, counts, v record)."""
     n = I.shape[1]
-    spk_t = np.zeros((n, capacity))
+    spk_t = np.empty((n, capacity))  # the kernels write the counted entries
     spk_n = np.zeros(n, dtype=np.int64)
     v_rec = np.empty((n_steps, n) if record_v else (1, 1))
     if isinstance(model, HodgkinHuxley):
@@ -311,11 +322,15 @@ def simulate_neurons(
     n = I.shape[1]
     driver = _drivers(model, backend)
 
-    capacity = int(min(n_steps, max(8, SPIKE_BUFFER_BYTES // (8 * n))))
+    most = n_steps  # at most one spike per step
+    if isinstance(model, LIF) and model.tau_ref > 0:
+        most = min(most, int(n_steps * dt / model.tau_ref) + 1)
+    capacity = int(min(most, max(8, SPIKE_BUFFER_BYTES // (8 * n))))
     spk_t, spk_n, v_rec = _run(
         model, driver, I, stride, n_steps, dt, method, capacity, record_v
     )
-    spikes = [spk_t[i, : spk_n[i]] for i in range(n)]
+    kept = np.minimum(spk_n, capacity)
+    flat = spk_t[np.arange(capacity)[None, :] < kept[:, None]]
     over = np.flatnonzero(spk_n > capacity)
     if over.size:
         # Uncoupled neurons are deterministic: re-running the few that filled
@@ -325,14 +340,16 @@ def simulate_neurons(
             model, driver, np.ascontiguousarray(I[:, over]), stride, n_steps, dt,
             method, int(spk_n[over].max()), False,
         )  # fmt: skip
+        pieces = np.split(flat, np.cumsum(kept)[:-1])
         for j, i in enumerate(over):
-            spikes[i] = sub_t[j, : sub_n[j]]
+            pieces[i] = sub_t[j, : sub_n[j]]
+        flat = np.concatenate(pieces)
     t = (np.arange(n_steps) + 1) * dt
     return Recording(
         t=t,
         v=v_rec,
-        spike_times=[s.copy() for s in spikes],
-        spike_counts=spk_n.copy(),
+        spike_counts=spk_n,
+        spike_times_flat=flat,
         dt=dt,
         t_end=n_steps * dt,
         model=model,

@@ -1,0 +1,531 @@
+"""The network time loop: neurons, synaptic channels and spike propagation.
+
+:func:`network_run` advances a whole network by ``n_steps`` inside one
+compiled call; Python is not entered between steps. The network arrives as
+flat arrays built by :mod:`neurosim.sim.backends`:
+
+Neurons (global index ``0..N-1``, groups laid end to end)
+    ``v`` (internal voltage), ``ref`` (refractory time left, s), ``kgain``,
+    ``kbias`` (``J = kgain * I + kbias``), ``const_in`` (constant input ``I``),
+    scratch ``syn_in`` (``I``), ``gsum``, ``gE``, ``flag``. Segments
+    ``seg_i (n_seg, 6)`` ``[type, start, stop, param_row, ch1, ch2]`` with
+    ``seg_f[param_row]`` holding the type's floats, processed in index order
+    so that each step's spike list is sorted. Types: ``SEG_LIF``
+    (current-based LIF), ``SEG_LIF_FUSED`` (the same with its one or two
+    input channels ``ch1``, ``ch2`` read in its own pass), ``SEG_LIF_COND``
+    (LIF with conductance channels), ``SEG_HH`` (Hodgkin-Huxley through
+    :func:`neurosim.kernels.hh.hh_step`, gates in ``aux (3, N)``),
+    ``SEG_POISSON``, ``SEG_GENERATOR`` (given spike steps). ``init_i (n, 2)``:
+    neuron ranges whose ``syn_in`` no channel assigns (set to ``const_in``).
+
+Channels ``ch_i (n_ch, 11)``
+    ``[kind, width, m, xoff, uoff, post0, npost, foff, roff, rd, first]``; a
+    channel is one synapse (``m`` states per column). ``ch_f[foff:]`` holds
+    ``A (m*m)``, ``Bc (m)``, ``G (m)`` and, for conductance channels, the
+    reversal potential. ``X[xoff + l*width + c]`` is state ``l`` of column
+    ``c``. Kinds: ``CH_CURRENT`` (column ``c`` drives neuron ``post0 + c``),
+    ``CH_FACTORED`` (``d = width`` columns, currents ``y @ R``), ``CH_COND``
+    (conductance), ``CH_READOUT`` (recorded, drives nothing). ``first`` = 1
+    for the first input channel of a group (its first conductance channel
+    too): it assigns ``syn_in`` (``gsum``, ``gE``) rather than adding, which
+    saves a clearing pass.
+
+Connections ``con_i (n_con, 10)``
+    ``[kind, pre0, npre, ch, col0, delay, woff, ioff, ncols, direct]``: dense
+    rows, one-to-one weights or factored ``L`` rows (``d`` values) at
+    ``wdat[woff:]``; CSR rows through ``sptr[ioff + j]`` (absolute positions
+    in ``sidx`` / ``sdat``). ``direct`` = 1 for one-state channels: the
+    weights were multiplied by ``Bc`` at build and go straight into ``X``;
+    otherwise they go to the impulse buffer ``U``.
+
+Each step ``k`` (time ``t_k`` to ``t_k + dt``):
+
+1. channels are read at ``t_k``: ``I = const_in + ext[k] + sum_c G_c . X_c``,
+   ``g = sum_c C_c . X_c``; one-state channels decay to ``t_{k+1}`` in the
+   same pass (``X <- a X``);
+2. every neuron advances one step; spikes go to ring slot ``step % n_slot``;
+3. monitors record;
+4. every connection reads the spikes of step ``step - delay`` and adds its
+   weights (the jumps at ``t_{k+1}``) to ``X`` or ``U``;
+5. multi-state channels: ``X <- A X + Bc U``, ``U <- 0``; readouts record
+   ``C . X``.
+
+Hot loops run over array *views* from index 0: numba then knows an index is
+not negative and emits no wraparound handling, which would stop SIMD.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._jit import inline, njit
+from .hh import cpu as hh_cpu
+from .lif import lif_step
+
+SEG_LIF = 0
+SEG_LIF_COND = 1
+SEG_POISSON = 2
+SEG_GENERATOR = 3
+SEG_LIF_FUSED = 4
+SEG_HH = 5
+
+CH_CURRENT = 0
+CH_FACTORED = 1
+CH_COND = 2
+CH_READOUT = 3
+
+CON_DENSE = 0
+CON_CSR = 1
+CON_ONE_TO_ONE = 2
+CON_FACTORED = 3
+
+REC_V = 0
+REC_J = 1
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def poisson_step(state, p):
+    """One Bernoulli draw of a Poisson source: spike with probability ``p``.
+
+    ``state`` is the neuron's own splitmix64 counter (uint64); returns the new
+    counter and 1 for a spike, 0 otherwise. A counter per neuron makes the
+    draws independent of how neurons are split over threads or GPU blocks.
+    """
+    state = state + _GOLDEN
+    z = state
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    z = z ^ (z >> np.uint64(31))
+    u = float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+    return state, 1 if u < p else 0
+
+
+_lif = inline(lif_step)
+_hh = hh_cpu["hh_step"]
+_poisson = inline(poisson_step)
+
+
+@njit
+def _lif_segment(v, ref, syn_in, kgain, kbias, flag, dt, tau, tref, full, ring,
+                 slot, cnt, i0):  # fmt: skip
+    """Current-based LIF neurons (views of one segment); returns the spike count.
+
+    One branch-free (SIMD) pass does what :func:`lif_step` does for the
+    common cases, in place: ``J = kgain I + kbias``; a non-refractory neuron
+    moves to ``v + (J - v) full``; a refractory one keeps ``v`` and loses
+    ``dt`` of refractory time. It flags the rest: voltages past threshold and
+    refractory periods ending inside the step, whose ``ref`` it leaves as it
+    was. A second pass scans the flags eight at a time (as 64-bit words) and
+    sends each flagged neuron through :func:`lif_step` itself:
+
+    * ``ref > 0`` (the refractory period ends in this step, or an initial
+      voltage above threshold): ``v`` and ``ref`` are the state at the start
+      of the step, so the call is the step itself;
+    * ``ref == 0``: the neuron already integrated the whole step and crossed
+      threshold; ``lif_step(v, dt, J)`` skips the integration (``ref == dt``
+      means no sub-threshold time left) and locates the spike from that
+      ``v``, which is what ``lif_step`` from the start of the step computes,
+      with the same operations.
+
+    ``flag`` is a uint8 buffer whose length is a multiple of 8; ``i0`` is the
+    global index of the segment's first neuron (for the spike list).
+    """
+    n = v.shape[0]
+    anyf = False
+    for i in range(n):
+        Ji = kgain[i] * syn_in[i] + kbias[i]
+        r = ref[i]
+        vi = v[i]
+        vc = vi + (Ji - vi) * full
+        vs = vc if r <= 0.0 else vi
+        f = (vs > 1.0) | ((r > 0.0) & (r < dt))
+        rs = r - dt if r > dt else 0.0
+        v[i] = vs
+        ref[i] = r if f & (r > 0.0) else rs
+        flag[i] = f
+        anyf |= f
+    if anyf:
+        cnt = _lif_flagged(v, ref, syn_in, flag, kgain, kbias, dt, tau, tref, full,
+                           ring, slot, cnt, i0)  # fmt: skip
+    return cnt
+
+
+@njit
+def _lif_fused(v, ref, syn_in, x1, x2, flag, c0, kg, kb, a1, g1, a2, g2, dt, tau,
+               tref, full, ring, slot, cnt, i0, kgain, kbias):  # fmt: skip
+    """:func:`_lif_segment` with its input channels folded into the same pass.
+
+    For a group whose whole input is ``c0`` (uniform constant) plus one or two
+    one-state current channels (``x2`` is ``x1`` and ``g2 = 0`` with one), with
+    uniform ``kgain``/``kbias`` (``kg``, ``kb``): reading ``I = c0 + g1 x1 +
+    g2 x2``, decaying ``x <- a x`` and the neuron update are one pass over
+    memory instead of three, the same arithmetic as the separate passes.
+    ``syn_in`` receives ``I`` only for the flagged neurons (so a group whose
+    input ``J`` is monitored is not fused).
+    """
+    n = v.shape[0]
+    anyf = False
+    for i in range(n):
+        Ii = c0 + g1 * x1[i]
+        Ii += g2 * x2[i]
+        x1[i] *= a1
+        x2[i] *= a2
+        Ji = kg * Ii + kb
+        r = ref[i]
+        vi = v[i]
+        vc = vi + (Ji - vi) * full
+        vs = vc if r <= 0.0 else vi
+        f = (vs > 1.0) | ((r > 0.0) & (r < dt))
+        if f:  # a masked store: only flagged neurons need I
+            syn_in[i] = Ii
+        rs = r - dt if r > dt else 0.0
+        v[i] = vs
+        ref[i] = r if f & (r > 0.0) else rs
+        flag[i] = f
+        anyf |= f
+    if anyf:
+        cnt = _lif_flagged(v, ref, syn_in, flag, kgain, kbias, dt, tau, tref, full,
+                           ring, slot, cnt, i0)  # fmt: skip
+    return cnt
+
+
+@njit
+def _lif_flagged(v, ref, syn_in, flag, kgain, kbias, dt, tau, tref, full, ring,
+                 slot, cnt, i0):  # fmt: skip
+    """Second pass of the LIF segments: flagged neurons through :func:`lif_step`."""
+    n = v.shape[0]
+    words = flag.view(np.uint64)
+    for w in range((n + 7) >> 3):
+        if words[w] != 0:
+            for i in range(8 * w, min(8 * w + 8, n)):
+                if flag[i]:
+                    Ji = kgain[i] * syn_in[i] + kbias[i]
+                    r = ref[i]
+                    vn, rn, ts = _lif(v[i], r if r > 0.0 else dt, Ji, dt, tau, tref,
+                                      full)  # fmt: skip
+                    v[i] = vn
+                    ref[i] = rn
+                    if ts >= 0.0:
+                        ring[slot, cnt] = i0 + i
+                        cnt += 1
+    return cnt
+
+
+@njit
+def _first_at_least(a, n, x):
+    """Index of the first of the sorted ``a[:n]`` that is ``>= x``."""
+    lo = 0
+    hi = n
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit
+def network_run(n_steps, step0, dt,
+                v, ref, syn_in, gsum, gE, kgain, kbias, const_in, flag, init_i,
+                seg_i, seg_f, aux, p_spike, rng_state, gen_step, gen_idx, gen_ptr,
+                ch_i, ch_f, X, U, R, tmp,
+                con_i, wdat, sdat, sidx, sptr,
+                ring, ring_cnt,
+                ext_idx, ext_val,
+                spk_mask, n_mon, ev_idx, ev_step, n_ev,
+                rec_i, rec_out, rec_off, rec_cnt,
+                rd_out, rd_off, rd_cnt, rd_every):  # fmt: skip
+    """Advance the network by up to ``n_steps`` steps from global step ``step0``.
+
+    All arrays are described in the module docstring. Modified in place: the
+    neuron state (``v``, ``ref``), scratch (``syn_in``, ``gsum``, ``gE``,
+    ``flag``, ``tmp``), ``rng_state``, ``gen_ptr``, ``X``, ``U``, ``ring``,
+    ``ring_cnt`` and the monitor buffers (``ev_*``, ``n_ev``, ``rec_out``,
+    ``rec_cnt``, ``rd_out``, ``rd_cnt``).
+
+    Returns the number of steps done: fewer than ``n_steps`` only when the
+    spike-event buffer could overflow during the next step (the caller grows it
+    and calls again).
+    """
+    n_slot = ring.shape[0]
+    n_seg = seg_i.shape[0]
+    n_ch = ch_i.shape[0]
+    n_con = con_i.shape[0]
+    cap = ev_idx.shape[0]
+    for k in range(n_steps):
+        step = step0 + k
+        if n_ev[0] + n_mon > cap:
+            return k
+        # 1. channels at t_k: inputs, conductances; one-state channels decay.
+        # Assigning passes (a group's first channel, or const_in) go first.
+        for r in range(init_i.shape[0]):
+            syn_in[init_i[r, 0] : init_i[r, 1]] = const_in[init_i[r, 0] : init_i[r, 1]]
+        for first in (1, 0):
+            for c in range(n_ch):
+                if ch_i[c, 10] != first:
+                    continue  # (2: folded into its group's LIF pass)
+                if ch_i[c, 0] == CH_READOUT:
+                    if ch_i[c, 2] == 1:
+                        xo = ch_i[c, 3]
+                        _decay(X[xo : xo + ch_i[c, 1]], ch_f[ch_i[c, 7]])
+                    continue
+                _read_channel(c, ch_i, ch_f, X, R, syn_in, gsum, gE, const_in, tmp)
+        for e in range(ext_idx.shape[0]):
+            syn_in[ext_idx[e]] += ext_val[k, e]
+        # 2. neurons; this step's spikes, sorted, go to ring slot `slot`
+        slot = step % n_slot
+        cnt = 0
+        for s in range(n_seg):
+            typ = seg_i[s, 0]
+            i0 = seg_i[s, 1]
+            i1 = seg_i[s, 2]
+            pr = seg_i[s, 3]
+            if typ == SEG_LIF:
+                cnt = _lif_segment(v[i0:i1], ref[i0:i1], syn_in[i0:i1], kgain[i0:i1],
+                                   kbias[i0:i1], flag, dt, seg_f[pr, 0],
+                                   seg_f[pr, 1], seg_f[pr, 2], ring, slot, cnt,
+                                   i0)  # fmt: skip
+            elif typ == SEG_LIF_FUSED:
+                f = seg_f[pr]
+                c1 = seg_i[s, 4]
+                c2 = seg_i[s, 5]
+                x1 = X[ch_i[c1, 3] : ch_i[c1, 3] + ch_i[c1, 1]]
+                x2 = X[ch_i[c2, 3] : ch_i[c2, 3] + ch_i[c2, 1]]
+                a1 = ch_f[ch_i[c1, 7]]
+                g1 = ch_f[ch_i[c1, 7] + 2]
+                a2 = ch_f[ch_i[c2, 7]]
+                g2 = ch_f[ch_i[c2, 7] + 2] if c2 != c1 else 0.0
+                if c2 == c1:
+                    a2 = 1.0  # the one channel decays once
+                cnt = _lif_fused(v[i0:i1], ref[i0:i1], syn_in[i0:i1], x1, x2, flag,
+                                 f[3], f[4], f[5], a1, g1, a2, g2, dt, f[0], f[1],
+                                 f[2], ring, slot, cnt, i0, kgain[i0:i1],
+                                 kbias[i0:i1])  # fmt: skip
+            elif typ == SEG_LIF_COND:
+                # tau du/dt = J - u + sum_c g_c (E_c - u) is a LIF with
+                # tau_eff = tau / (1 + g) and input (J + sum_c g_c E_c) / (1 + g),
+                # g = sum_c g_c (conductances held over the step, as in
+                # Brian2's exponential Euler); one exp per neuron and step
+                tau = seg_f[pr, 0]
+                tref = seg_f[pr, 1]
+                for i in range(i0, i1):
+                    Ji = kgain[i] * syn_in[i] + kbias[i]
+                    gt = 1.0 + gsum[i]
+                    te = tau / gt
+                    vn, rn, ts = _lif(v[i], ref[i], (Ji + gE[i]) / gt, dt, te, tref,
+                                      -math.expm1(-dt / te))  # fmt: skip
+                    v[i] = vn
+                    ref[i] = rn
+                    if ts >= 0.0:
+                        ring[slot, cnt] = i
+                        cnt += 1
+            elif typ == SEG_HH:
+                # hh_step works in mV and ms; I is a current density (uA/cm^2)
+                f = seg_f[pr]
+                p = (f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7])
+                meth = int(f[8])
+                dtms = dt * 1e3
+                for i in range(i0, i1):
+                    Ii = kgain[i] * syn_in[i] + kbias[i]
+                    V, m, h, n, ts = _hh(v[i], aux[0, i], aux[1, i], aux[2, i], Ii,
+                                         dtms, meth, p)  # fmt: skip
+                    v[i] = V
+                    aux[0, i] = m
+                    aux[1, i] = h
+                    aux[2, i] = n
+                    if ts >= 0.0:
+                        ring[slot, cnt] = i
+                        cnt += 1
+            elif typ == SEG_POISSON:
+                for i in range(i0, i1):
+                    st, sp = _poisson(rng_state[i], p_spike[i])
+                    rng_state[i] = st
+                    if sp:
+                        ring[slot, cnt] = i
+                        cnt += 1
+            else:  # SEG_GENERATOR: events sorted by (step, index)
+                g = gen_ptr[pr]
+                g1 = int(seg_f[pr, 0])
+                while g < g1 and gen_step[g] < step:
+                    g += 1
+                while g < g1 and gen_step[g] == step:
+                    ring[slot, cnt] = gen_idx[g]
+                    cnt += 1
+                    g += 1
+                gen_ptr[pr] = g
+        ring_cnt[slot] = cnt
+        # 3. monitors
+        for a in range(cnt):
+            i = ring[slot, a]
+            if spk_mask[i]:
+                ev_idx[n_ev[0]] = i
+                ev_step[n_ev[0]] = step
+                n_ev[0] += 1
+        for r in range(rec_i.shape[0]):
+            if step % rec_i[r, 2] == 0:
+                i = rec_i[r, 0]
+                if rec_i[r, 1] == REC_V:
+                    rec_out[rec_off[r] + rec_cnt[r]] = v[i]
+                else:
+                    rec_out[rec_off[r] + rec_cnt[r]] = kgain[i] * syn_in[i] + kbias[i]
+                rec_cnt[r] += 1
+        # 4. spikes (delayed through the ring) into the channels
+        for c in range(n_con):
+            delay = con_i[c, 5]
+            if step - delay < 0:
+                continue
+            sl = (step - delay) % n_slot
+            ns = ring_cnt[sl]
+            if ns == 0:
+                continue
+            _propagate(c, con_i, ch_i, ring[sl], ns, X, U, wdat, sdat, sidx, sptr)
+        # 5. multi-state channels: decay and impulses; readouts record
+        for c in range(n_ch):
+            width = ch_i[c, 1]
+            m = ch_i[c, 2]
+            xo = ch_i[c, 3]
+            fo = ch_i[c, 7]
+            if m > 1:
+                uo = ch_i[c, 4]
+                _lti_columns(X[xo : xo + m * width], U[uo : uo + width], ch_f[fo:],
+                             m, width, tmp)  # fmt: skip
+            if ch_i[c, 0] == CH_READOUT:
+                rd = ch_i[c, 9]
+                if step % rd_every[rd] == 0:
+                    co = fo + m * m + m
+                    base = rd_off[rd] + rd_cnt[rd] * width
+                    for q in range(width):
+                        y = 0.0
+                        for l in range(m):
+                            y += ch_f[co + l] * X[xo + l * width + q]
+                        rd_out[base + q] = y
+                    rd_cnt[rd] += 1
+    return n_steps
+
+
+@njit
+def _decay(x, a):
+    """``x <- a x`` (one-state channel over one step)."""
+    for i in range(x.shape[0]):
+        x[i] *= a
+
+
+@njit
+def _read_channel(c, ch_i, ch_f, X, R, syn_in, gsum, gE, const_in, tmp):
+    """Step 1 for channel ``c``: its input at ``t_k`` (and, one state, decay)."""
+    kind = ch_i[c, 0]
+    width = ch_i[c, 1]
+    m = ch_i[c, 2]
+    xo = ch_i[c, 3]
+    p0 = ch_i[c, 5]
+    fo = ch_i[c, 7]
+    first = ch_i[c, 10]
+    go = fo + m * m + m
+    if kind == CH_CURRENT:
+        si = syn_in[p0 : p0 + width]
+        if m == 1:
+            x = X[xo : xo + width]
+            a = ch_f[fo]
+            g = ch_f[go]
+            if first:
+                ci = const_in[p0 : p0 + width]
+                for i in range(width):
+                    si[i] = ci[i] + g * x[i]
+                    x[i] *= a
+            else:
+                for i in range(width):
+                    si[i] += g * x[i]
+                    x[i] *= a
+        else:
+            if first:
+                si[:] = const_in[p0 : p0 + width]
+            for l in range(m):
+                gl = ch_f[go + l]
+                xl = X[xo + l * width : xo + (l + 1) * width]
+                for i in range(width):
+                    si[i] += gl * xl[i]
+    elif kind == CH_FACTORED:
+        npost = ch_i[c, 6]
+        ro = ch_i[c, 8]
+        si = syn_in[p0 : p0 + npost]
+        if first:
+            si[:] = const_in[p0 : p0 + npost]
+        for q in range(width):
+            y = 0.0
+            for l in range(m):
+                y += ch_f[go + l] * X[xo + l * width + q]
+            if y != 0.0:
+                rq = R[ro + q * npost : ro + (q + 1) * npost]
+                for i in range(npost):
+                    si[i] += y * rq[i]
+        if m == 1:
+            _decay(X[xo : xo + width], ch_f[fo])
+    else:  # CH_COND
+        E = ch_f[go + m]
+        gs = gsum[p0 : p0 + width]
+        ge = gE[p0 : p0 + width]
+        if first:
+            gs[:] = 0.0
+            ge[:] = 0.0
+        for i in range(width):
+            g = 0.0
+            for l in range(m):
+                g += ch_f[go + l] * X[xo + l * width + i]
+            gs[i] += g
+            ge[i] += g * E
+        if m == 1:
+            _decay(X[xo : xo + width], ch_f[fo])
+
+
+@njit
+def _propagate(c, con_i, ch_i, spikes, ns, X, U, wdat, sdat, sidx, sptr):
+    """Step 4 for connection ``c``: its pre neurons among ``spikes[:ns]``."""
+    kind = con_i[c, 0]
+    pre0 = con_i[c, 1]
+    a0 = _first_at_least(spikes, ns, pre0)
+    a1 = _first_at_least(spikes, ns, pre0 + con_i[c, 2])
+    if a0 == a1:
+        return
+    ch = con_i[c, 3]
+    if con_i[c, 9]:
+        buf = X[ch_i[ch, 3] + con_i[c, 4] :]
+    else:
+        buf = U[ch_i[ch, 4] + con_i[c, 4] :]
+    wo = con_i[c, 6]
+    ncols = con_i[c, 8]
+    for a in range(a0, a1):
+        j = spikes[a] - pre0
+        if kind == CON_DENSE or kind == CON_FACTORED:
+            row = wdat[wo + j * ncols : wo + (j + 1) * ncols]
+            for q in range(ncols):
+                buf[q] += row[q]
+        elif kind == CON_CSR:
+            po = con_i[c, 7]
+            e0 = sptr[po + j]
+            e1 = sptr[po + j + 1]
+            idx = sidx[e0:e1]
+            w = sdat[e0:e1]
+            for e in range(e1 - e0):
+                buf[idx[e]] += w[e]
+        else:
+            buf[j] += wdat[wo + j]
+
+
+@njit
+def _lti_columns(x, u, f, m, width, tmp):
+    """``x <- A x + Bc u`` per column, ``u <- 0`` (``A``, ``Bc`` from ``f``)."""
+    for i in range(width):
+        for l in range(m):
+            acc = f[m * m + l] * u[i]
+            for q in range(m):
+                acc += f[l * m + q] * x[q * width + i]
+            tmp[l] = acc
+        for l in range(m):
+            x[l * width + i] = tmp[l]
+        u[i] = 0.0

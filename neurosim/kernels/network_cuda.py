@@ -1,0 +1,386 @@
+"""The network step on a GPU: the CPU loop's per-element functions as device code.
+
+Imported lazily (``backend="cuda"``). Each step launches five kernels over the
+arrays of :mod:`neurosim.kernels.network` (kept on the device for the whole
+call): inputs (one thread per neuron), decay of the factored and readout
+states, neurons (``lif_step``, ``hh_step`` and ``poisson_step`` compiled as
+device functions from the same source as the CPU loop), spike propagation and
+multi-state synapses. Propagation *pulls*: one thread per synaptic column adds,
+connection by connection and in increasing presynaptic index, the weights of
+the presynaptic neurons that spiked (dense rows, CSC columns, one-to-one,
+factored rows). That is the order the CPU loop adds them in, so both backends
+do the same floating-point operations and produce the same spikes, with no
+atomics. Spikes of each step are kept as flags (a ring of ``n_slot`` rows for
+delays) and turned into events on the host once per call.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse
+from numba import cuda
+
+from .. import _config
+from .._jit import cuda_device, cuda_kernel
+from . import network as K
+from .hh_cuda import device as hh_device
+from .lif import lif_step
+
+MAX_BLOCKS = 65535
+#: Most states a synapse may have on the GPU (size of the per-thread scratch).
+MAX_STATES = 8
+
+_lif = cuda_device(lif_step)
+_poisson = cuda_device(K.poisson_step)
+_hh = hh_device["hh_step"]
+
+
+@cuda_kernel
+def _inputs_kernel(N, init_i, ch_i, ch_f, first_g, X, R, syn_in, gsum, gE, const_in,
+                   ext_col, ext_row):  # fmt: skip
+    """Step 1 per neuron: ``I`` (and conductances), as the CPU loop sums them."""
+    start = cuda.grid(1)
+    for i in range(start, N, cuda.gridsize(1)):
+        for r in range(init_i.shape[0]):
+            if init_i[r, 0] <= i < init_i[r, 1]:
+                syn_in[i] = const_in[i]
+        for first in (1, 0):
+            for c in range(ch_i.shape[0]):
+                kind = ch_i[c, 0]
+                if first_g[c] != first or kind == K.CH_READOUT:
+                    continue
+                width = ch_i[c, 1]
+                m = ch_i[c, 2]
+                xo = ch_i[c, 3]
+                p0 = ch_i[c, 5]
+                fo = ch_i[c, 7]
+                go = fo + m * m + m
+                if kind == K.CH_FACTORED:
+                    npost = ch_i[c, 6]
+                    if not p0 <= i < p0 + npost:
+                        continue
+                    for q in range(width):
+                        y = 0.0
+                        for l in range(m):
+                            y += ch_f[go + l] * X[xo + l * width + q]
+                        if y != 0.0:
+                            syn_in[i] += y * R[ch_i[c, 8] + q * npost + i - p0]
+                    continue
+                if not p0 <= i < p0 + width:
+                    continue
+                col = i - p0
+                if kind == K.CH_CURRENT:
+                    if m == 1:
+                        if first:
+                            syn_in[i] = const_in[i] + ch_f[go] * X[xo + col]
+                        else:
+                            syn_in[i] += ch_f[go] * X[xo + col]
+                        X[xo + col] *= ch_f[fo]
+                    else:
+                        if first:
+                            syn_in[i] = const_in[i]
+                        for l in range(m):
+                            syn_in[i] += ch_f[go + l] * X[xo + l * width + col]
+                else:  # CH_COND
+                    if first:
+                        gsum[i] = 0.0
+                        gE[i] = 0.0
+                    g = 0.0
+                    for l in range(m):
+                        g += ch_f[go + l] * X[xo + l * width + col]
+                    gsum[i] += g
+                    gE[i] += g * ch_f[go + m]
+                    if m == 1:
+                        X[xo + col] *= ch_f[fo]
+        if ext_col[i] >= 0:
+            syn_in[i] += ext_row[ext_col[i]]
+
+
+@cuda_kernel
+def _decay_kernel(ch_i, ch_f, X):
+    """Step 1, factored and readout channels with one state: ``x <- a x``."""
+    start = cuda.grid(1)
+    for c in range(ch_i.shape[0]):
+        kind = ch_i[c, 0]
+        if ch_i[c, 2] != 1 or (kind != K.CH_FACTORED and kind != K.CH_READOUT):
+            continue
+        xo = ch_i[c, 3]
+        for q in range(start, ch_i[c, 1], cuda.gridsize(1)):
+            X[xo + q] *= ch_f[ch_i[c, 7]]
+
+
+@cuda_kernel
+def _neurons_kernel(N, dt, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_i, seg_f,
+                    p_spike, rng_state, ring_flags, slot, spk_rec, k):  # fmt: skip
+    """Step 2 per neuron: the model's step; spike flags into the ring."""
+    start = cuda.grid(1)
+    for i in range(start, N, cuda.gridsize(1)):
+        s = 0
+        while not seg_i[s, 1] <= i < seg_i[s, 2]:
+            s += 1
+        typ = seg_i[s, 0]
+        pr = seg_i[s, 3]
+        spiked = 0
+        if typ == K.SEG_LIF or typ == K.SEG_LIF_FUSED:
+            Ji = kgain[i] * syn_in[i] + kbias[i]
+            vn, rn, ts = _lif(v[i], ref[i], Ji, dt, seg_f[pr, 0], seg_f[pr, 1],
+                              seg_f[pr, 2])  # fmt: skip
+            v[i] = vn
+            ref[i] = rn
+            spiked = 1 if ts >= 0.0 else 0
+        elif typ == K.SEG_LIF_COND:
+            Ji = kgain[i] * syn_in[i] + kbias[i]
+            gt = 1.0 + gsum[i]
+            te = seg_f[pr, 0] / gt
+            vn, rn, ts = _lif(v[i], ref[i], (Ji + gE[i]) / gt, dt, te, seg_f[pr, 1],
+                              -math.expm1(-dt / te))  # fmt: skip
+            v[i] = vn
+            ref[i] = rn
+            spiked = 1 if ts >= 0.0 else 0
+        elif typ == K.SEG_HH:
+            f = seg_f[pr]
+            p = (f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7])
+            Ii = kgain[i] * syn_in[i] + kbias[i]
+            V, m, h, n, ts = _hh(v[i], aux[0, i], aux[1, i], aux[2, i], Ii,
+                                 dt * 1e3, int(f[8]), p)  # fmt: skip
+            v[i] = V
+            aux[0, i] = m
+            aux[1, i] = h
+            aux[2, i] = n
+            spiked = 1 if ts >= 0.0 else 0
+        elif typ == K.SEG_POISSON:
+            st, sp = _poisson(rng_state[i], p_spike[i])
+            rng_state[i] = st
+            spiked = sp
+        ring_flags[slot, i] = spiked
+        spk_rec[k, i] = spiked
+
+
+@cuda_kernel
+def _propagate_kernel(n_cols, step, n_slot, ch_i, con_i, ring_flags, X, U, wdat,
+                      cdat, cidx, cptr):  # fmt: skip
+    """Step 4 per synaptic column: pull the weights of the spikes that arrive."""
+    start = cuda.grid(1)
+    for t in range(start, n_cols, cuda.gridsize(1)):
+        c = 0
+        while not ch_i[c, 4] <= t < ch_i[c, 4] + ch_i[c, 1]:
+            c += 1
+        col = t - ch_i[c, 4]
+        for cc in range(con_i.shape[0]):
+            if con_i[cc, 3] != c or step - con_i[cc, 5] < 0:
+                continue
+            kind = con_i[cc, 0]
+            pi = col - con_i[cc, 4]
+            ncols = con_i[cc, 8]  # n_post (d for factored rows)
+            if not 0 <= pi < ncols:
+                continue
+            sl = (step - con_i[cc, 5]) % n_slot
+            pre0 = con_i[cc, 1]
+            base = ch_i[c, 3] if con_i[cc, 9] else ch_i[c, 4]
+            acc_x = con_i[cc, 9] == 1
+            wo = con_i[cc, 6]
+            if kind == K.CON_ONE_TO_ONE:
+                if ring_flags[sl, pre0 + pi]:
+                    _add(X, U, acc_x, base + col, wdat[wo + pi])
+            elif kind == K.CON_CSR:
+                po = con_i[cc, 7]
+                for e in range(cptr[po + pi], cptr[po + pi + 1]):
+                    if ring_flags[sl, pre0 + cidx[e]]:
+                        _add(X, U, acc_x, base + col, cdat[e])
+            else:  # dense rows (ncols = n_post) or factored rows (ncols = d)
+                for j in range(con_i[cc, 2]):
+                    if ring_flags[sl, pre0 + j]:
+                        _add(X, U, acc_x, base + col, wdat[wo + j * ncols + pi])
+
+
+def _add_impl(X, U, to_x, idx, w):
+    if to_x:
+        X[idx] += w
+    else:
+        U[idx] += w
+
+
+_add = cuda_device(_add_impl)
+
+
+@cuda_kernel
+def _lti_kernel(n_cols, ch_i, ch_f, X, U, rd_out, rd_base):
+    """Step 5 per column: multi-state synapses ``x <- A x + Bc u``; readouts."""
+    start = cuda.grid(1)
+    tmp = cuda.local.array(MAX_STATES, np.float64)
+    for t in range(start, n_cols, cuda.gridsize(1)):
+        c = 0
+        while not ch_i[c, 4] <= t < ch_i[c, 4] + ch_i[c, 1]:
+            c += 1
+        i = t - ch_i[c, 4]
+        width = ch_i[c, 1]
+        m = ch_i[c, 2]
+        xo = ch_i[c, 3]
+        fo = ch_i[c, 7]
+        if m > 1:
+            for l in range(m):
+                acc = ch_f[fo + m * m + l] * U[t]
+                for q in range(m):
+                    acc += ch_f[fo + l * m + q] * X[xo + q * width + i]
+                tmp[l] = acc
+            for l in range(m):
+                X[xo + l * width + i] = tmp[l]
+            U[t] = 0.0
+        if ch_i[c, 0] == K.CH_READOUT and rd_base[ch_i[c, 9]] >= 0:
+            y = 0.0
+            for l in range(m):
+                y += ch_f[fo + m * m + m + l] * X[xo + l * width + i]
+            rd_out[rd_base[ch_i[c, 9]] + i] = y
+
+
+@cuda_kernel
+def _record_kernel(rec_i, rec_pos, v, syn_in, kgain, kbias, rec_out):
+    """Step 3: state samples of the rows whose ``rec_pos >= 0`` this step."""
+    r = cuda.grid(1)
+    if r < rec_i.shape[0] and rec_pos[r] >= 0:
+        i = rec_i[r, 0]
+        if rec_i[r, 1] == K.REC_V:
+            rec_out[rec_pos[r]] = v[i]
+        else:
+            rec_out[rec_pos[r]] = kgain[i] * syn_in[i] + kbias[i]
+
+
+def _grid(n: int) -> tuple[int, int]:
+    tpb = _config.THREADS_PER_BLOCK
+    return max(1, min(MAX_BLOCKS, math.ceil(max(n, 1) / tpb))), tpb
+
+
+def gpu_arrays(a: dict[str, np.ndarray], seg_i: np.ndarray) -> dict[str, np.ndarray]:
+    """Host arrays the GPU step needs beyond the CPU layout (built once).
+
+    ``first_g``: the assigning channel of each group (fused segments' first
+    channel included); ``cdat``/``cidx``/``cptr``: every CSR connection as CSC
+    (post-major, presynaptic indices increasing); ``ring_flags``.
+    """
+    out: dict[str, np.ndarray] = {}
+    first = a["ch_i"][:, 10].copy()
+    first[first == 2] = 0
+    for row in seg_i:
+        if row[0] == K.SEG_LIF_FUSED:
+            first[row[4]] = 1
+    out["first_g"] = first
+    con_i = a["con_i"].copy()
+    cdat, cidx, cptr = [], [], []
+    n_ptr = 0
+    n_e = 0
+    for row in con_i:
+        if row[0] != K.CON_CSR:
+            continue
+        npre = row[2]
+        e0, e1 = a["sptr"][row[7]], a["sptr"][row[7] + npre]
+        indptr = a["sptr"][row[7] : row[7] + npre + 1] - e0
+        n_post = int(row[8])
+        csr = scipy.sparse.csr_matrix(
+            (a["sdat"][e0:e1], a["sidx"][e0:e1], indptr), shape=(npre, n_post)
+        )
+        csc = csr.tocsc()
+        csc.sort_indices()
+        row[7] = n_ptr
+        cptr.append(csc.indptr.astype(np.int64) + n_e)
+        cidx.append(csc.indices.astype(np.int64))
+        cdat.append(csc.data)
+        n_ptr += csc.indptr.size
+        n_e += csc.data.size
+    out["con_i_gpu"] = con_i
+    out["cdat"] = np.concatenate(cdat) if cdat else np.zeros(1)
+    out["cidx"] = np.concatenate(cidx) if cidx else np.zeros(1, np.int64)
+    out["cptr"] = np.concatenate(cptr) if cptr else np.zeros(1, np.int64)
+    out["ring_flags"] = np.zeros(a["ring"].shape, dtype=np.uint8)
+    return out
+
+
+def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
+    """GPU twin of :func:`neurosim.sim.backends.run_cpu` (same effects).
+
+    Copies the state to the device, runs ``n_steps`` steps (five launches per
+    step), copies the state back, and writes the monitors' buffers as the CPU
+    loop does (growing the event buffers when needed). Returns ``n_steps``.
+    """
+    a = built.arrays
+    if np.any(a["seg_i"][:, 0] == K.SEG_GENERATOR):
+        raise NotImplementedError(
+            "backend='cuda': SpikeSource groups run on the CPU backend only"
+        )
+    if a["ch_i"].shape[0] and a["ch_i"][:, 2].max() > MAX_STATES:
+        raise NotImplementedError(
+            f"backend='cuda': synapses with more than {MAX_STATES} states"
+        )
+    if "first_g" not in a:
+        a.update(gpu_arrays(a, a["seg_i"]))
+    N = a["v"].shape[0]
+    names = ("v", "ref", "aux", "syn_in", "gsum", "gE", "kgain", "kbias",
+             "const_in", "init_i", "seg_i", "seg_f", "p_spike", "rng_state",
+             "ch_i", "ch_f", "first_g", "X", "U", "R", "con_i_gpu", "wdat",
+             "cdat", "cidx", "cptr", "ring_flags", "rec_i")  # fmt: skip
+    d = {k: cuda.to_device(a[k]) for k in names}
+    ext_col = np.full(N, -1, dtype=np.int64)
+    ext_col[ext_idx] = np.arange(ext_idx.size)
+    d_ext_col = cuda.to_device(ext_col)
+    d_ext = cuda.to_device(np.ascontiguousarray(ext_val[:n_steps]).reshape(n_steps, -1))
+    spk = cuda.device_array((n_steps, N), dtype=np.uint8)
+    n_slot = a["ring_flags"].shape[0]
+    n_cols = int(a["U"].shape[0]) if a["ch_i"].shape[0] else 0
+    d_rec_out = cuda.to_device(buffers["rec_out"])
+    d_rd_out = cuda.to_device(buffers["rd_out"])
+    rec_i = a["rec_i"]
+    rd_every = a["rd_every"]
+    gn, tpb = _grid(N)
+    gc, _ = _grid(n_cols)
+    gr, _ = _grid(rec_i.shape[0])
+    width_max = int(a["ch_i"][:, 1].max()) if a["ch_i"].shape[0] else 1
+    gd, _ = _grid(width_max)
+    for k in range(n_steps):
+        step = step0 + k
+        _inputs_kernel[gn, tpb](N, d["init_i"], d["ch_i"], d["ch_f"], d["first_g"],
+                                d["X"], d["R"], d["syn_in"], d["gsum"], d["gE"],
+                                d["const_in"], d_ext_col, d_ext[k])  # fmt: skip
+        _decay_kernel[gd, tpb](d["ch_i"], d["ch_f"], d["X"])
+        _neurons_kernel[gn, tpb](N, built.dt, d["v"], d["ref"], d["aux"],
+                                 d["syn_in"], d["gsum"], d["gE"], d["kgain"],
+                                 d["kbias"], d["seg_i"], d["seg_f"], d["p_spike"],
+                                 d["rng_state"], d["ring_flags"], step % n_slot,
+                                 spk, k)  # fmt: skip
+        if rec_i.shape[0]:
+            due = step % rec_i[:, 2] == 0
+            pos = np.where(due, buffers["rec_off"] + buffers["rec_cnt"], -1)
+            buffers["rec_cnt"] += due
+            _record_kernel[gr, tpb](d["rec_i"], cuda.to_device(pos), d["v"],
+                                    d["syn_in"], d["kgain"], d["kbias"],
+                                    d_rec_out)  # fmt: skip
+        if n_cols:
+            _propagate_kernel[gc, tpb](n_cols, step, n_slot, d["ch_i"],
+                                       d["con_i_gpu"], d["ring_flags"], d["X"],
+                                       d["U"], d["wdat"], d["cdat"], d["cidx"],
+                                       d["cptr"])  # fmt: skip
+            due = step % rd_every == 0
+            base = np.full(rd_every.size, -1, dtype=np.int64)
+            for _mon, rd, width in built.readouts:
+                if due[rd]:
+                    base[rd] = buffers["rd_off"][rd] + buffers["rd_cnt"][rd] * width
+                    buffers["rd_cnt"][rd] += 1
+            _lti_kernel[gc, tpb](n_cols, d["ch_i"], d["ch_f"], d["X"], d["U"],
+                                 d_rd_out, cuda.to_device(base))  # fmt: skip
+    for k in ("v", "ref", "aux", "X", "U", "rng_state", "ring_flags"):
+        d[k].copy_to_host(a[k])
+    d_rec_out.copy_to_host(buffers["rec_out"])
+    d_rd_out.copy_to_host(buffers["rd_out"])
+    flags = spk.copy_to_host() & a["spk_mask"][None, :]
+    steps, idx = np.nonzero(flags)
+    n0 = int(buffers["n_ev"][0])
+    need = n0 + idx.size
+    if need > buffers["ev_idx"].size:
+        for key in ("ev_idx", "ev_step"):
+            grown = np.empty(need, dtype=np.int32)
+            grown[:n0] = buffers[key][:n0]
+            buffers[key] = grown
+    buffers["ev_idx"][n0:need] = idx
+    buffers["ev_step"][n0:need] = steps + step0
+    buffers["n_ev"][0] = need
+    return n_steps

@@ -1,0 +1,31 @@
+"""Biologically plausible learning rules, and how close they come to backprop.
+
+Layered learners (:class:`PredictiveCoding`, :class:`FeedbackAlignment`) train
+the same ``ann.MLP`` a backprop baseline would, with ``ann`` optimisers, so
+:func:`compare` measures rule against rule on equal terms. Synaptic rules
+(:class:`Hebbian`, :class:`Oja`, :class:`STDP`, :class:`PES`) update weight or
+decoder arrays from pre- and postsynaptic activity.
+"""
+
+from __future__ import annotations
+
+from ._network import backprop_grads, cosine
+from .compare import Comparison, compare
+from .feedback_alignment import FeedbackAlignment
+from .hebbian import Hebbian, Oja
+from .pes import PES
+from .predictive_coding import PredictiveCoding
+from .stdp import STDP
+
+__all__ = [
+    "Comparison",
+    "PES",
+    "STDP",
+    "FeedbackAlignment",
+    "Hebbian",
+    "Oja",
+    "PredictiveCoding",
+    "backprop_grads",
+    "compare",
+    "cosine",
+]

@@ -1,0 +1,505 @@
+"""Building a network into flat arrays, and the registry of backends.
+
+:func:`build` turns a :class:`~neurosim.Network` description into a
+:class:`Built` bundle of arrays in the layout documented in
+:mod:`neurosim.kernels.network`; a backend is a function
+``run(built, n_steps, step0, ext_val, buffers) -> steps_done`` registered in
+:data:`BACKENDS` under its name. ``"auto"`` resolves to ``"cuda"`` when a GPU
+is usable and to ``"cpu"`` otherwise (logged once).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse
+
+from .._jit import has_cuda, require_cuda
+from .._validation import as_rng, check_choice
+from ..exceptions import ValidationError
+from ..kernels import hh as hh_kernels
+from ..kernels import network as K
+from ..neurons.hh import HodgkinHuxley
+from ..neurons.lif import LIF
+from ..neurons.lif_neuron import LIFNeuron
+from ..neurons.sources import PoissonSource, SpikeSource
+from .monitors import ReadoutMonitor, SpikeMonitor, StateMonitor
+from .network import Factored, Network, OneToOne, Random
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Built:
+    """A network as flat arrays (see :mod:`neurosim.kernels.network`)."""
+
+    dt: float
+    offsets: dict[int, int]
+    arrays: dict[str, np.ndarray]
+    ext: list[tuple[Any, int, int]]
+    spike_monitors: list[tuple[SpikeMonitor, int, int]]
+    state_monitors: list[tuple[StateMonitor, int, int]]
+    readouts: list[tuple[ReadoutMonitor, int, int]]
+    n_mon: int
+    n_synapses: int
+    to_model: dict[int, tuple[float, float]] = field(default_factory=dict)
+
+
+def _delay_steps(delay: float, dt: float) -> int:
+    steps = round(delay / dt)
+    if abs(steps * dt - delay) > 1e-9 * max(dt, delay):
+        raise ValidationError(f"delay: {delay!r} s is not a multiple of dt = {dt!r} s")
+    return steps
+
+
+def current_readout(
+    Ac: np.ndarray, Cc: np.ndarray, tau: float, dt: float
+) -> np.ndarray:
+    """Row ``G`` such that a LIF driven by ``G . x`` (held) is exact over a step.
+
+    Over one step the synaptic output is ``y(t) = Cc expm(Ac t) x0``; the
+    membrane ``tau dv/dt = y - v`` gains ``M . x0`` with
+    ``M = int_0^dt exp(-(dt - s)/tau) / tau * Cc expm(Ac s) ds``. The LIF kernel
+    adds ``(J - v) * (1 - exp(-dt/tau))`` for a held ``J``, so
+    ``G = M / (1 - exp(-dt/tau))`` makes the held-input kernel exact for
+    filtered input. ``[M, E]`` solves ``r' = r Q``, ``Q = [[-I/tau, 0],
+    [I/tau, Ac]]``, ``r(0) = [0, Cc]`` (Van Loan's augmented exponential).
+    """
+    m = Ac.shape[0]
+    Q = np.zeros((2 * m, 2 * m))
+    Q[:m, :m] = -np.eye(m) / tau
+    Q[m:, :m] = np.eye(m) / tau
+    Q[m:, m:] = Ac
+    r0 = np.concatenate([np.zeros(m), Cc])
+    r = r0 @ scipy.linalg.expm(Q * dt)
+    return r[:m] / -math.expm1(-dt / tau)
+
+
+def _synapse_ss(synapse: Any, dt: float) -> tuple[np.ndarray, ...]:
+    """``(A = expm(Ac dt), Ac, Bc, Cc)``.
+
+    ``None`` is a one-step pulse: ``A = 0``, ``Bc = 1/dt``, ``Cc = 1``.
+    """
+    if synapse is None:
+        return np.zeros((1, 1)), np.zeros((1, 1)), np.array([1.0 / dt]), np.ones(1)
+    Ac, Bc, Cc, _ = synapse.continuous_ss()
+    return scipy.linalg.expm(Ac * dt), Ac, Bc, Cc
+
+
+class _Flat:
+    """Growing lists of the pieces of one flat array."""
+
+    def __init__(self, dtype: Any) -> None:
+        self.parts: list[np.ndarray] = []
+        self.size = 0
+        self.dtype = dtype
+
+    def add(self, arr: Any) -> int:
+        arr = np.ascontiguousarray(arr, dtype=self.dtype).ravel()
+        off = self.size
+        self.parts.append(arr)
+        self.size += arr.size
+        return off
+
+    def array(self) -> np.ndarray:
+        if not self.parts:
+            return np.zeros(1, dtype=self.dtype)
+        return np.concatenate(self.parts)
+
+
+def build(net: Network, dt: float) -> Built:
+    """Draw the network's random parts and lay it out as flat arrays."""
+    if not net.groups:
+        raise ValidationError("Network: add at least one NeuronGroup")
+    rng = as_rng(net.seed)
+    if isinstance(net.seed, np.random.Generator):
+        rng = np.random.default_rng(net.seed.integers(2**63))
+    offsets: dict[int, int] = {}
+    N = 0
+    for g in net.groups:
+        offsets[id(g)] = N
+        N += g.n
+    cond_groups = {id(c.post.group) for c in net.connections if c.reversal is not None}
+
+    v = np.zeros(N)
+    ref = np.zeros(N)
+    kgain = np.ones(N)
+    kbias = np.zeros(N)
+    p_spike = np.zeros(N)
+    aux = np.zeros((3, N))  # HH gates m, h, n
+    rng_state = np.zeros(N, dtype=np.uint64)
+    seg_i, seg_f, gen_ptr = [], [], []
+    gen_step, gen_idx = [], []
+    n_gen = 0
+    to_model: dict[int, tuple[float, float]] = {}
+    for g in net.groups:
+        o = offsets[id(g)]
+        sl = slice(o, o + g.n)
+        model = g.model
+        if isinstance(model, LIFNeuron | LIF):
+            if isinstance(model, LIFNeuron):
+                scale, v_reset = model.scale, model.v_reset
+                tau = model.tau_m
+                kbias[sl] = (model.v_rest - v_reset + g.bias) / scale
+                v0 = model.v_rest if g.v0 is None else g.v0
+            else:
+                scale, v_reset = 1.0, 0.0
+                tau = model.tau_rc
+                kbias[sl] = g.bias
+                v0 = 0.0 if g.v0 is None else g.v0
+            kgain[sl] = g.gain / scale
+            v[sl] = (v0 - v_reset) / scale
+            to_model[id(g)] = (scale, v_reset)
+            typ = K.SEG_LIF_COND if id(g) in cond_groups else K.SEG_LIF
+            seg_i.append([typ, o, o + g.n, len(seg_f), -1, -1])
+            seg_f.append([tau, model.tau_ref, -math.expm1(-dt / tau)] + [0.0] * 7)
+        elif isinstance(model, HodgkinHuxley):
+            V0, m0, h0, n0 = model.initial_state()
+            v[sl] = V0 if g.v0 is None else g.v0
+            aux[:, sl] = np.array([m0, h0, n0])[:, None]
+            kgain[sl] = g.gain
+            kbias[sl] = g.bias
+            to_model[id(g)] = (1.0, 0.0)
+            seg_i.append([K.SEG_HH, o, o + g.n, len(seg_f), -1, -1])
+            # exponential Euler: stable at network steps (RK4 needs dt < 0.08 ms)
+            seg_f.append([*model.kernel_params(), float(hh_kernels.EXP_EULER), 0.0])
+        elif isinstance(model, PoissonSource):
+            p = np.broadcast_to(model.rate * dt, (g.n,))
+            if np.any(p > 1.0):
+                raise ValidationError(
+                    f"PoissonSource.rate: rate * dt must be <= 1 (got max "
+                    f"{p.max():g} with dt = {dt:g} s)"
+                )
+            p_spike[sl] = p
+            rng_state[sl] = rng.integers(0, 2**64 - 1, size=g.n, dtype=np.uint64)
+            seg_i.append([K.SEG_POISSON, o, o + g.n, len(seg_f), -1, -1])
+            seg_f.append([0.0] * 10)
+        elif isinstance(model, SpikeSource):
+            if len(model.spike_times) != g.n:
+                raise ValidationError(
+                    f"SpikeSource: {len(model.spike_times)} spike trains for a "
+                    f"group of {g.n} neurons"
+                )
+            steps, idx = [], []
+            for i, train in enumerate(model.spike_times):
+                s = np.round(train / dt).astype(np.int64) - 1
+                if np.any(s < 0):
+                    raise ValidationError(
+                        f"SpikeSource.spike_times[{i}]: times must be >= dt = {dt:g} s"
+                    )
+                steps.append(s)
+                idx.append(np.full(s.size, o + i, dtype=np.int64))
+            s = np.concatenate(steps)
+            ix = np.concatenate(idx)
+            order = np.lexsort((ix, s))
+            gen_step.append(s[order])
+            gen_idx.append(ix[order])
+            seg_i.append([K.SEG_GENERATOR, o, o + g.n, len(seg_f), -1, -1])
+            gen_ptr.extend([0] * (len(seg_f) - len(gen_ptr)))
+            gen_ptr.append(n_gen)
+            n_gen += s.size
+            seg_f.append([float(n_gen)] + [0.0] * 9)
+        else:
+            raise ValidationError(
+                f"NeuronGroup.model: {type(model).__name__} cannot run in a network"
+            )
+    gen_ptr.extend([0] * (len(seg_f) - len(gen_ptr)))
+
+    # channels: one per (post group, synapse, reversal) for current and
+    # conductance input; one per factored connection and per readout
+    ch_rows: list[list[int]] = []
+    ch_f = _Flat(np.float64)
+    R = _Flat(np.float64)
+    X_size = 0
+    U_size = 0
+    keys: dict[Any, int] = {}
+
+    firsts: set[tuple[bool, int]] = set()
+
+    def new_channel(kind, width, A, Bc, G, post0, npost, extra=(), post_group=-1):
+        nonlocal X_size, U_size
+        m = A.shape[0]
+        fo = ch_f.add(np.concatenate([A.ravel(), Bc, G, np.asarray(extra, float)]))
+        first = 0
+        if kind in (K.CH_CURRENT, K.CH_COND):  # these span their whole group
+            key = (kind == K.CH_COND, post_group)
+            first = int(key not in firsts)
+            firsts.add(key)
+        row = [kind, width, m, X_size, U_size, post0, npost, fo, 0, 0, first]
+        X_size += m * width
+        U_size += width
+        ch_rows.append(row)
+        return len(ch_rows) - 1
+
+    con_rows: list[list[int]] = []
+    wdat = _Flat(np.float64)
+    sdat = _Flat(np.float64)
+    sidx = _Flat(np.int64)
+    sptr = _Flat(np.int64)
+    max_delay = 0
+    n_syn = 0
+    for conn in net.connections:
+        pre, post = conn.pre, conn.post
+        gp = post.group
+        scale, v_reset = to_model[id(gp)]
+        # a LIF membrane integrates the filtered input exactly over the step
+        # (current_readout); other models read the synapse at the step start
+        lif_post = isinstance(gp.model, LIF | LIFNeuron)
+        tau = seg_f[next(r[3] for r in seg_i if r[1] == offsets[id(gp)])][0]
+        exact = conn.synapse is not None and lif_post
+        A, Ac, Bc, Cc = _synapse_ss(conn.synapse, dt)
+        pre0 = offsets[id(pre.group)] + pre.start
+        delay = _delay_steps(conn.delay, dt)
+        max_delay = max(max_delay, delay)
+        W = conn.weights
+        if isinstance(W, Factored):
+            G = current_readout(Ac, Cc, tau, dt) if exact else Cc
+            post0 = offsets[id(gp)] + post.start
+            ch = new_channel(K.CH_FACTORED, W.d, A, Bc, G, post0, post.n)
+            ch_rows[ch][8] = R.add(W.right)
+            direct = int(A.shape[0] == 1)
+            wo = wdat.add(W.left * (Bc[0] if direct else 1.0))
+            n_syn += pre.n * post.n
+            con_rows.append(
+                [K.CON_FACTORED, pre0, pre.n, ch, 0, delay, wo, 0, W.d, direct]
+            )
+            continue
+        if conn.reversal is not None:
+            E = (conn.reversal - v_reset) / scale
+            key = ("cond", id(gp), Ac.tobytes(), Bc.tobytes(), Cc.tobytes(), E)
+            if key not in keys:
+                keys[key] = new_channel(
+                    K.CH_COND, gp.n, A, Bc, Cc, offsets[id(gp)], gp.n, (E,), id(gp)
+                )
+        else:
+            key = ("cur", id(gp), Ac.tobytes(), Bc.tobytes(), Cc.tobytes())
+            if key not in keys:
+                G = current_readout(Ac, Cc, tau, dt) if exact else Cc
+                keys[key] = new_channel(
+                    K.CH_CURRENT, gp.n, A, Bc, G, offsets[id(gp)], gp.n, (), id(gp)
+                )
+        ch = keys[key]
+        if isinstance(W, Random):
+            same = pre.group is gp
+            W = W.sample(pre.n, post.n, rng, post.start - pre.start if same else None)
+        n_syn += (
+            pre.n
+            if isinstance(W, OneToOne)
+            else W.nnz
+            if scipy.sparse.issparse(W)
+            else W.size
+        )
+        # one-state channels take the jumps Bc w straight into their state
+        direct = int(A.shape[0] == 1)
+        scale = Bc[0] if direct else 1.0
+        row = [0, pre0, pre.n, ch, post.start, delay, 0, 0, post.n, direct]
+        if isinstance(W, OneToOne):
+            row[0] = K.CON_ONE_TO_ONE
+            row[6] = wdat.add(np.broadcast_to(W.value, (pre.n,)) * scale)
+        elif scipy.sparse.issparse(W):
+            base = sidx.add(W.indices)
+            sdat.add(W.data * scale)
+            row[0] = K.CON_CSR
+            row[7] = sptr.add(W.indptr.astype(np.int64) + base)
+        else:
+            row[0] = K.CON_DENSE
+            row[6] = wdat.add(W * scale)
+        con_rows.append(row)
+
+    spike_mons, state_mons, readouts = [], [], []
+    spk_mask = np.zeros(N, dtype=np.uint8)
+    rec_rows = []
+    rd_every = []
+    for mon in net.monitors:
+        g = mon.target.group
+        o = offsets[id(g)] + mon.target.start
+        if isinstance(mon, SpikeMonitor):
+            spk_mask[o : o + mon.target.n] = 1
+            spike_mons.append((mon, o, mon.target.n))
+            mon._reset(dt)
+        elif isinstance(mon, StateMonitor):
+            if id(g) not in to_model:
+                raise ValidationError(
+                    f"monitor_state: {type(g.model).__name__} neurons have no "
+                    f"state {mon.var!r}"
+                )
+            scale, v_reset = to_model[id(g)]
+            var = K.REC_V if mon.var == "v" else K.REC_J
+            r0 = len(rec_rows)
+            for i in mon.record:
+                rec_rows.append([o + int(i), var, mon.every])
+            state_mons.append((mon, r0, len(rec_rows)))
+            # J is reported as the voltage the membrane relaxes to
+            mon._reset(dt, lambda u, s=scale, b=v_reset: b + s * u)
+        else:
+            A, Ac, Bc, Cc = _synapse_ss(mon.synapse, dt)
+            d = mon.decoders.shape[1]
+            ch = new_channel(K.CH_READOUT, d, A, Bc, Cc, 0, 0)
+            ch_rows[ch][9] = len(rd_every)
+            rd_every.append(mon.every)
+            direct = int(A.shape[0] == 1)
+            wo = wdat.add(mon.decoders * (Bc[0] if direct else 1.0))
+            con_rows.append(
+                [K.CON_FACTORED, o, mon.target.n, ch, 0, 0, wo, 0, d, direct]
+            )
+            readouts.append((mon, len(rd_every) - 1, d))
+            mon._reset(dt)
+
+    ext = []
+    const_in = np.zeros(N)
+    for target, value in net.inputs:
+        o = offsets[id(target.group)] + target.start
+        if callable(value) or np.ndim(value) == 2:
+            ext.append((value, o, target.n))
+        else:
+            const_in[o : o + target.n] += value
+
+    max_m = max([r[2] for r in ch_rows], default=1)
+    j_monitored = {r[0] for r in rec_rows if r[1] == K.REC_J}
+    _fuse_segments(seg_i, seg_f, ch_rows, kgain, kbias, const_in, ext, j_monitored)
+    assigned = {r[5] for r in ch_rows if r[10] and r[0] != K.CH_COND}
+    init_rows = [
+        [offsets[id(g)], offsets[id(g)] + g.n]
+        for g in net.groups
+        if offsets[id(g)] not in assigned
+        and id(g) in to_model
+        and not any(r[1] == offsets[id(g)] and r[0] == K.SEG_LIF_FUSED for r in seg_i)
+    ]
+    i64 = np.int64
+    arrays = {
+        "v": v,
+        "ref": ref,
+        "syn_in": np.zeros(N),
+        "gsum": np.zeros(N),
+        "gE": np.zeros(N),
+        "kgain": kgain,
+        "kbias": kbias,
+        "const_in": const_in,
+        "flag": np.zeros(8 * (N // 8 + 1), dtype=np.uint8),
+        "init_i": np.array(init_rows, dtype=i64).reshape(-1, 2),
+        "seg_i": np.array(seg_i, dtype=i64).reshape(-1, 6),
+        "seg_f": np.array(seg_f, dtype=np.float64).reshape(-1, 10),
+        "aux": aux,
+        "p_spike": p_spike,
+        "rng_state": rng_state,
+        "gen_step": np.concatenate(gen_step) if gen_step else np.zeros(1, i64),
+        "gen_idx": np.concatenate(gen_idx) if gen_idx else np.zeros(1, i64),
+        "gen_ptr": np.array(gen_ptr, dtype=i64),
+        "ch_i": np.array(ch_rows, dtype=i64).reshape(-1, 11),
+        "ch_f": ch_f.array(),
+        "X": np.zeros(max(X_size, 1)),
+        "U": np.zeros(max(U_size, 1)),
+        "R": R.array(),
+        "tmp": np.zeros(max_m),
+        "con_i": np.array(con_rows, dtype=i64).reshape(-1, 10),
+        "wdat": wdat.array(),
+        "sdat": sdat.array(),
+        "sidx": sidx.array(),
+        "sptr": sptr.array(),
+        "ring": np.zeros((max_delay + 1, N), dtype=np.int32),
+        "ring_cnt": np.zeros(max_delay + 1, dtype=i64),
+        "spk_mask": spk_mask,
+        "rec_i": np.array(rec_rows, dtype=i64).reshape(-1, 3),
+        "rd_every": np.array(rd_every or [1], dtype=i64),
+    }
+    return Built(
+        dt=dt,
+        offsets=offsets,
+        arrays=arrays,
+        ext=ext,
+        spike_monitors=spike_mons,
+        state_monitors=state_mons,
+        readouts=readouts,
+        n_mon=int(spk_mask.sum()),
+        n_synapses=n_syn,
+        to_model=to_model,
+    )
+
+
+def _fuse_segments(
+    seg_i, seg_f, ch_rows, kgain, kbias, const_in, ext, j_monitored
+) -> None:
+    """Fold one or two one-state current channels into their group's LIF pass.
+
+    Applies to a current-based LIF group whose only inputs are those channels
+    and a uniform constant, with uniform gain and bias, and whose input ``J``
+    is not monitored (CUBA-like networks):
+    the segment becomes ``SEG_LIF_FUSED`` and the channels are marked 2 (read
+    in the LIF pass, skipped in step 1). See ``kernels.network._lif_fused``.
+    """
+    for row in seg_i:
+        f = seg_f[row[3]]
+        if row[0] != K.SEG_LIF:
+            continue
+        i0, i1 = row[1], row[2]
+        into = [
+            c for c, r in enumerate(ch_rows) if i0 <= r[5] < i1 and r[0] != K.CH_READOUT
+        ]
+        if not 1 <= len(into) <= 2:
+            continue
+        if any(ch_rows[c][0] != K.CH_CURRENT or ch_rows[c][2] != 1 for c in into):
+            continue
+        if any(o < i1 and o + n > i0 for _v, o, n in ext):
+            continue
+        if any(i0 <= i < i1 for i in j_monitored):
+            continue
+        sl = slice(i0, i1)
+        if not all(np.all(a[sl] == a[i0]) for a in (kgain, kbias, const_in)):
+            continue
+        row[0] = K.SEG_LIF_FUSED
+        row[4], row[5] = into[0], into[-1]
+        f[3:6] = [const_in[i0], kgain[i0], kbias[i0]]
+        for c in into:
+            ch_rows[c][10] = 2
+
+
+def run_cpu(
+    built: Built, n_steps: int, step0: int, ext_idx: np.ndarray, ext_val: np.ndarray,
+    buffers: dict[str, np.ndarray],
+) -> int:  # fmt: skip
+    """Run the compiled CPU loop for up to ``n_steps`` steps; returns steps done."""
+    a = built.arrays
+    return K.network_run(
+        n_steps, step0, built.dt,
+        a["v"], a["ref"], a["syn_in"], a["gsum"], a["gE"], a["kgain"],
+        a["kbias"], a["const_in"], a["flag"], a["init_i"],
+        a["seg_i"], a["seg_f"], a["aux"], a["p_spike"], a["rng_state"], a["gen_step"],
+        a["gen_idx"], a["gen_ptr"],
+        a["ch_i"], a["ch_f"], a["X"], a["U"], a["R"], a["tmp"],
+        a["con_i"], a["wdat"], a["sdat"], a["sidx"], a["sptr"],
+        a["ring"], a["ring_cnt"],
+        ext_idx, ext_val,
+        a["spk_mask"], built.n_mon, buffers["ev_idx"], buffers["ev_step"],
+        buffers["n_ev"],
+        a["rec_i"], buffers["rec_out"], buffers["rec_off"], buffers["rec_cnt"],
+        buffers["rd_out"], buffers["rd_off"], buffers["rd_cnt"], a["rd_every"],
+    )  # fmt: skip
+
+
+def run_cuda(*args: Any) -> int:
+    """The GPU step (:mod:`neurosim.kernels.network_cuda`, imported lazily)."""
+    from ..kernels.network_cuda import network_run_cuda
+
+    return network_run_cuda(*args)
+
+
+BACKENDS: dict[str, Callable[..., int]] = {"cpu": run_cpu, "cuda": run_cuda}
+
+
+def resolve_backend(backend: str) -> str:
+    """``"auto"`` -> ``"cuda"`` with a usable GPU, else ``"cpu"`` (logged once)."""
+    check_choice("backend", backend, ("auto", "cpu", "cuda"))
+    if backend == "auto":
+        if has_cuda():
+            return "cuda"
+        logger.info("backend='auto': no usable CUDA device, running on the CPU")
+        return "cpu"
+    if backend == "cuda":
+        require_cuda()
+    return backend

@@ -1,0 +1,215 @@
+"""Monitors: what a network run records, in bounded memory.
+
+The simulator fills them during :meth:`~neurosim.Simulator.run`; a monitor
+belongs to the simulator built last from its network (building resets it).
+Every sample of step ``k`` (time ``t_k = k dt`` to ``t_k + dt``) is taken at
+the end of that step, ``t = (k + 1) dt``; a spike emitted during step ``k``
+has the time ``(k + 1) dt`` (the time its synapses receive it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._validation import as_float_array, check_number
+from ..exceptions import ShapeError, ValidationError
+
+
+class _Monitor:
+    """Common parts: the monitored target and the recording step."""
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+        self.dt: float | None = None
+
+    def _require_run(self) -> float:
+        if self.dt is None:
+            raise ValidationError(
+                f"{type(self).__name__}: no data yet (build a Simulator and run it)"
+            )
+        return self.dt
+
+
+class SpikeMonitor(_Monitor):
+    """Spike events of a group: int32 neuron index and int32 step per spike.
+
+    Attributes
+    ----------
+    indices : (n_spikes,) int32 ndarray
+        Neuron index within the monitored group or view, in time order.
+    steps : (n_spikes,) int32 ndarray
+        Step in which each spike was emitted.
+    times : (n_spikes,) float64 ndarray
+        ``(steps + 1) * dt``, in seconds.
+    count : (n,) int64 ndarray
+        Spikes per neuron.
+    """
+
+    def __init__(self, target: Any) -> None:
+        super().__init__(target)
+        self._reset(None)
+
+    def _reset(self, dt: float | None) -> None:
+        self.dt = dt
+        self._idx: list[np.ndarray] = []
+        self._step: list[np.ndarray] = []
+
+    def _append(self, idx: np.ndarray, step: np.ndarray) -> None:
+        self._idx.append(idx)
+        self._step.append(step)
+
+    def _compact(self) -> None:
+        if len(self._idx) > 1:
+            self._idx = [np.concatenate(self._idx)]
+            self._step = [np.concatenate(self._step)]
+
+    @property
+    def indices(self) -> np.ndarray:
+        """Neuron indices (int32, within the target)."""
+        self._require_run()
+        self._compact()
+        return self._idx[0] if self._idx else np.zeros(0, np.int32)
+
+    @property
+    def steps(self) -> np.ndarray:
+        """Steps of the spikes (int32)."""
+        self._require_run()
+        self._compact()
+        return self._step[0] if self._step else np.zeros(0, np.int32)
+
+    @property
+    def times(self) -> np.ndarray:
+        """Spike times in seconds, ``(steps + 1) * dt``."""
+        dt = self._require_run()
+        return (self.steps.astype(np.float64) + 1.0) * dt
+
+    @property
+    def count(self) -> np.ndarray:
+        """Number of spikes of each neuron."""
+        return np.bincount(self.indices, minlength=self.target.n)
+
+    def spike_trains(self) -> list[np.ndarray]:
+        """Spike times (seconds) of each neuron, one sorted array per neuron."""
+        idx = self.indices
+        order = np.argsort(idx, kind="stable")
+        bounds = np.cumsum(np.bincount(idx, minlength=self.target.n))[:-1]
+        return np.split(self.times[order], bounds)
+
+    def rate(self, duration: float) -> float:
+        """Mean firing rate over the group in Hz, for ``duration`` seconds simulated."""
+        duration = check_number("duration", duration, low=0.0, low_open=True)
+        return self.indices.size / (self.target.n * duration)
+
+
+class _Sampled(_Monitor):
+    """A monitor of samples taken every ``every`` steps."""
+
+    def _reset(self, dt: float | None, to_model: Any = None) -> None:
+        self.dt = dt
+        self._to_model = to_model
+        self._chunks: list[np.ndarray] = []
+        self._steps: list[np.ndarray] = []
+
+    def _append(self, values: np.ndarray, steps: np.ndarray) -> None:
+        self._chunks.append(values)
+        self._steps.append(steps)
+
+    @property
+    def t(self) -> np.ndarray:
+        """Sample times in seconds (end of each sampled step)."""
+        dt = self._require_run()
+        steps = np.concatenate(self._steps) if self._steps else np.zeros(0)
+        return (steps + 1.0) * dt
+
+    def _data(self, width: int) -> np.ndarray:
+        self._require_run()
+        if not self._chunks:
+            return np.zeros((0, width))
+        data = np.concatenate(self._chunks, axis=0)
+        return self._to_model(data) if self._to_model is not None else data
+
+
+class StateMonitor(_Sampled):
+    """A state variable of a few neurons, every ``every`` steps.
+
+    Attributes
+    ----------
+    t : (n_samples,) ndarray
+        Sample times in seconds.
+    <var> : (n_samples, n_record) ndarray
+        The recorded values (time-major) in the model's unit, e.g. ``mon.v``.
+    """
+
+    VARS = ("v", "J")
+
+    def __init__(self, target: Any, var: str, record: Any, every: int) -> None:
+        super().__init__(target)
+        if var not in self.VARS:
+            raise ValidationError(
+                f"var: expected one of {', '.join(map(repr, self.VARS))} (got {var!r})"
+            )
+        if record is True:
+            record = np.arange(target.n)
+        elif record is None or record is False:
+            raise ValidationError(
+                "record: required; give the indices to record (or True for all)"
+            )
+        rec = np.atleast_1d(np.asarray(record))
+        if rec.ndim != 1 or not np.issubdtype(rec.dtype, np.integer):
+            raise ValidationError(
+                f"record: expected a 1-D list of integer indices (got {record!r})"
+            )
+        if rec.size and (rec.min() < 0 or rec.max() >= target.n):
+            raise ValidationError(
+                f"record: indices must be in [0, {target.n}) (got {rec.tolist()})"
+            )
+        self.var = var
+        self.record = rec.astype(np.int64)
+        self.every = check_number("every", every, low=1, integer=True)
+        self._reset(None)
+
+    @property
+    def values(self) -> np.ndarray:
+        """``(n_samples, n_record)`` recorded values in the model's unit."""
+        return self._data(self.record.size)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name != "var" and name == self.__dict__.get("var"):
+            return self.values
+        raise AttributeError(name)
+
+
+class ReadoutMonitor(_Sampled):
+    """``synapse(spikes) @ decoders``, computed inside the simulation loop.
+
+    Each spike of neuron ``j`` is an impulse of area 1 (so the filtered spike
+    trains are in Hz) and contributes ``decoders[j] h(t - t_spike)``. Memory is
+    ``d`` floats per sample, whatever the number of neurons.
+
+    Attributes
+    ----------
+    t : (n_samples,) ndarray
+        Sample times in seconds.
+    data : (n_samples, d) ndarray
+        Decoded values.
+    """
+
+    def __init__(
+        self, target: Any, decoders: np.ndarray, synapse: Any, every: int
+    ) -> None:
+        super().__init__(target)
+        self.decoders = as_float_array("decoders", decoders, ndim=2)
+        if self.decoders.shape[0] != target.n:
+            raise ShapeError(
+                f"decoders: expected ({target.n}, d) (got {self.decoders.shape})"
+            )
+        self.synapse = synapse
+        self.every = check_number("every", every, low=1, integer=True)
+        self._reset(None)
+
+    @property
+    def data(self) -> np.ndarray:
+        """``(n_samples, d)`` decoded values."""
+        return self._data(self.decoders.shape[1])

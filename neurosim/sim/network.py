@@ -1,0 +1,597 @@
+"""Network descriptions: neuron groups, connections, inputs and monitors.
+
+Nothing here holds simulation state; :class:`~neurosim.Simulator` builds the
+arrays from these descriptions (randomly drawn connectivity included, from the
+network's ``seed``).
+
+Weights and synapses
+--------------------
+Every synapse is a unit-area filter (:mod:`neurosim.synapses`): a spike of
+weight ``w`` through a synapse with impulse response ``h`` adds
+``w h(t - t_spike)`` to the post-synaptic input ``I``, whose integral is ``w``.
+So ``w`` is the *charge* of one spike, in the unit of ``I`` times seconds.
+For a :class:`~neurosim.LIFNeuron` (``I`` in volts) through
+``Lowpass(tau)``, the input jumps by ``w / tau`` and decays with ``tau``;
+Brian2's CUBA rule ``ge += we`` with ``dge/dt = -ge/taue`` is therefore
+``w = we * taue`` (``1.62 mV * 5 ms`` for the excitatory synapses). A
+conductance-based connection (``reversal=E``) adds ``w h`` to the
+dimensionless conductance ``g`` (relative to the leak) in
+``tau_m dv/dt = (v_rest - v) + g (E - v) + I``; Brian2's ``ge += we`` is again
+``w = we * taue``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+import scipy.sparse
+
+from .._validation import (
+    SeedLike,
+    as_float_array,
+    check_nonnegative,
+    check_number,
+)
+from ..exceptions import ShapeError, ValidationError
+from ..neurons.base import NeuronType
+from ..synapses import LinearFilter
+from .monitors import ReadoutMonitor, SpikeMonitor, StateMonitor
+
+
+class NeuronGroup:
+    """A population of ``n`` neurons of one model.
+
+    Parameters
+    ----------
+    n : int
+        Number of neurons (>= 1).
+    model : NeuronType
+        :class:`~neurosim.LIF` (dimensionless), :class:`~neurosim.LIFNeuron`
+        (volts), :class:`~neurosim.PoissonSource` or
+        :class:`~neurosim.SpikeSource`.
+    v0 : float or (n,) array, optional
+        Initial membrane voltage in the model's unit (default: ``0`` for LIF,
+        ``v_rest`` for LIFNeuron).
+    gain : float or (n,) array
+        Multiplies every input (synaptic and external) of each neuron.
+        Default 1.
+    bias : float or (n,) array
+        Constant input added after the gain, in the model's input unit (volts
+        for LIFNeuron). Default 0. With ``LIF``, ``J = gain * I + bias`` is the
+        NEF's current (gain and bias from ``LIF.gain_bias``).
+    name : str, optional
+
+    Notes
+    -----
+    ``group[a:b]`` (or any slice with step 1) is a :class:`GroupView` that can
+    be connected and monitored like the group itself.
+    """
+
+    def __init__(
+        self,
+        n: int,
+        model: NeuronType,
+        *,
+        v0: Any = None,
+        gain: Any = 1.0,
+        bias: Any = 0.0,
+        name: str | None = None,
+    ) -> None:
+        self.n = check_number("NeuronGroup.n", n, low=1, integer=True)
+        if not isinstance(model, NeuronType):
+            raise TypeError(
+                f"NeuronGroup.model: expected a NeuronType such as ns.LIF() "
+                f"(got {type(model).__name__})"
+            )
+        self.model = model
+        self.v0 = None if v0 is None else self._per_neuron("v0", v0)
+        self.gain = self._per_neuron("gain", gain)
+        self.bias = self._per_neuron("bias", bias)
+        self.name = name
+
+    def _per_neuron(self, what: str, x: Any) -> np.ndarray:
+        arr = as_float_array(f"NeuronGroup.{what}", x, ndim=(0, 1))
+        if arr.ndim == 1 and arr.shape[0] != self.n:
+            raise ShapeError(
+                f"NeuronGroup.{what}: expected a scalar or shape ({self.n},) "
+                f"(got {arr.shape})"
+            )
+        return np.broadcast_to(arr, (self.n,)).copy()
+
+    @property
+    def group(self) -> NeuronGroup:
+        """The group itself (a view's ``group`` is its parent)."""
+        return self
+
+    @property
+    def start(self) -> int:
+        """First neuron of the group (0; views start elsewhere)."""
+        return 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, key: slice) -> GroupView:
+        if not isinstance(key, slice):
+            raise TypeError(
+                f"NeuronGroup[...]: expected a slice such as P[:3200] (got {key!r})"
+            )
+        start, stop, step = key.indices(self.n)
+        if step != 1 or stop <= start:
+            raise ValidationError(
+                f"NeuronGroup[...]: expected a non-empty contiguous slice (got {key})"
+            )
+        return GroupView(self, start, stop)
+
+    def __repr__(self) -> str:
+        name = f" {self.name!r}" if self.name else ""
+        return f"<NeuronGroup{name} n={self.n} model={self.model!r}>"
+
+
+class GroupView:
+    """Neurons ``start .. stop-1`` of a :class:`NeuronGroup` (``group[start:stop]``)."""
+
+    def __init__(self, group: NeuronGroup, start: int, stop: int) -> None:
+        self.group = group
+        self.start = start
+        self.n = stop - start
+
+    @property
+    def model(self) -> NeuronType:
+        """The parent group's neuron model."""
+        return self.group.model
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, key: slice) -> GroupView:
+        if not isinstance(key, slice):
+            raise TypeError(f"GroupView[...]: expected a slice (got {key!r})")
+        start, stop, step = key.indices(self.n)
+        if step != 1 or stop <= start:
+            raise ValidationError(
+                f"GroupView[...]: expected a non-empty contiguous slice (got {key})"
+            )
+        return GroupView(self.group, self.start + start, self.start + stop)
+
+    def __repr__(self) -> str:
+        return f"<GroupView {self.start}:{self.start + self.n} of {self.group!r}>"
+
+
+Target = NeuronGroup | GroupView
+
+
+class Random:
+    """Fixed-probability connectivity: each pair is connected with probability ``p``.
+
+    Parameters
+    ----------
+    p : float
+        Connection probability in ``[0, 1]``.
+    value : float
+        Weight of every synapse (see the module docstring for units).
+    allow_self : bool
+        Whether a neuron may connect to itself when pre and post overlap
+        (default True, as Brian2's ``connect(p=...)``).
+
+    Notes
+    -----
+    Drawn when the simulator is built, from the network's generator, without
+    any ``n_pre x n_post`` array: the flat indices of the connected pairs are
+    the running sums of geometric gaps (the waiting times of Bernoulli(p)
+    trials), which gives exactly independent Bernoulli(p) pairs in row-major
+    order, i.e. a CSR matrix directly.
+    """
+
+    def __init__(self, p: float, value: float, allow_self: bool = True) -> None:
+        self.p = check_number("Random.p", p, low=0.0, high=1.0)
+        self.value = check_number("Random.value", value)
+        self.allow_self = bool(allow_self)
+
+    def __repr__(self) -> str:
+        return f"Random(p={self.p!r}, value={self.value!r})"
+
+    def sample(
+        self,
+        n_pre: int,
+        n_post: int,
+        rng: np.random.Generator,
+        self_offset: int | None = None,
+    ) -> scipy.sparse.csr_matrix:
+        """Draw the ``(n_pre, n_post)`` CSR weight matrix.
+
+        ``self_offset`` is ``post.start - pre.start`` when pre and post are
+        views of the same group (used to drop self-connections).
+        """
+        total = n_pre * n_post
+        if self.p == 0.0 or total == 0:
+            flat = np.zeros(0, dtype=np.int64)
+        elif self.p == 1.0:
+            flat = np.arange(total, dtype=np.int64)
+        else:
+            chunks = []
+            pos = -1
+            expect = self.p * total
+            while True:
+                size = int(expect + 5.0 * np.sqrt(expect) + 100)
+                gaps = rng.geometric(self.p, size=size).astype(np.int64)
+                idx = pos + np.cumsum(gaps)
+                keep = idx[idx < total]
+                chunks.append(keep)
+                if keep.size < idx.size:
+                    break
+                pos = int(idx[-1])
+                expect = self.p * (total - pos)
+            flat = np.concatenate(chunks)
+        rows = flat // n_post
+        cols = flat % n_post
+        if not self.allow_self and self_offset is not None:
+            keep = rows != cols + self_offset
+            rows, cols = rows[keep], cols[keep]
+        indptr = np.zeros(n_pre + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_pre), out=indptr[1:])
+        data = np.full(cols.size, self.value)
+        return scipy.sparse.csr_matrix((data, cols, indptr), shape=(n_pre, n_post))
+
+
+class OneToOne:
+    """Neuron ``i`` of pre drives neuron ``i`` of post (equal sizes).
+
+    Parameters
+    ----------
+    value : float or (n,) array
+        Weight of each connection.
+    """
+
+    def __init__(self, value: Any = 1.0) -> None:
+        self.value = as_float_array("OneToOne.value", value, ndim=(0, 1))
+
+
+class Factored:
+    """Low-rank weights ``W = left @ right``, applied as two thin products.
+
+    Parameters
+    ----------
+    left : (n_pre, d) array
+        E.g. the decoders of the pre population.
+    right : (d, n_post) array
+        E.g. the post population's encoders (times gains) transposed.
+
+    Notes
+    -----
+    The synapse filters the ``d``-dimensional signal ``left^T s(t)`` (``s`` the
+    pre spikes), and the post input is ``right^T`` times the filtered signal;
+    linearity makes this equal to filtering ``W^T s``, at ``O(d (n_spikes +
+    n_post))`` per step instead of ``O(n_spikes n_post)``.
+    """
+
+    def __init__(self, left: Any, right: Any) -> None:
+        self.left = as_float_array("Factored.left", left, ndim=2)
+        self.right = as_float_array("Factored.right", right, ndim=2)
+        if self.left.shape[1] != self.right.shape[0]:
+            raise ShapeError(
+                f"Factored: left is {self.left.shape} and right is "
+                f"{self.right.shape}; expected (n_pre, d) and (d, n_post)"
+            )
+
+    @property
+    def d(self) -> int:
+        """Inner dimension."""
+        return self.left.shape[1]
+
+
+class Connection:
+    """A projection from ``pre`` to ``post`` (made by :meth:`Network.connect`)."""
+
+    def __init__(
+        self,
+        pre: Target,
+        post: Target,
+        weights: Any,
+        synapse: LinearFilter | None,
+        delay: float,
+        reversal: float | None,
+    ) -> None:
+        self.pre = pre
+        self.post = post
+        self.weights = weights
+        self.synapse = synapse
+        self.delay = delay
+        self.reversal = reversal
+
+    def __repr__(self) -> str:
+        return (
+            f"<Connection {self.pre!r} -> {self.post!r} synapse={self.synapse!r} "
+            f"delay={self.delay!r}>"
+        )
+
+
+def _check_weights(weights: Any, n_pre: int, n_post: int) -> Any:
+    """Normalise ``weights`` to a dense array, CSR matrix, or a rule object."""
+    if isinstance(weights, Random):
+        return weights
+    if isinstance(weights, OneToOne):
+        if n_pre != n_post:
+            raise ShapeError(
+                f"weights: OneToOne needs pre and post of equal size "
+                f"(got {n_pre} and {n_post})"
+            )
+        if weights.value.ndim == 1 and weights.value.shape[0] != n_pre:
+            raise ShapeError(
+                f"weights: OneToOne value must be a scalar or shape ({n_pre},) "
+                f"(got {weights.value.shape})"
+            )
+        return weights
+    if isinstance(weights, Factored):
+        if weights.left.shape[0] != n_pre or weights.right.shape[1] != n_post:
+            raise ShapeError(
+                f"weights: Factored left {weights.left.shape} and right "
+                f"{weights.right.shape} do not fit (n_pre, d) = ({n_pre}, d) and "
+                f"(d, n_post) = (d, {n_post})"
+            )
+        return weights
+    if scipy.sparse.issparse(weights):
+        if weights.shape != (n_pre, n_post):
+            raise ShapeError(
+                f"weights: expected shape (n_pre, n_post) = ({n_pre}, {n_post}) "
+                f"(got {weights.shape})"
+            )
+        w = scipy.sparse.csr_matrix(weights, dtype=np.float64)
+        w.sum_duplicates()
+        w.sort_indices()
+        if not np.all(np.isfinite(w.data)):
+            raise ValidationError("weights: contains NaN or infinite values")
+        return w
+    if isinstance(weights, numbers.Real) and not isinstance(weights, bool):
+        return np.full((n_pre, n_post), float(weights))
+    w = as_float_array("weights", weights, ndim=2)
+    if w.shape != (n_pre, n_post):
+        raise ShapeError(
+            f"weights: expected shape (n_pre, n_post) = ({n_pre}, {n_post}) "
+            f"(got {w.shape})"
+        )
+    return w
+
+
+class Network:
+    """A container of neuron groups, connections, inputs and monitors.
+
+    Parameters
+    ----------
+    seed : int, numpy.random.Generator or None
+        Seeds everything random when a simulator is built (connectivity,
+        Poisson sources). The same seed gives the same network and spikes.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> net = ns.Network(seed=1)
+    >>> P = net.add(ns.NeuronGroup(10, ns.LIF(), bias=1.5))
+    >>> spikes = net.monitor_spikes(P)
+    >>> sim = ns.Simulator(net, dt=1e-3, progress=False)
+    >>> sim.run(0.1)
+    >>> int(spikes.count.sum())   # 41.7 Hz each for 0.1 s
+    40
+    """
+
+    def __init__(self, seed: SeedLike = None) -> None:
+        self.seed = seed
+        self.groups: list[NeuronGroup] = []
+        self.connections: list[Connection] = []
+        self.inputs: list[tuple[Target, Any]] = []
+        self.monitors: list[SpikeMonitor | StateMonitor | ReadoutMonitor] = []
+
+    def add(self, group: NeuronGroup) -> NeuronGroup:
+        """Add a neuron group; returns it."""
+        if not isinstance(group, NeuronGroup):
+            raise TypeError(
+                f"Network.add: expected a NeuronGroup (got {type(group).__name__})"
+            )
+        if any(g is group for g in self.groups):
+            raise ValidationError("Network.add: this group was already added")
+        self.groups.append(group)
+        return group
+
+    def _check_target(self, name: str, x: Any) -> Target:
+        if not isinstance(x, NeuronGroup | GroupView):
+            raise TypeError(
+                f"{name}: expected a NeuronGroup or a view such as P[:10] "
+                f"(got {type(x).__name__})"
+            )
+        if not any(g is x.group for g in self.groups):
+            raise ValidationError(f"{name}: the group is not in this network")
+        return x
+
+    def connect(
+        self,
+        pre: Target,
+        post: Target,
+        weights: Any,
+        synapse: LinearFilter | None = None,
+        delay: float = 0.0,
+        reversal: float | None = None,
+    ) -> Connection:
+        """Connect ``pre`` to ``post``.
+
+        Parameters
+        ----------
+        pre, post : NeuronGroup or GroupView
+        weights : (n_pre, n_post) array, scipy.sparse matrix, float, Random, \
+OneToOne or Factored
+            ``weights[j, i]`` is the weight from pre neuron ``j`` to post
+            neuron ``i`` (a spike's charge; see the module docstring). A float
+            connects all to all with that weight.
+        synapse : LinearFilter or None
+            Post-synaptic filter (any of :mod:`neurosim.synapses`, strictly
+            proper). ``None`` delivers a spike of weight ``w`` as the input
+            ``w / dt`` during the next step.
+        delay : float
+            Transmission delay in seconds (>= 0, a multiple of ``dt``); the
+            spike reaches the synapse ``delay`` after the end of its step.
+        reversal : float, optional
+            Reversal potential (volts, LIFNeuron targets only): makes the
+            connection conductance-based.
+        """
+        pre = self._check_target("pre", pre)
+        post = self._check_target("post", post)
+        if not pre.model.spiking:
+            raise ValidationError(
+                f"pre: {pre.model!r} does not spike and cannot drive a connection"
+            )
+        if not _takes_input(post.model):
+            raise ValidationError(
+                f"post: {type(post.model).__name__} neurons take no synaptic input"
+            )
+        if synapse is not None:
+            if not isinstance(synapse, LinearFilter):
+                raise TypeError(
+                    f"synapse: expected a synapse such as ns.Lowpass(0.005) or None "
+                    f"(got {type(synapse).__name__})"
+                )
+            if synapse.continuous_ss()[3] != 0.0 or synapse.order == 0:
+                raise ValidationError(
+                    f"synapse: {synapse!r} passes impulses straight through "
+                    "(not strictly proper); spikes need a strictly proper filter"
+                )
+        delay = check_nonnegative("delay", delay)
+        if reversal is not None:
+            reversal = check_number("reversal", reversal)
+            if not hasattr(post.model, "tau_m"):
+                raise ValidationError(
+                    "reversal: conductance-based connections need LIFNeuron targets"
+                )
+            if synapse is None:
+                raise ValidationError("reversal: a conductance needs a synapse")
+            if isinstance(weights, Factored):
+                raise ValidationError("reversal: Factored weights are current-based")
+        weights = _check_weights(weights, pre.n, post.n)
+        conn = Connection(pre, post, weights, synapse, delay, reversal)
+        self.connections.append(conn)
+        return conn
+
+    def add_input(self, target: Target, value: Any) -> None:
+        """Drive ``target`` with an external input (added to its ``I``).
+
+        Parameters
+        ----------
+        target : NeuronGroup or GroupView
+        value : float, (n,) array, (n_steps, n) array or callable
+            A constant (scalar or per neuron); an array of one row per time
+            step of the simulation (``dt`` of the simulator, starting at
+            ``t = 0``; a run past its end is an error); or a function
+            ``f(t)`` of the time array (``t_k = k dt``, the start of each
+            step) returning ``(n_steps,)`` or ``(n_steps, n)``, evaluated on
+            each run's time grid before the loop.
+        """
+        target = self._check_target("target", target)
+        if callable(value):
+            self.inputs.append((target, value))
+            return
+        arr = as_float_array("value", value, ndim=(0, 1, 2))
+        if arr.ndim == 1 and arr.shape[0] != target.n:
+            raise ShapeError(
+                f"value: expected a scalar, shape ({target.n},) or "
+                f"(n_steps, {target.n}) (got {arr.shape})"
+            )
+        if arr.ndim == 2 and arr.shape[1] != target.n:
+            raise ShapeError(
+                f"value: expected shape (n_steps, {target.n}) (got {arr.shape})"
+            )
+        self.inputs.append((target, arr))
+
+    def monitor_spikes(self, target: Target) -> SpikeMonitor:
+        """Record the spikes of ``target`` as (index, step) events."""
+        target = self._check_target("target", target)
+        mon = SpikeMonitor(target)
+        self.monitors.append(mon)
+        return mon
+
+    def monitor_state(
+        self, target: Target, var: str, *, record: Any, every: int = 1
+    ) -> StateMonitor:
+        """Record ``var`` (``"v"`` or ``"J"``) of a few neurons every ``every`` steps.
+
+        ``record`` (required) lists indices within ``target``; ``True`` records
+        all of them (mind the memory for large groups).
+        """
+        target = self._check_target("target", target)
+        mon = StateMonitor(target, var, record, every)
+        self.monitors.append(mon)
+        return mon
+
+    def monitor_readout(
+        self,
+        target: Target,
+        decoders: Any,
+        synapse: LinearFilter,
+        *,
+        every: int = 1,
+    ) -> ReadoutMonitor:
+        """Record ``synapse(spikes) @ decoders`` computed inside the loop.
+
+        Parameters
+        ----------
+        target : NeuronGroup or GroupView
+        decoders : (n, d) array
+        synapse : LinearFilter
+            Unit-area filter applied to the spikes (each spike an impulse of
+            area 1), so the output is a decoded rate-weighted value.
+        every : int
+            Record every ``every`` steps.
+        """
+        target = self._check_target("target", target)
+        D = as_float_array("decoders", decoders, ndim=2)
+        if D.shape[0] != target.n:
+            raise ShapeError(
+                f"decoders: expected shape ({target.n}, d) (got {D.shape})"
+            )
+        if not isinstance(synapse, LinearFilter):
+            raise TypeError(
+                f"synapse: expected a synapse such as ns.Lowpass(0.01) "
+                f"(got {type(synapse).__name__})"
+            )
+        mon = ReadoutMonitor(target, D, synapse, every)
+        self.monitors.append(mon)
+        return mon
+
+
+def _takes_input(model: NeuronType) -> bool:
+    """Whether a model integrates synaptic input (sources do not)."""
+    return hasattr(model, "tau_rc") or hasattr(model, "tau_m") or hasattr(model, "g_na")
+
+
+def evaluate_input(value: Any, n: int, t: np.ndarray, step0: int) -> np.ndarray | None:
+    """The ``(n_steps, n)`` values of a time-varying input on the grid ``t``.
+
+    Returns None for a constant input (handled once at build).
+    """
+    if callable(value):
+        out = as_float_array("input", np.asarray(value(t), dtype=float))
+        if out.ndim == 1 and out.shape[0] == t.shape[0]:
+            out = np.repeat(out[:, None], n, axis=1)
+        if out.shape != (t.shape[0], n):
+            raise ShapeError(
+                f"input: the function returned shape {out.shape}; expected "
+                f"({t.shape[0]},) or ({t.shape[0]}, {n}) for {t.shape[0]} times"
+            )
+        return out
+    if np.ndim(value) == 2:
+        stop = step0 + t.shape[0]
+        if stop > value.shape[0]:
+            raise ValidationError(
+                f"input: the array has {value.shape[0]} steps but the run needs {stop}"
+            )
+        return value[step0:stop]
+    return None
+
+
+def check_every(every: Any) -> int:
+    """A recording interval in steps (int >= 1)."""
+    return check_number("every", every, low=1, integer=True)
+
+
+def check_duration(duration: Any) -> float:
+    """A run duration in seconds (>= 0)."""
+    return check_nonnegative("duration", duration)

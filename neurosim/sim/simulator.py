@@ -1,0 +1,218 @@
+"""The network simulator: build once, run (and continue) in compiled code."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+from .._validation import check_dt
+from ..exceptions import SimulationError, ValidationError
+from . import backends
+from .network import Network, check_duration, evaluate_input
+
+# wall time after which a run shows its progress bar, in seconds
+_PROGRESS_AFTER_S = 2.0
+# target wall time of one compiled call once the speed is known, in seconds
+_CHUNK_WALL_S = 0.5
+
+
+class Simulator:
+    """Simulate a :class:`~neurosim.Network` with a fixed time step.
+
+    Parameters
+    ----------
+    net : Network
+        The description; its random parts are drawn here, from ``net.seed``.
+    dt : float
+        Time step in seconds. Default 1e-4 (0.1 ms).
+    backend : {"auto", "cpu", "cuda"}
+        ``"auto"`` uses a GPU when one is usable, else the CPU.
+    progress : bool
+        Default for :meth:`run`: show a progress bar on stderr for runs that
+        take longer than a couple of seconds.
+
+    Attributes
+    ----------
+    n_steps : int
+        Steps simulated so far; ``t = n_steps * dt``.
+    build_s : float
+        Wall time spent building (connectivity included), in seconds.
+
+    Notes
+    -----
+    Each step ``[t_k, t_k + dt)``: inputs are read at ``t_k``, every neuron
+    advances (LIF models through :func:`neurosim.kernels.lif.lif_step`, exact
+    for the held input, whose synaptic part is the step's exact filtered
+    drive), spikes go out through each connection's delay, and synapse states
+    decay to ``t_k + dt`` and receive the spikes (unit-area impulses) there.
+    The whole loop runs in one compiled function; :meth:`run` only splits it
+    into calls of many steps (for the progress bar and growing the spike
+    buffer), which does not change any result: ``run(a); run(b)`` equals
+    ``run(a + b)`` bit for bit.
+    """
+
+    def __init__(
+        self,
+        net: Network,
+        dt: float = 1e-4,
+        backend: str = "auto",
+        progress: bool = True,
+    ) -> None:
+        if not isinstance(net, Network):
+            raise TypeError(f"net: expected a Network (got {type(net).__name__})")
+        self.dt = check_dt(dt)
+        self.backend = backends.resolve_backend(backend)
+        self.progress = bool(progress)
+        t0 = time.perf_counter()
+        self._built = backends.build(net, self.dt)
+        self.build_s = time.perf_counter() - t0
+        self._run = backends.BACKENDS[self.backend]
+        self.n_steps = 0
+        self._steps_per_s: float | None = None
+        self._ev_cap = max(1024, 8 * self._built.n_mon)
+
+    @property
+    def n_synapses(self) -> int:
+        """Number of synapses (stored weights; ``n_pre * n_post`` for Factored)."""
+        return self._built.n_synapses
+
+    @property
+    def t(self) -> float:
+        """Simulated time so far, in seconds."""
+        return self.n_steps * self.dt
+
+    def run(self, duration: float, progress: bool | None = None) -> None:
+        """Advance the simulation by ``duration`` seconds (rounded to steps).
+
+        Parameters
+        ----------
+        duration : float
+            Seconds to simulate (>= 0; must be a whole number of steps up to
+            rounding).
+        progress : bool, optional
+            Override the simulator's ``progress`` setting for this run.
+        """
+        duration = check_duration(duration)
+        n = round(duration / self.dt)
+        if abs(n * self.dt - duration) > 1e-6 * self.dt:
+            raise ValidationError(
+                f"duration: {duration!r} s is not a whole number of steps of "
+                f"dt = {self.dt!r} s"
+            )
+        show = self.progress if progress is None else bool(progress)
+        t_start = time.perf_counter()
+        done = 0
+        shown = False
+        while done < n:
+            chunk = n - done
+            if self._steps_per_s is None:
+                chunk = min(chunk, 1000)
+            else:
+                chunk = min(chunk, max(100, int(self._steps_per_s * _CHUNK_WALL_S)))
+            tc = time.perf_counter()
+            self._run_chunk(chunk)
+            elapsed = time.perf_counter() - tc
+            if elapsed > 0:
+                self._steps_per_s = chunk / elapsed
+            done += chunk
+            if show and time.perf_counter() - t_start > _PROGRESS_AFTER_S:
+                shown = True
+                _bar(done / n, time.perf_counter() - t_start)
+        if shown:
+            sys.stderr.write("\n")
+
+    def _run_chunk(self, n: int) -> None:
+        b = self._built
+        step0 = self.n_steps
+        t = (step0 + np.arange(n)) * self.dt
+        ext_cols, ext_idx = [], []
+        for value, o, size in b.ext:
+            ext_cols.append(evaluate_input(value, size, t, step0))
+            ext_idx.append(np.arange(o, o + size))
+        ext_val = (
+            np.ascontiguousarray(np.concatenate(ext_cols, axis=1))
+            if ext_cols
+            else np.zeros((n, 0))
+        )
+        ext_idx = np.concatenate(ext_idx) if ext_idx else np.zeros(0, np.int64)
+        rec_i = b.arrays["rec_i"]
+        rec_n = np.array([_n_samples(step0, n, e) for e in rec_i[:, 2]], dtype=np.int64)
+        rec_off = np.concatenate([[0], np.cumsum(rec_n)]).astype(np.int64)
+        rd_every = b.arrays["rd_every"]
+        rd_n = [_n_samples(step0, n, e) for e in rd_every]
+        rd_sizes = [0] * len(rd_every)
+        for _mon, rd, d in b.readouts:
+            rd_sizes[rd] = rd_n[rd] * d
+        rd_off = np.concatenate([[0], np.cumsum(rd_sizes)]).astype(np.int64)
+        buffers = {
+            "rec_out": np.zeros(max(int(rec_off[-1]), 1)),
+            "rec_off": rec_off[:-1].copy() if rec_i.shape[0] else np.zeros(0, np.int64),
+            "rec_cnt": np.zeros(rec_i.shape[0], dtype=np.int64),
+            "rd_out": np.zeros(max(int(rd_off[-1]), 1)),
+            "rd_off": rd_off[:-1].copy(),
+            "rd_cnt": np.zeros(len(rd_every), dtype=np.int64),
+        }
+        ev_idx: list[np.ndarray] = []
+        ev_step: list[np.ndarray] = []
+        done = 0
+        while done < n:
+            cap = self._ev_cap
+            buffers["ev_idx"] = np.empty(cap, dtype=np.int32)
+            buffers["ev_step"] = np.empty(cap, dtype=np.int32)
+            buffers["n_ev"] = np.zeros(1, dtype=np.int64)
+            k = self._run(
+                b,
+                n - done,
+                step0 + done,
+                ext_idx,
+                ext_val[done:] if done else ext_val,
+                buffers,
+            )
+            m = int(buffers["n_ev"][0])
+            ev_idx.append(buffers["ev_idx"][:m].copy())
+            ev_step.append(buffers["ev_step"][:m].copy())
+            done += k
+            if done < n:
+                self._ev_cap = 2 * cap
+        if not np.all(np.isfinite(b.arrays["v"])):
+            raise SimulationError(
+                f"non-finite membrane voltage by t = {(step0 + n) * self.dt:g} s"
+            )
+        self.n_steps = step0 + n
+        idx = np.concatenate(ev_idx)
+        st = np.concatenate(ev_step)
+        for mon, o, size in b.spike_monitors:
+            sel = (idx >= o) & (idx < o + size)
+            mon._append((idx[sel] - o).astype(np.int32), st[sel])
+        for mon, r0, r1 in b.state_monitors:
+            cols = [
+                buffers["rec_out"][rec_off[r] : rec_off[r] + rec_n[r]]
+                for r in range(r0, r1)
+            ]
+            every = mon.every
+            first = -(-step0 // every) * every
+            steps = np.arange(first, step0 + n, every)
+            mon._append(np.stack(cols, axis=1), steps)
+        for mon, rd, d in b.readouts:
+            vals = buffers["rd_out"][rd_off[rd] : rd_off[rd] + rd_sizes[rd]]
+            first = -(-step0 // mon.every) * mon.every
+            steps = np.arange(first, step0 + n, mon.every)
+            mon._append(vals.reshape(-1, d), steps)
+
+
+def _n_samples(step0: int, n: int, every: int) -> int:
+    """Steps ``s`` in ``[step0, step0 + n)`` with ``s % every == 0``."""
+    return -(-(step0 + n) // every) - -(-step0 // every)
+
+
+def _bar(frac: float, elapsed: float) -> None:
+    width = 30
+    filled = int(width * frac)
+    eta = elapsed * (1 - frac) / frac if frac > 0 else float("nan")
+    sys.stderr.write(
+        f"\r[{'#' * filled}{'.' * (width - filled)}] {100 * frac:5.1f}% "
+        f"{elapsed:6.1f} s elapsed, {eta:6.1f} s left"
+    )
+    sys.stderr.flush()

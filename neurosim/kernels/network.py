@@ -5,7 +5,8 @@ compiled call; Python is not entered between steps. The network arrives as
 flat arrays built by :mod:`neurosim.sim.backends`:
 
 Neurons (global index ``0..N-1``, groups laid end to end)
-    ``v`` (internal voltage), ``ref`` (refractory time left, s), ``kgain``,
+    ``v`` (internal voltage), ``ref`` (time the refractory period ends, s),
+    ``kgain``,
     ``kbias`` (``J = kgain * I + kbias``), ``const_in`` (constant input ``I``),
     scratch ``syn_in`` (``I``), ``gsum``, ``gE``, ``flag``. Segments
     ``seg_i (n_seg, 6)`` ``[type, start, stop, param_row, ch1, ch2]`` with
@@ -111,27 +112,30 @@ _poisson = inline(poisson_step)
 
 
 @njit
-def _lif_segment(v, ref, syn_in, kgain, kbias, flag, dt, tau, tref, full, ring,
-                 slot, cnt, i0):  # fmt: skip
+def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
+                 ring, slot, cnt, i0):  # fmt: skip
     """Current-based LIF neurons (views of one segment); returns the spike count.
 
-    One branch-free (SIMD) pass does what :func:`lif_step` does for the
-    common cases, in place: ``J = kgain I + kbias``; a non-refractory neuron
-    moves to ``v + (J - v) full``; a refractory one keeps ``v`` and loses
-    ``dt`` of refractory time. It flags the rest: voltages past threshold and
-    refractory periods ending inside the step, whose ``ref`` it leaves as it
-    was. A second pass scans the flags eight at a time (as 64-bit words) and
-    sends each flagged neuron through :func:`lif_step` itself:
+    Refractoriness is kept as the *time it ends*, ``rend`` (seconds), so the
+    refractory time left at the start of step ``k`` is ``r = rend - t_k`` and
+    nothing needs writing while it runs out. One branch-free (SIMD) pass does
+    what :func:`lif_step` does for the common cases, in place:
+    ``J = kgain I + kbias``; a neuron with ``r <= 0`` moves to
+    ``v + (J - v) full``; one with ``r >= dt`` keeps ``v``. It flags the rest:
+    voltages past threshold and refractory periods ending inside the step. A
+    second pass scans the flags eight at a time (as 64-bit words) and sends
+    each flagged neuron through :func:`lif_step` itself:
 
-    * ``ref > 0`` (the refractory period ends in this step, or an initial
-      voltage above threshold): ``v`` and ``ref`` are the state at the start
-      of the step, so the call is the step itself;
-    * ``ref == 0``: the neuron already integrated the whole step and crossed
-      threshold; ``lif_step(v, dt, J)`` skips the integration (``ref == dt``
-      means no sub-threshold time left) and locates the spike from that
-      ``v``, which is what ``lif_step`` from the start of the step computes,
-      with the same operations.
+    * ``r > 0`` (the refractory period ends in this step, or an initial
+      voltage above threshold): ``v`` is the state at the start of the step,
+      so ``lif_step(v, r, J)`` is the step itself;
+    * ``r <= 0``: the neuron already integrated the whole step and crossed
+      threshold; ``lif_step(v, dt, J)`` skips the integration (``dt`` of
+      refractory time left means no sub-threshold time) and locates the spike
+      from that ``v``, which is what ``lif_step`` from the start of the step
+      computes, with the same operations.
 
+    A spike at ``t_k + t_spike`` sets ``rend = t_k + t_spike + tau_ref``.
     ``flag`` is a uint8 buffer whose length is a multiple of 8; ``i0`` is the
     global index of the segment's first neuron (for the spike list).
     """
@@ -139,25 +143,23 @@ def _lif_segment(v, ref, syn_in, kgain, kbias, flag, dt, tau, tref, full, ring,
     anyf = False
     for i in range(n):
         Ji = kgain[i] * syn_in[i] + kbias[i]
-        r = ref[i]
+        r = rend[i] - tk
         vi = v[i]
         vc = vi + (Ji - vi) * full
         vs = vc if r <= 0.0 else vi
         f = (vs > 1.0) | ((r > 0.0) & (r < dt))
-        rs = r - dt if r > dt else 0.0
         v[i] = vs
-        ref[i] = r if f & (r > 0.0) else rs
         flag[i] = f
         anyf |= f
     if anyf:
-        cnt = _lif_flagged(v, ref, syn_in, flag, kgain, kbias, dt, tau, tref, full,
-                           ring, slot, cnt, i0)  # fmt: skip
+        cnt = _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref,
+                           full, ring, slot, cnt, i0)  # fmt: skip
     return cnt
 
 
 @njit
-def _lif_fused(v, ref, syn_in, x1, x2, flag, c0, kg, kb, a1, g1, a2, g2, dt, tau,
-               tref, full, ring, slot, cnt, i0, kgain, kbias):  # fmt: skip
+def _lif_fused(v, rend, syn_in, x1, x2, flag, c0, kg, kb, a1, g1, a2, g2, dt, tk,
+               tau, tref, full, ring, slot, cnt, i0, kgain, kbias):  # fmt: skip
     """:func:`_lif_segment` with its input channels folded into the same pass.
 
     For a group whose whole input is ``c0`` (uniform constant) plus one or two
@@ -176,27 +178,75 @@ def _lif_fused(v, ref, syn_in, x1, x2, flag, c0, kg, kb, a1, g1, a2, g2, dt, tau
         x1[i] *= a1
         x2[i] *= a2
         Ji = kg * Ii + kb
-        r = ref[i]
+        r = rend[i] - tk
         vi = v[i]
         vc = vi + (Ji - vi) * full
         vs = vc if r <= 0.0 else vi
         f = (vs > 1.0) | ((r > 0.0) & (r < dt))
         if f:  # a masked store: only flagged neurons need I
             syn_in[i] = Ii
-        rs = r - dt if r > dt else 0.0
         v[i] = vs
-        ref[i] = r if f & (r > 0.0) else rs
         flag[i] = f
         anyf |= f
     if anyf:
-        cnt = _lif_flagged(v, ref, syn_in, flag, kgain, kbias, dt, tau, tref, full,
-                           ring, slot, cnt, i0)  # fmt: skip
+        cnt = _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref,
+                           full, ring, slot, cnt, i0)  # fmt: skip
     return cnt
 
 
 @njit
-def _lif_flagged(v, ref, syn_in, flag, kgain, kbias, dt, tau, tref, full, ring,
-                 slot, cnt, i0):  # fmt: skip
+def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, dt,
+              tk, tau, tref, ring, slot, cnt, i0):  # fmt: skip
+    """LIF neurons with conductance input (views of one segment).
+
+    ``tau du/dt = J - u + sum_c g_c (E_c - u)`` is a LIF with
+    ``tau_eff = tau / (1 + g)`` and input ``(J + sum_c g_c E_c) / (1 + g)``,
+    ``g = sum_c g_c`` (conductances held over the step, as in Brian2's
+    exponential Euler). The same two passes as :func:`_lif_segment`, with the
+    whole-step factor ``-expm1(-dt / tau_eff)`` computed per neuron (a library
+    call, which keeps this pass scalar; a branch-free polynomial measured
+    slower); flagged neurons go through :func:`lif_step` with their own
+    ``tau_eff``, input and factor, kept in ``teff``, ``jeff``, ``feff``.
+    """
+    n = v.shape[0]
+    anyf = False
+    for i in range(n):
+        gt = 1.0 + gsum[i]
+        te = tau / gt
+        full = -math.expm1(-dt / te)
+        Je = (kgain[i] * syn_in[i] + kbias[i] + gE[i]) / gt
+        r = rend[i] - tk
+        vi = v[i]
+        vc = vi + (Je - vi) * full
+        vs = vc if r <= 0.0 else vi
+        f = (vs > 1.0) | ((r > 0.0) & (r < dt))
+        if f:
+            jeff[i] = Je
+            teff[i] = te
+            feff[i] = full
+        v[i] = vs
+        flag[i] = f
+        anyf |= f
+    if anyf:
+        words = flag.view(np.uint64)
+        for w in range((n + 7) >> 3):
+            if words[w] != 0:
+                for i in range(8 * w, min(8 * w + 8, n)):
+                    if flag[i]:
+                        r = rend[i] - tk
+                        vn, rn, ts = _lif(v[i], r if r > 0.0 else dt, jeff[i], dt,
+                                          teff[i], tref, feff[i])  # fmt: skip
+                        v[i] = vn
+                        if ts >= 0.0:
+                            rend[i] = tk + ts + tref
+                            ring[slot, cnt] = i0 + i
+                            cnt += 1
+    return cnt
+
+
+@njit
+def _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref, full,
+                 ring, slot, cnt, i0):  # fmt: skip
     """Second pass of the LIF segments: flagged neurons through :func:`lif_step`."""
     n = v.shape[0]
     words = flag.view(np.uint64)
@@ -205,12 +255,12 @@ def _lif_flagged(v, ref, syn_in, flag, kgain, kbias, dt, tau, tref, full, ring,
             for i in range(8 * w, min(8 * w + 8, n)):
                 if flag[i]:
                     Ji = kgain[i] * syn_in[i] + kbias[i]
-                    r = ref[i]
+                    r = rend[i] - tk
                     vn, rn, ts = _lif(v[i], r if r > 0.0 else dt, Ji, dt, tau, tref,
                                       full)  # fmt: skip
                     v[i] = vn
-                    ref[i] = rn
                     if ts >= 0.0:
+                        rend[i] = tk + ts + tref
                         ring[slot, cnt] = i0 + i
                         cnt += 1
     return cnt
@@ -233,7 +283,7 @@ def _first_at_least(a, n, x):
 @njit
 def network_run(n_steps, step0, dt,
                 v, ref, syn_in, gsum, gE, kgain, kbias, const_in, flag, init_i,
-                seg_i, seg_f, aux, p_spike, rng_state, gen_step, gen_idx, gen_ptr,
+                seg_i, seg_f, aux, scr, p_spike, rng_state, gen_step, gen_idx, gen_ptr,
                 ch_i, ch_f, X, U, R, tmp,
                 con_i, wdat, sdat, sidx, sptr,
                 ring, ring_cnt,
@@ -280,6 +330,7 @@ def network_run(n_steps, step0, dt,
             syn_in[ext_idx[e]] += ext_val[k, e]
         # 2. neurons; this step's spikes, sorted, go to ring slot `slot`
         slot = step % n_slot
+        tk = step * dt
         cnt = 0
         for s in range(n_seg):
             typ = seg_i[s, 0]
@@ -288,7 +339,7 @@ def network_run(n_steps, step0, dt,
             pr = seg_i[s, 3]
             if typ == SEG_LIF:
                 cnt = _lif_segment(v[i0:i1], ref[i0:i1], syn_in[i0:i1], kgain[i0:i1],
-                                   kbias[i0:i1], flag, dt, seg_f[pr, 0],
+                                   kbias[i0:i1], flag, dt, tk, seg_f[pr, 0],
                                    seg_f[pr, 1], seg_f[pr, 2], ring, slot, cnt,
                                    i0)  # fmt: skip
             elif typ == SEG_LIF_FUSED:
@@ -304,27 +355,15 @@ def network_run(n_steps, step0, dt,
                 if c2 == c1:
                     a2 = 1.0  # the one channel decays once
                 cnt = _lif_fused(v[i0:i1], ref[i0:i1], syn_in[i0:i1], x1, x2, flag,
-                                 f[3], f[4], f[5], a1, g1, a2, g2, dt, f[0], f[1],
+                                 f[3], f[4], f[5], a1, g1, a2, g2, dt, tk, f[0], f[1],
                                  f[2], ring, slot, cnt, i0, kgain[i0:i1],
                                  kbias[i0:i1])  # fmt: skip
             elif typ == SEG_LIF_COND:
-                # tau du/dt = J - u + sum_c g_c (E_c - u) is a LIF with
-                # tau_eff = tau / (1 + g) and input (J + sum_c g_c E_c) / (1 + g),
-                # g = sum_c g_c (conductances held over the step, as in
-                # Brian2's exponential Euler); one exp per neuron and step
-                tau = seg_f[pr, 0]
-                tref = seg_f[pr, 1]
-                for i in range(i0, i1):
-                    Ji = kgain[i] * syn_in[i] + kbias[i]
-                    gt = 1.0 + gsum[i]
-                    te = tau / gt
-                    vn, rn, ts = _lif(v[i], ref[i], (Ji + gE[i]) / gt, dt, te, tref,
-                                      -math.expm1(-dt / te))  # fmt: skip
-                    v[i] = vn
-                    ref[i] = rn
-                    if ts >= 0.0:
-                        ring[slot, cnt] = i
-                        cnt += 1
+                cnt = _lif_cond(v[i0:i1], ref[i0:i1], syn_in[i0:i1], gsum[i0:i1],
+                                gE[i0:i1], kgain[i0:i1], kbias[i0:i1], flag,
+                                scr[0], scr[1], scr[2], dt, tk,
+                                seg_f[pr, 0], seg_f[pr, 1], ring, slot, cnt,
+                                i0)  # fmt: skip
             elif typ == SEG_HH:
                 # hh_step works in mV and ms; I is a current density (uA/cm^2)
                 f = seg_f[pr]

@@ -112,8 +112,9 @@ def _decay_kernel(ch_i, ch_f, X):
 
 
 @cuda_kernel
-def _neurons_kernel(N, dt, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_i, seg_f,
-                    p_spike, rng_state, ring_flags, slot, spk_rec, k):  # fmt: skip
+def _neurons_kernel(N, dt, tk, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_i,
+                    seg_f, p_spike, rng_state, ring_flags, slot, spk_rec,
+                    k):  # fmt: skip
     """Step 2 per neuron: the model's step; spike flags into the ring."""
     start = cuda.grid(1)
     for i in range(start, N, cuda.gridsize(1)):
@@ -124,21 +125,26 @@ def _neurons_kernel(N, dt, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_i, s
         pr = seg_i[s, 3]
         spiked = 0
         if typ == K.SEG_LIF or typ == K.SEG_LIF_FUSED:
+            # ref holds the time the refractory period ends (as on the CPU)
             Ji = kgain[i] * syn_in[i] + kbias[i]
-            vn, rn, ts = _lif(v[i], ref[i], Ji, dt, seg_f[pr, 0], seg_f[pr, 1],
-                              seg_f[pr, 2])  # fmt: skip
+            r = ref[i] - tk
+            vn, rn, ts = _lif(v[i], r if r > 0.0 else 0.0, Ji, dt, seg_f[pr, 0],
+                              seg_f[pr, 1], seg_f[pr, 2])  # fmt: skip
             v[i] = vn
-            ref[i] = rn
-            spiked = 1 if ts >= 0.0 else 0
+            if ts >= 0.0:
+                ref[i] = tk + ts + seg_f[pr, 1]
+                spiked = 1
         elif typ == K.SEG_LIF_COND:
-            Ji = kgain[i] * syn_in[i] + kbias[i]
             gt = 1.0 + gsum[i]
             te = seg_f[pr, 0] / gt
-            vn, rn, ts = _lif(v[i], ref[i], (Ji + gE[i]) / gt, dt, te, seg_f[pr, 1],
+            Je = (kgain[i] * syn_in[i] + kbias[i] + gE[i]) / gt
+            r = ref[i] - tk
+            vn, rn, ts = _lif(v[i], r if r > 0.0 else 0.0, Je, dt, te, seg_f[pr, 1],
                               -math.expm1(-dt / te))  # fmt: skip
             v[i] = vn
-            ref[i] = rn
-            spiked = 1 if ts >= 0.0 else 0
+            if ts >= 0.0:
+                ref[i] = tk + ts + seg_f[pr, 1]
+                spiked = 1
         elif typ == K.SEG_HH:
             f = seg_f[pr]
             p = (f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7])
@@ -342,7 +348,8 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                                 d["X"], d["R"], d["syn_in"], d["gsum"], d["gE"],
                                 d["const_in"], d_ext_col, d_ext[k])  # fmt: skip
         _decay_kernel[gd, tpb](d["ch_i"], d["ch_f"], d["X"])
-        _neurons_kernel[gn, tpb](N, built.dt, d["v"], d["ref"], d["aux"],
+        tk = step * built.dt
+        _neurons_kernel[gn, tpb](N, built.dt, tk, d["v"], d["ref"], d["aux"],
                                  d["syn_in"], d["gsum"], d["gE"], d["kgain"],
                                  d["kbias"], d["seg_i"], d["seg_f"], d["p_spike"],
                                  d["rng_state"], d["ring_flags"], step % n_slot,

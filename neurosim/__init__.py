@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import logging
 
-from . import exceptions
+from . import ann, exceptions
+from .energy import (
+    RBM,
+    ContinuousHopfield,
+    Hopfield,
+    ModernHopfield,
+    hopfield_capacity,
+)
 from .exceptions import (
     BackendUnavailable,
     NeurosimError,
@@ -20,6 +27,15 @@ from .exceptions import (
 )
 from .neurons import LIF, HodgkinHuxley, LIFRate, NeuronType
 from .sim.neurons import Recording, firing_rates, simulate_neurons
+from .spikes import (
+    array_to_spike_times,
+    estimate_rates,
+    filtered_spike_train,
+    poisson_spikes,
+    regular_spikes,
+    spikes_to_array,
+)
+from .synapses import PSC, Alpha, DoubleExp, LinearFilter, Lowpass, Synapse
 
 __version__ = "0.1.0"
 
@@ -35,9 +51,30 @@ __all__ = [
     "SimulationError",
     "UnstableStepError",
     "ValidationError",
+    "ann",
     "exceptions",
+    # synapses
+    "Alpha",
+    "DoubleExp",
+    "LinearFilter",
+    "Lowpass",
+    "PSC",
+    "Synapse",
+    # spikes
+    "array_to_spike_times",
+    "estimate_rates",
+    "filtered_spike_train",
+    "poisson_spikes",
+    "regular_spikes",
+    "spikes_to_array",
     "HodgkinHuxley",
     "Recording",
     "firing_rates",
     "simulate_neurons",
+    # energy-based networks
+    "Hopfield",
+    "ContinuousHopfield",
+    "ModernHopfield",
+    "RBM",
+    "hopfield_capacity",
 ]

@@ -151,3 +151,218 @@ def tuning_curves(x: Any, rates: np.ndarray | None = None, *, ax: Any = None) ->
     ax.set_xlabel("represented value x")
     ax.set_ylabel("firing rate (Hz)")
     return ax
+
+
+def psc_kernels(
+    synapses: Sequence[Any],
+    t: np.ndarray | None = None,
+    *,
+    ax: Any = None,
+    time_unit: str = "ms",
+) -> Any:
+    """Impulse responses ``h(t)`` (1/s) of several synapses on one axes.
+
+    Parameters
+    ----------
+    synapses : sequence of neurosim synapses
+        Each must have ``impulse(t)``; its ``repr`` labels the curve.
+    t : (n_times,) array, optional
+        Times in seconds (default 0 to 50 ms).
+    time_unit : {"ms", "s"}
+        Unit of the x axis.
+    """
+    ax = _axes(ax)
+    t = np.linspace(0.0, 0.05, 501) if t is None else np.asarray(t, float)
+    scale = 1e3 if time_unit == "ms" else 1.0
+    for syn in synapses:
+        ax.plot(t * scale, syn.impulse(t), lw=1.5, label=repr(syn))
+    ax.set_xlabel(f"time ({time_unit})")
+    ax.set_ylabel("h(t) (1/s)")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def filtered_spikes(
+    t: np.ndarray,
+    filtered: np.ndarray,
+    spike_times: Sequence[np.ndarray],
+    *,
+    ax: Any = None,
+    rate: float | np.ndarray | None = None,
+    time_unit: str = "s",
+) -> Any:
+    """Filtered spike trains (Hz) drawn over the raster they came from.
+
+    Parameters
+    ----------
+    t : (n_times,) array
+        Times in seconds.
+    filtered : (n_times,) or (n_times, n_neurons) array
+        Filtered spike trains in Hz (e.g. ``syn.filt(spikes, dt)``).
+    spike_times : list of 1-D arrays
+        The spikes, one array per neuron; drawn as ticks in a band below the
+        traces (neuron 0 at the top of the band).
+    rate : float or (n_times,) array, optional
+        True underlying rate, drawn dashed.
+    time_unit : {"s", "ms"}
+        Unit of the x axis.
+    """
+    ax = _axes(ax)
+    f = np.asarray(filtered, float)
+    f = f[:, None] if f.ndim == 1 else f
+    scale = 1e3 if time_unit == "ms" else 1.0
+    ts = np.asarray(t, float) * scale
+    ax.plot(ts, f, lw=1)
+    if rate is not None:
+        ax.plot(ts, np.broadcast_to(rate, ts.shape), "k--", lw=1, label="rate")
+        ax.legend(fontsize="small")
+    top = max(float(f.max()), 1.0) if f.size else 1.0
+    n = len(spike_times)
+    band = 0.25 * top  # the raster occupies a band below zero
+    for i, s in enumerate(spike_times):
+        y = -band * (i + 0.5) / max(n, 1)
+        ax.plot(np.asarray(s) * scale, np.full(len(s), y), "|", color="k", ms=3)
+    ax.set_ylim(-band, 1.05 * top)
+    ax.set_xlabel(f"time ({time_unit})")
+    ax.set_ylabel("filtered spikes (Hz)")
+    return ax
+
+
+def learning_curves(
+    history: dict[str, Sequence[float]],
+    ax: Any = None,
+    *,
+    keys: Sequence[str] | None = None,
+    logy: bool = False,
+) -> Any:
+    """Training curves: each metric of a training history against the epoch.
+
+    Parameters
+    ----------
+    history : dict of lists
+        Per-epoch metrics, e.g. the :class:`neurosim.ann.History` returned by
+        ``ann.fit`` (``loss``, ``val_loss``, ``accuracy``, ``val_accuracy``).
+    keys : sequence of str, optional
+        Metrics to draw (default: every key except ``time``). Losses go on the
+        left axis; accuracies, when present, on a second axis at the right.
+    logy : bool
+        Logarithmic loss axis.
+    """
+    ax = _axes(ax)
+    keys = [k for k in history if k != "time"] if keys is None else list(keys)
+    loss_keys = [k for k in keys if "acc" not in k]
+    acc_keys = [k for k in keys if "acc" in k]
+    for k in loss_keys:
+        values = np.asarray(history[k], dtype=float)
+        ax.plot(np.arange(1, len(values) + 1), values, label=k)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    if logy:
+        ax.set_yscale("log")
+    handles, labels = ax.get_legend_handles_labels()
+    if acc_keys:
+        ax2 = ax.twinx()
+        for k in acc_keys:
+            values = np.asarray(history[k], dtype=float)
+            ax2.plot(np.arange(1, len(values) + 1), values, "--", label=k)
+        ax2.set_ylabel("accuracy")
+        h2, l2 = ax2.get_legend_handles_labels()
+        handles, labels = handles + h2, labels + l2
+    if handles:
+        ax.legend(handles, labels, fontsize="small")
+    return ax
+
+
+def patterns(
+    images: np.ndarray,
+    shape: tuple[int, int] | None = None,
+    *,
+    ax: Any = None,
+    ncols: int | None = None,
+    cmap: str = "gray_r",
+    gap: int = 1,
+) -> Any:
+    """A grid of small images (stored, cued and recalled patterns; RBM samples).
+
+    Parameters
+    ----------
+    images : (n_images, height * width) or (n_images, height, width) array
+        One image per row; +-1 and 0/1 images alike (drawn with min/max scaling).
+    shape : (height, width), optional
+        Image shape when ``images`` is flat (default: square).
+    ncols : int, optional
+        Images per row of the grid (default: up to 10).
+    gap : int
+        Blank pixels between images.
+    """
+    ax = _axes(ax)
+    imgs = np.asarray(images, dtype=float)
+    if imgs.ndim == 1:
+        imgs = imgs[None, :]
+    if imgs.ndim == 2:
+        if shape is None:
+            side = int(round(np.sqrt(imgs.shape[1])))
+            shape = (side, imgs.shape[1] // side)
+        imgs = imgs.reshape(len(imgs), *shape)
+    n, h, w = imgs.shape
+    ncols = min(n, 10) if ncols is None else ncols
+    nrows = -(-n // ncols)
+    canvas = np.full((nrows * (h + gap) - gap, ncols * (w + gap) - gap), np.nan)
+    for k, img in enumerate(imgs):
+        r, c = divmod(k, ncols)
+        top, left = r * (h + gap), c * (w + gap)
+        canvas[top : top + h, left : left + w] = img
+    import matplotlib as mpl
+
+    cm = mpl.colormaps[cmap].copy()
+    cm.set_bad("0.75")  # the gaps between images
+    ax.imshow(canvas, cmap=cm, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def energy_trace(
+    energies: np.ndarray,
+    *,
+    ax: Any = None,
+    x: np.ndarray | None = None,
+    xlabel: str = "update",
+    label: str | None = None,
+) -> Any:
+    """Energy against iteration (or time, given ``x``) for one or several runs.
+
+    ``energies`` is ``(n_steps,)`` or ``(n_steps, n_runs)``.
+    """
+    ax = _axes(ax)
+    E = np.asarray(energies, dtype=float)
+    xs = np.arange(len(E)) if x is None else np.asarray(x)
+    ax.plot(xs, E, lw=1, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("energy")
+    if label is not None:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def capacity_curve(
+    loads: np.ndarray,
+    recall: np.ndarray,
+    *,
+    ax: Any = None,
+    stderr: np.ndarray | None = None,
+    critical_load: float | None = 0.138,
+    label: str | None = None,
+) -> Any:
+    """Recall fraction against load M/N, with the N -> infinity critical load marked."""
+    ax = _axes(ax)
+    ax.errorbar(loads, recall, yerr=stderr, marker="o", ms=4, capsize=2, label=label)
+    if critical_load is not None:
+        ax.axvline(critical_load, color="gray", ls="--", lw=0.8)
+        ax.text(critical_load, 0.02, f" {critical_load:g}", color="gray")
+    ax.set_xlabel("load M / N")
+    ax.set_ylabel("fraction recalled")
+    ax.set_ylim(-0.02, 1.02)
+    if label is not None:
+        ax.legend(fontsize="small")
+    return ax

@@ -1,0 +1,86 @@
+"""Weight initialisation: Xavier/Glorot and He/Kaiming, uniform and normal.
+
+For a weight of shape ``(fan_out, fan_in, *receptive)`` (PyTorch's layout),
+``fan_in = fan_in * prod(receptive)`` and likewise for ``fan_out``.
+
+- Xavier (Glorot & Bengio 2010): ``Var(w) = gain**2 * 2 / (fan_in + fan_out)``,
+  for tanh/logistic units.
+- He (He et al. 2015): ``Var(w) = gain**2 / fan_in`` with ``gain = sqrt(2)`` for
+  ReLU units, so activations keep their variance through depth.
+
+A uniform distribution on ``[-a, a]`` has variance ``a**2 / 3``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._validation import SeedLike, as_rng, check_positive
+from ..exceptions import ShapeError
+
+
+def fans(shape: tuple[int, ...]) -> tuple[int, int]:
+    """``(fan_in, fan_out)`` of a weight of ``shape`` (out, in, *receptive)."""
+    if len(shape) < 2:
+        raise ShapeError(f"fans: a weight needs at least 2 dimensions (got {shape})")
+    receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def xavier_uniform(
+    shape: tuple[int, ...], seed: SeedLike = None, gain: float = 1.0, dtype=np.float64
+) -> np.ndarray:
+    """Glorot uniform: ``U(-a, a)``, ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
+    fan_in, fan_out = fans(shape)
+    a = check_positive("gain", gain) * np.sqrt(6.0 / (fan_in + fan_out))
+    return as_rng(seed).uniform(-a, a, size=shape).astype(dtype)
+
+
+def xavier_normal(
+    shape: tuple[int, ...], seed: SeedLike = None, gain: float = 1.0, dtype=np.float64
+) -> np.ndarray:
+    """Glorot normal: ``N(0, s**2)``, ``s = gain * sqrt(2 / (fan_in + fan_out))``."""
+    fan_in, fan_out = fans(shape)
+    std = check_positive("gain", gain) * np.sqrt(2.0 / (fan_in + fan_out))
+    return (as_rng(seed).standard_normal(shape) * std).astype(dtype)
+
+
+def he_uniform(
+    shape: tuple[int, ...],
+    seed: SeedLike = None,
+    gain: float = np.sqrt(2.0),
+    dtype: Any = np.float64,
+) -> np.ndarray:
+    """He uniform: ``U(-a, a)``, ``a = gain * sqrt(3 / fan_in)`` (ReLU: gain sqrt 2)."""
+    fan_in, _ = fans(shape)
+    a = check_positive("gain", gain) * np.sqrt(3.0 / fan_in)
+    return as_rng(seed).uniform(-a, a, size=shape).astype(dtype)
+
+
+def he_normal(
+    shape: tuple[int, ...],
+    seed: SeedLike = None,
+    gain: float = np.sqrt(2.0),
+    dtype: Any = np.float64,
+) -> np.ndarray:
+    """He normal: ``N(0, std**2)``, ``std = gain / sqrt(fan_in)``."""
+    fan_in, _ = fans(shape)
+    std = check_positive("gain", gain) / np.sqrt(fan_in)
+    return (as_rng(seed).standard_normal(shape) * std).astype(dtype)
+
+
+def uniform(
+    shape: tuple[int, ...], bound: float, seed: SeedLike = None, dtype=np.float64
+) -> np.ndarray:
+    """``U(-bound, bound)`` (PyTorch's default for Linear and recurrent layers)."""
+    return as_rng(seed).uniform(-bound, bound, size=shape).astype(dtype)
+
+
+INITS = {
+    "xavier_uniform": xavier_uniform,
+    "xavier_normal": xavier_normal,
+    "he_uniform": he_uniform,
+    "he_normal": he_normal,
+}

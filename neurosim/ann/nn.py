@@ -1,0 +1,453 @@
+"""Layers: :class:`Module` and the feed-forward building blocks.
+
+A ``Module`` holds parameters (Tensors with ``requires_grad=True``) and
+sub-modules as attributes; ``named_parameters()`` lists them with dotted names
+in PyTorch's convention (``"layers.0.weight"``), so ``state_dict()`` /
+``load_state_dict()`` copy weights to and from a PyTorch model with the same
+structure. Layers take ``seed=`` (int or Generator) and ``dtype=``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._validation import SeedLike, as_rng, check_choice, check_number
+from ..exceptions import ShapeError
+from . import functions as F
+from . import init as _init
+from .tensor import Tensor, as_tensor
+
+
+def _dtype(dtype: Any) -> np.dtype:
+    dt = np.dtype(dtype)
+    if dt not in (np.float32, np.float64):
+        raise TypeError(f"dtype: expected float32 or float64 (got {dt})")
+    return dt
+
+
+def parameter(data: np.ndarray) -> Tensor:
+    """A trainable leaf Tensor."""
+    return Tensor(data, requires_grad=True)
+
+
+class Module:
+    """Base class of layers: parameters, sub-modules, train/eval mode."""
+
+    training: bool = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for name, value in vars(self).items():
+            if isinstance(value, Module):
+                yield name, value
+            elif (
+                isinstance(value, list | tuple)
+                and value
+                and all(isinstance(v, Module) for v in value)
+            ):
+                for i, v in enumerate(value):
+                    yield f"{name}.{i}", v
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """``(dotted name, Tensor)`` for every parameter, PyTorch-style names."""
+        for name, value in vars(self).items():
+            if isinstance(value, Tensor) and value.requires_grad:
+                yield prefix + name, value
+        for name, child in self.named_children():
+            yield from child.named_parameters(prefix + name + ".")
+
+    def parameters(self) -> list[Tensor]:
+        """The trainable Tensors."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradients of all parameters."""
+        for p in self.parameters():
+            p.grad = None
+
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (dropout active, batch norm uses batch statistics)."""
+        self.training = mode
+        for _, child in self.named_children():
+            child.train(mode)
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode."""
+        return self.train(False)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of the parameter arrays by name."""
+        return {k: v.data.copy() for k, v in self.named_parameters()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Copy arrays (or anything with ``.numpy()``/``.detach()``) into parameters.
+
+        Every parameter must be present with the same shape.
+        """
+        params = dict(self.named_parameters())
+        missing = sorted(set(params) - set(state))
+        unexpected = sorted(set(state) - set(params))
+        if missing or unexpected:
+            raise KeyError(
+                f"load_state_dict: missing {missing}, unexpected {unexpected}"
+            )
+        for name, p in params.items():
+            value = state[name]
+            if hasattr(value, "detach"):
+                value = value.detach().cpu().numpy()
+            arr = np.asarray(value, dtype=p.data.dtype)
+            if arr.shape != p.data.shape:
+                raise ShapeError(
+                    f"load_state_dict: {name} has shape {p.data.shape}, the given "
+                    f"array has shape {arr.shape}"
+                )
+            p.data[...] = arr
+
+    def n_parameters(self) -> int:
+        """Number of trainable scalars."""
+        return sum(p.size for p in self.parameters())
+
+    def __repr__(self) -> str:
+        children = list(self.named_children())
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [
+            f"  ({n}): {repr(c).replace(chr(10), chr(10) + '  ')}" for n, c in children
+        ]
+        return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
+
+    def extra_repr(self) -> str:
+        return ""
+
+
+class Linear(Module):
+    r"""Affine layer :math:`y = x W^T + b`, ``weight`` (out, in), ``bias`` (out,).
+
+    ``init="default"`` draws both from :math:`U(-1/\sqrt{in}, 1/\sqrt{in})` as
+    PyTorch does; ``"xavier_uniform"``, ``"xavier_normal"``, ``"he_uniform"``,
+    ``"he_normal"`` draw the weight from :mod:`neurosim.ann.init` and zero the bias.
+    Input ``(..., in)``, output ``(..., out)``.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        *,
+        init: str = "default",
+        seed: SeedLike = None,
+        dtype: Any = np.float64,
+    ) -> None:
+        self.in_features = int(
+            check_number("in_features", in_features, low=1, integer=True)
+        )
+        self.out_features = int(
+            check_number("out_features", out_features, low=1, integer=True)
+        )
+        check_choice("init", init, ("default", *_init.INITS))
+        rng, dt = as_rng(seed), _dtype(dtype)
+        shape = (self.out_features, self.in_features)
+        bound = 1.0 / np.sqrt(self.in_features)
+        if init == "default":
+            w = _init.uniform(shape, bound, rng, dt)
+        else:
+            w = _init.INITS[init](shape, rng, dtype=dt)
+        self.weight = parameter(w)
+        if bias:
+            b = (
+                _init.uniform((self.out_features,), bound, rng, dt)
+                if init == "default"
+                else np.zeros(self.out_features, dt)
+            )
+            self.bias: Tensor | None = parameter(b)
+        else:
+            self.bias = None
+
+    def forward(self, x: Any) -> Tensor:
+        """``(..., in)`` -> ``(..., out)``."""
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"{self.in_features}, {self.out_features}, bias={self.bias is not None}"
+
+
+class Activation(Module):
+    """An activation function as a layer (``Activation("relu")``)."""
+
+    def __init__(self, name: str | Callable[[Any], Tensor]) -> None:
+        self.name = name
+        self.fn = F.get_activation(name)
+
+    def forward(self, x: Any) -> Tensor:
+        return self.fn(x)
+
+    def extra_repr(self) -> str:
+        return repr(self.name)
+
+
+class Dropout(Module):
+    """Inverted dropout with probability ``p`` (identity in eval mode)."""
+
+    def __init__(self, p: float = 0.5, *, seed: SeedLike = None) -> None:
+        self.p = check_number("p", p, low=0.0, high=1.0, high_open=True)
+        self.rng = as_rng(seed)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.dropout(x, self.p, self.rng, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Sequential(Module):
+    """Layers applied in order; parameters are named ``"0.weight"``, ``"1.bias"``..."""
+
+    def __init__(self, *layers: Module) -> None:
+        self.layers = list(layers)
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for i, layer in enumerate(self.layers):
+            yield str(i), layer
+
+    def forward(self, x: Any) -> Tensor:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def __getitem__(self, i: int) -> Module:
+        return self.layers[i]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+
+class MLP(Module):
+    """Multi-layer perceptron: Linear layers with an activation between them.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths, input first: ``[64, 128, 10]`` is 64 -> 128 -> 10.
+    activation : str or callable
+        Hidden activation (see :func:`~neurosim.ann.functions.get_activation`).
+    output_activation : str or callable, optional
+        Applied to the last layer (default none: logits, for ``cross_entropy``).
+    init : str
+        Weight initialisation of every Linear (see :class:`Linear`).
+    dropout : float
+        Dropout probability after each hidden activation.
+
+    Parameters are named ``layers.0.weight``, ``layers.0.bias``, ``layers.1.weight``...
+    Input ``(..., sizes[0])``, output ``(..., sizes[-1])``.
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str | Callable[[Any], Tensor] = "relu",
+        output_activation: str | Callable[[Any], Tensor] | None = None,
+        *,
+        init: str = "default",
+        dropout: float = 0.0,
+        seed: SeedLike = None,
+        dtype: Any = np.float64,
+    ) -> None:
+        sizes = [int(check_number("sizes", s, low=1, integer=True)) for s in sizes]
+        if len(sizes) < 2:
+            raise ValueError(
+                f"sizes: need at least input and output sizes (got {sizes})"
+            )
+        self.sizes = sizes
+        self.activation = activation
+        self.act = F.get_activation(activation)
+        self.out_act = (
+            None if output_activation is None else F.get_activation(output_activation)
+        )
+        rng = as_rng(seed)
+        self.layers = [
+            Linear(a, b, init=init, seed=rng, dtype=dtype)
+            for a, b in zip(sizes[:-1], sizes[1:], strict=True)
+        ]
+        self.drop = Dropout(dropout, seed=rng) if dropout > 0 else None
+
+    def forward(self, x: Any) -> Tensor:
+        """``(..., sizes[0])`` -> ``(..., sizes[-1])``."""
+        *hidden, last = self.layers
+        for layer in hidden:
+            x = self.act(layer(x))
+            if self.drop is not None:
+                x = self.drop(x)
+        x = last(x)
+        return x if self.out_act is None else self.out_act(x)
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for i, layer in enumerate(self.layers):
+            yield f"layers.{i}", layer
+        if self.drop is not None:
+            yield "drop", self.drop
+
+    def extra_repr(self) -> str:
+        return f"{self.sizes}, activation={self.activation!r}"
+
+
+class LayerNorm(Module):
+    r"""Layer normalisation over the trailing ``normalized_shape`` axes.
+
+    :math:`y = (x - \mathrm{E}[x]) / \sqrt{\mathrm{Var}[x] + \epsilon} \cdot w + b`,
+    biased variance, ``weight`` ones and ``bias`` zeros at start (as PyTorch).
+    """
+
+    def __init__(
+        self,
+        normalized_shape: int | Sequence[int],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        *,
+        dtype: Any = np.float64,
+    ) -> None:
+        shape = (
+            (int(normalized_shape),)
+            if np.ndim(normalized_shape) == 0
+            else tuple(int(s) for s in normalized_shape)
+        )
+        self.normalized_shape = shape
+        self.eps = check_number("eps", eps, low=0.0, low_open=True)
+        dt = _dtype(dtype)
+        if elementwise_affine:
+            self.weight: Tensor | None = parameter(np.ones(shape, dt))
+            self.bias: Tensor | None = parameter(np.zeros(shape, dt))
+        else:
+            self.weight = self.bias = None
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor(x)
+        n = len(self.normalized_shape)
+        if x.shape[x.ndim - n :] != self.normalized_shape:
+            raise ShapeError(
+                f"LayerNorm: input of shape {x.shape} does not end in "
+                f"normalized_shape {self.normalized_shape}"
+            )
+        return F.layer_norm(x, self.weight, self.bias, n, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}"
+
+
+class BatchNorm1d(Module):
+    r"""Batch normalisation over the batch (and length) axes of ``(N, C[, L])``.
+
+    Training: normalise with the batch mean and biased variance, and update
+    ``running_mean``/``running_var`` (unbiased) with ``momentum``:
+    :math:`r \leftarrow (1 - m) r + m\,\hat{s}`. Evaluation: use the running
+    statistics. Same conventions as PyTorch.
+    """
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        *,
+        dtype: Any = np.float64,
+    ) -> None:
+        self.num_features = int(
+            check_number("num_features", num_features, low=1, integer=True)
+        )
+        self.eps = check_number("eps", eps, low=0.0, low_open=True)
+        self.momentum = check_number("momentum", momentum, low=0.0, high=1.0)
+        dt = _dtype(dtype)
+        self.weight = parameter(np.ones(self.num_features, dt))
+        self.bias = parameter(np.zeros(self.num_features, dt))
+        self.running_mean = np.zeros(self.num_features, dt)
+        self.running_var = np.ones(self.num_features, dt)
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor(x)
+        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
+            raise ShapeError(
+                f"BatchNorm1d: expected input of shape (N, {self.num_features}) or "
+                f"(N, {self.num_features}, L) (got {x.shape})"
+            )
+        axes = (0,) if x.ndim == 2 else (0, 2)
+        if not self.training:
+            shape = (1, -1) if x.ndim == 2 else (1, -1, 1)
+            rstd = 1.0 / np.sqrt(self.running_var + self.eps)
+            scale = (self.weight * rstd.astype(x.dtype)).reshape(shape)
+            shift = self.bias - self.weight * (self.running_mean * rstd).astype(x.dtype)
+            return x * scale + shift.reshape(shape)
+        out = F.BatchNormFn.apply(x, self.weight, self.bias, axes=axes, eps=self.eps)
+        n = x.size // self.num_features
+        mu = x.data.mean(axis=axes)
+        var = x.data.var(axis=axes) * (n / max(n - 1, 1))
+        m = self.momentum
+        self.running_mean = (1 - m) * self.running_mean + m * mu
+        self.running_var = (1 - m) * self.running_var + m * var
+        return out
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+class Perceptron:
+    r"""Rosenblatt's perceptron and its learning rule (no gradients involved).
+
+    Prediction :math:`\hat y = H(w \cdot x + b)` with the Heaviside step; after
+    each sample, :math:`w \leftarrow w + \eta (y - \hat y) x`,
+    :math:`b \leftarrow b + \eta (y - \hat y)`. On linearly separable data it
+    converges in a finite number of updates (Novikoff 1962).
+
+    Attributes (after :meth:`fit`)
+    ------------------------------
+    weights_ : (n_features,) array
+    bias_ : float
+    errors_ : list of int, misclassified samples in each epoch
+    """
+
+    def __init__(self, lr: float = 1.0, epochs: int = 100, *, seed: SeedLike = None):
+        self.lr = check_number("lr", lr, low=0.0, low_open=True)
+        self.epochs = int(check_number("epochs", epochs, low=1, integer=True))
+        self.seed = seed
+
+    def fit(self, X: Any, y: Any) -> Perceptron:
+        """Train on ``X`` (n, d) with labels ``y`` in {0, 1}; stops at zero errors."""
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y)
+        if X.ndim != 2 or y.shape != (X.shape[0],):
+            raise ShapeError(
+                f"Perceptron.fit: X of shape {X.shape} and y of shape {y.shape} do "
+                "not match (expected (n, d) and (n,))"
+            )
+        if not np.all((y == 0) | (y == 1)):
+            raise ValueError("Perceptron.fit: y must hold labels 0 and 1")
+        rng = as_rng(self.seed)
+        self.weights_ = np.zeros(X.shape[1])
+        self.bias_ = 0.0
+        self.errors_: list[int] = []
+        for _ in range(self.epochs):
+            errors = 0
+            for i in rng.permutation(len(X)):
+                update = self.lr * (y[i] - float(X[i] @ self.weights_ + self.bias_ > 0))
+                if update != 0.0:
+                    self.weights_ += update * X[i]
+                    self.bias_ += update
+                    errors += 1
+            self.errors_.append(errors)
+            if errors == 0:
+                break
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Labels (0 or 1) for the rows of ``X``."""
+        return (
+            np.asarray(X, dtype=np.float64) @ self.weights_ + self.bias_ > 0
+        ).astype(int)

@@ -4,10 +4,13 @@ Units inside this module are the model's classic ones: mV, ms, uA/cm^2,
 mS/cm^2 and uF/cm^2. Callers working in seconds convert ``dt`` (``dt_ms =
 dt * 1e3``) and spike times (``t_spike * 1e-3``) at their boundary.
 
-Every function below except the drivers is plain Python: CPU drivers call the
-``njit(inline="always")`` versions and CUDA kernels the ``cuda.jit(device=True)``
-versions made from the same source, so both back-ends share one copy of the
-math.
+Every function below except the drivers is plain Python. Because they call
+each other by name, they are compiled as a family
+(:func:`neurosim._jit.compile_family`): ``cpu["hh_step"]`` is the
+``njit(inline="always")`` build for CPU kernels and
+``neurosim.kernels.hh_cuda.device["hh_step"]`` the ``cuda.jit(device=True)``
+build, both from this one source. Call those from compiled code (the plain
+``hh_step`` is for reading and for pure-Python use).
 
 Scalar API (stable; the network simulator calls it too)
 -------------------------------------------------------
@@ -19,6 +22,8 @@ Scalar API (stable; the network simulator calls it too)
     ``(0, dt]``) since the start of the step at which ``V`` crossed ``v_spike``
     upwards, or ``-1.0``.
 ``hh_step_exp_euler`` / ``hh_step_rk4``: the same with the method fixed.
+``_advance_exp_euler`` / ``_advance_rk4``: their branch-free state update,
+    ``-> (V, m, h, n, dV/dt at the start)``; ``_spike_time`` the spike timing.
 ``hh_rates(V) -> (a_m, b_m, a_h, b_h, a_n, b_n)`` in 1/ms.
 ``hh_diverged(V, m, h, n) -> bool``: True when the state is non-finite or
     outside any physical range (the step was unstable).

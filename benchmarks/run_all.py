@@ -66,7 +66,10 @@ def main() -> None:
     p.add_argument("--quick", action="store_true")
     p.add_argument("--backend", choices=("cpu", "cuda"), default="cpu")
     args = p.parse_args()
-    extra = ["--backend", args.backend] + (["--quick"] if args.quick else [])
+    # Only the GPU-capable scripts take --backend; pass it only when asked for.
+    extra = (["--backend", args.backend] if args.backend != "cpu" else []) + (
+        ["--quick"] if args.quick else []
+    )
     records: list[dict] = []
     for path in sorted(HERE.glob("*.py")):
         if path.name.startswith("_") or path.name == Path(__file__).name:

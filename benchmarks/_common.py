@@ -29,16 +29,16 @@ def brian2_builds(script: str, quick: bool) -> dict[int, dict[str, Any]]:
     """Build the Brian2 standalone projects of ``script``, each in a fresh process.
 
     Brian2's standalone device is process-global, so every configuration is
-    built in its own process: without OpenMP (``threads = 0``) and with as many
-    threads as numba uses. Returns ``{threads: build info}`` (see
-    :func:`brian2_build`).
+    built in its own process: without OpenMP (``threads = 0``) and, unless
+    ``quick``, with as many threads as numba uses. Returns
+    ``{threads: build info}`` (see :func:`brian2_build`).
     """
     import subprocess
 
     import numba
 
     builds = {}
-    for threads in sorted({0, numba.get_num_threads()}):
+    for threads in [0] if quick else sorted({0, numba.get_num_threads()}):
         res = subprocess.run(
             [sys.executable, script, "--brian2-build", str(threads)]
             + (["--quick"] if quick else []),

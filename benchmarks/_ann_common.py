@@ -27,6 +27,9 @@ def parse_args(doc: str) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="3 repeats instead of 10")
     ap.add_argument("--threads", type=int, default=THREADS, help="threads per side")
+    ap.add_argument(
+        "--backend", choices=("cpu", "cuda"), default="cpu", help="cpu only"
+    )
     args = ap.parse_args()
     if "numpy" in sys.modules:
         raise RuntimeError("parse_args must run before numpy is imported")
@@ -90,8 +93,8 @@ def emit(
     )
 
 
-def skipped(bench: str, impl: str) -> None:
-    print(json.dumps({"bench": bench, "impl": impl, "skipped": "not installed"}))
+def skipped(bench: str, impl: str, why: str = "not installed") -> None:
+    print(json.dumps({"bench": bench, "impl": impl, "skipped": why}))
 
 
 def load_torch(threads: int):

@@ -18,32 +18,70 @@ def parser(doc: str) -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=("cpu", "cuda"), default="cpu")
     p.add_argument("--repeats", type=int, default=3, help="timed repeats (>= 3)")
     p.add_argument(
-        "--brian2-standalone-threads", type=int, default=None, metavar="T",
-        help="internal: run only the Brian2 cpp_standalone case with T OpenMP "
-        "threads (0 = no OpenMP) in this process",
+        "--brian2-build", type=int, default=None, metavar="T",
+        help="internal: only build the Brian2 cpp_standalone project with T "
+        "OpenMP threads (0 = no OpenMP) and print where it is",
     )  # fmt: skip
     return p
 
 
-def run_brian2_standalone_cases(script: str, argv: list[str]) -> None:
-    """Run the Brian2 standalone case of ``script``, each in a fresh process.
+def brian2_builds(script: str, quick: bool) -> dict[int, dict[str, Any]]:
+    """Build the Brian2 standalone projects of ``script``, each in a fresh process.
 
-    Brian2's standalone device is process-global, so every configuration gets
-    its own process: without OpenMP (``threads = 0``) and with as many threads
-    as numba uses. Their JSON lines are passed through to stdout.
+    Brian2's standalone device is process-global, so every configuration is
+    built in its own process: without OpenMP (``threads = 0``) and, unless
+    ``quick``, with as many threads as numba uses. Returns
+    ``{threads: build info}`` (see :func:`brian2_build`).
     """
     import subprocess
 
     import numba
 
-    for threads in sorted({0, numba.get_num_threads()}):
+    builds = {}
+    for threads in [0] if quick else sorted({0, numba.get_num_threads()}):
         res = subprocess.run(
-            [sys.executable, script, *argv, "--brian2-standalone-threads",
-             str(threads)],
+            [sys.executable, script, "--brian2-build", str(threads)]
+            + (["--quick"] if quick else []),
             stdout=subprocess.PIPE, text=True, check=True,
         )  # fmt: skip
-        sys.stdout.write(res.stdout)
-        sys.stdout.flush()
+        builds[threads] = json.loads(res.stdout.strip().splitlines()[-1])
+    return builds
+
+
+def brian2_run_binary(directory: str) -> float:
+    """Run a built Brian2 standalone binary; its own network-loop time (s)."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    subprocess.run(
+        ["./main"], cwd=directory, stdout=subprocess.DEVNULL, check=True,
+        env=dict(os.environ, LD_BIND_NOW="1"),
+    )  # fmt: skip
+    info = (Path(directory) / "results" / "last_run_info.txt").read_text()
+    return float(info.split()[0])
+
+
+def interleaved(
+    ours: Callable[[], Any], builds: dict[int, dict[str, Any]], repeats: int
+) -> tuple[float, Any, dict[int, float]]:
+    """Time ``ours`` and each Brian2 binary in turn, ``repeats`` rounds.
+
+    Alternating the two makes them share the machine's load (these machines
+    are shared); returns our median wall time, our last result, and each
+    binary's median self-reported run time.
+    """
+    ours_t: list[float] = []
+    peers_t: dict[int, list[float]] = {t: [] for t in builds}
+    out = None
+    for _ in range(max(3, repeats)):
+        t0 = time.perf_counter()
+        out = ours()
+        ours_t.append(time.perf_counter() - t0)
+        for t, info in builds.items():
+            peers_t[t].append(brian2_run_binary(info["directory"]))
+    medians = {t: statistics.median(v) for t, v in peers_t.items()}
+    return statistics.median(ours_t), out, medians
 
 
 def emit(record: dict[str, Any]) -> None:
@@ -67,42 +105,34 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def brian2_standalone(
-    build: Callable[[Any], dict[str, Any]],
-    duration_s: float,
-    threads: int,
-    repeats: int,
-) -> dict[str, Any]:
-    """Build and time a Brian2 ``cpp_standalone`` run.
+def brian2_build(
+    build: Callable[[Any], tuple[list, dict]], duration_s: float, threads: int
+) -> None:
+    """Build and run once a Brian2 ``cpp_standalone`` project; print its info.
 
     ``build(b2)`` creates the objects (after the device is set) and returns
     ``(objects, checks)``: the objects to simulate and a dict of callables that
-    read the check values after the run. The binary is compiled and run once
-    (``compile_s`` is the build time less the simulation time it reports), then
-    re-run
-    ``repeats`` times; ``run_s`` is the median of the simulation times the
-    binary itself measures (its network loop only, without start-up and file
-    output). Leaves the standalone device set: call it last in a process.
+    read the check values after the run. Prints one JSON line:
+    ``directory``, ``threads``, ``compile_s`` (build time less the simulation
+    time the binary reports) and ``checks``. Leaves the standalone device set,
+    so it runs in a process of its own.
     """
     import tempfile
 
     import brian2 as b2
 
     directory = tempfile.mkdtemp(prefix="neurosim-bench-brian2-")
+    b2.prefs.logging.console_log_level = "ERROR"
     b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = threads
-    b2.prefs.logging.console_log_level = "ERROR"
     objects, checks = build(b2)
     net = b2.Network(*objects)
     net.run(duration_s * b2.second)
     t0 = time.perf_counter()
     b2.device.build(directory=directory, compile=True, run=True)
     first = time.perf_counter() - t0
-    compile_s = first - b2.device._last_run_time
-    runs = []
-    for _ in range(max(3, repeats)):
-        b2.device.run(directory=directory, with_output=False, run_args=[])
-        runs.append(b2.device._last_run_time)
-    out = {"compile_s": compile_s, "run_s": statistics.median(runs)}
-    out.update({k: f() for k, f in checks.items()})
-    return out
+    print(json.dumps({
+        "directory": directory, "threads": threads,
+        "compile_s": first - b2.device._last_run_time,
+        "checks": {k: f() for k, f in checks.items()},
+    }))  # fmt: skip

@@ -24,6 +24,9 @@ BENCH = "attention"
 
 
 def main() -> None:
+    if args.backend != "cpu":
+        skipped(BENCH, f"neurosim-{args.backend}", "no GPU implementation")
+        return
     E, heads, L, N = 64, 4, 128, 32
     params = {
         "embed": E,

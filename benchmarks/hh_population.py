@@ -7,18 +7,10 @@ Prints one JSON line per implementation (see shared BENCHMARKS.md): neurosim
 
 from __future__ import annotations
 
-import sys
 import time
 
 import numpy as np
-from _common import (
-    brian2_standalone,
-    emit,
-    log,
-    parser,
-    run_brian2_standalone_cases,
-    timed,
-)
+from _common import brian2_build, brian2_builds, emit, interleaved, log, parser
 
 import neurosim as ns
 
@@ -50,71 +42,77 @@ def _threads() -> int:
     return numba.get_num_threads()
 
 
-def bench_neurosim(n, t_end, backend, method, repeats):
+def _brian2_objects(b2, n):
+    b2.defaultclock.dt = DT * b2.second
     hh = ns.HodgkinHuxley()
-    I = currents(n)
-    kw = dict(dt=DT, backend=backend, method=method, record_v=False)
-    t0 = time.perf_counter()
-    ns.simulate_neurons(hh, I[:8], t_end=10 * DT, **kw)
-    compile_s = time.perf_counter() - t0
-    run_s, rec = timed(lambda: ns.simulate_neurons(hh, I, t_end=t_end, **kw), repeats)
-    emit({
-        "bench": "hh_population", "impl": f"neurosim-{backend}",
-        "params": {"n": n, "dt": DT, "t_end": t_end, "method": method,
-                   "threads": _threads()},
-        "compile_s": compile_s, "run_s": run_s,
-        "throughput": n * rec.t.size / run_s, "unit": "neuron-steps/s",
-        "check": {"spikes": int(rec.spike_counts.sum())},
-    })  # fmt: skip
-
-
-def bench_brian2_standalone(n, t_end, repeats, threads):
-    def build(b2):
-        b2.defaultclock.dt = DT * b2.second
-        hh = ns.HodgkinHuxley()
-        ms, mV, ufarad = b2.msiemens, b2.mV, b2.ufarad
-        G = b2.NeuronGroup(
-            n, EQS, threshold="v > -20*mV", refractory="v > -20*mV",
-            method="exponential_euler",
-            namespace={"gna": hh.g_na * ms, "gk": hh.g_k * ms, "gl": hh.g_l * ms,
-                       "ENa": hh.e_na * mV, "EK": hh.e_k * mV, "El": hh.e_l * mV,
-                       "Cm": hh.C * ufarad},
-        )  # fmt: skip
-        V0, m0, h0, n0 = hh.initial_state()
-        G.v = V0 * mV
-        G.m, G.h, G.n = m0, h0, n0
-        G.I = currents(n) * b2.uA  # per cm^2 of the 1 uF (= 1 cm^2) membrane
-        mon = b2.SpikeMonitor(G)
-        return [G, mon], {"spikes": lambda: int(mon.num_spikes)}
-
-    out = brian2_standalone(build, t_end, threads, repeats)
-    emit({
-        "bench": "hh_population", "impl": "brian2-cpp_standalone",
-        "params": {"n": n, "dt": DT, "t_end": t_end, "method": "exponential_euler",
-                   "threads": threads},
-        "compile_s": out["compile_s"], "run_s": out["run_s"],
-        "throughput": n * round(t_end / DT) / out["run_s"],
-        "unit": "neuron-steps/s", "check": {"spikes": out["spikes"]},
-    })  # fmt: skip
+    ms, mV, ufarad = b2.msiemens, b2.mV, b2.ufarad
+    G = b2.NeuronGroup(
+        n, EQS, threshold="v > -20*mV", refractory="v > -20*mV",
+        method="exponential_euler",
+        namespace={"gna": hh.g_na * ms, "gk": hh.g_k * ms, "gl": hh.g_l * ms,
+                   "ENa": hh.e_na * mV, "EK": hh.e_k * mV, "El": hh.e_l * mV,
+                   "Cm": hh.C * ufarad},
+    )  # fmt: skip
+    V0, m0, h0, n0 = hh.initial_state()
+    G.v = V0 * mV
+    G.m, G.h, G.n = m0, h0, n0
+    G.I = currents(n) * b2.uA  # per cm^2 of the 1 uF (= 1 cm^2) membrane
+    mon = b2.SpikeMonitor(G)
+    return [G, mon], {"spikes": lambda: int(mon.num_spikes)}
 
 
 def main() -> None:
     args = parser(__doc__).parse_args()
     n = 10_000
     t_end = 0.02 if args.quick else 0.1
-    if args.brian2_standalone_threads is not None:
-        bench_brian2_standalone(n, t_end, args.repeats, args.brian2_standalone_threads)
+    if args.brian2_build is not None:
+        brian2_build(lambda b2: _brian2_objects(b2, n), t_end, args.brian2_build)
         return
     log(f"hh_population: n={n}, t_end={t_end}")
-    for method in ("exponential_euler", "rk4"):
-        bench_neurosim(n, t_end, args.backend, method, args.repeats)
     try:
         import brian2  # noqa: F401
     except ImportError:
+        builds = {}
         emit({"bench": "hh_population", "impl": "brian2-cpp_standalone",
               "skipped": "not installed"})  # fmt: skip
     else:
-        run_brian2_standalone_cases(__file__, sys.argv[1:])
+        builds = brian2_builds(__file__, args.quick)
+    hh = ns.HodgkinHuxley()
+    I = currents(n)
+    for method in ("exponential_euler", "rk4"):
+        kw = dict(dt=DT, backend=args.backend, method=method, record_v=False)
+        t0 = time.perf_counter()
+        ns.simulate_neurons(hh, I[:8], t_end=10 * DT, **kw)
+        compile_s = time.perf_counter() - t0
+        # Brian2 uses exponential Euler: its binaries alternate with that case.
+        run_s, rec, peer_s = interleaved(
+            lambda kw=kw: ns.simulate_neurons(hh, I, t_end=t_end, **kw),
+            builds if method == "exponential_euler" else {},
+            args.repeats,
+        )
+        emit({
+            "bench": "hh_population", "impl": f"neurosim-{args.backend}",
+            "params": {"n": n, "dt": DT, "t_end": t_end, "method": method,
+                       "threads": _threads()},
+            "compile_s": compile_s, "run_s": run_s,
+            "throughput": n * rec.t.size / run_s, "unit": "neuron-steps/s",
+            "check": {"spikes": int(rec.spike_counts.sum())},
+        })  # fmt: skip
+        for threads, info in builds.items() if method == "exponential_euler" else ():
+            emit({
+                "bench": "hh_population", "impl": "brian2-cpp_standalone",
+                "params": {"n": n, "dt": DT, "t_end": t_end,
+                           "method": "exponential_euler", "threads": threads},
+                "compile_s": info["compile_s"], "run_s": peer_s[threads],
+                "throughput": n * round(t_end / DT) / peer_s[threads],
+                "unit": "neuron-steps/s", "check": info["checks"],
+            })  # fmt: skip
+
+
+def _threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
 
 
 if __name__ == "__main__":

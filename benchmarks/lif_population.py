@@ -9,16 +9,16 @@ bandwidth ceiling of a time-outer loop.
 
 from __future__ import annotations
 
-import sys
 import time
 
 import numpy as np
 from _common import (
-    brian2_standalone,
+    brian2_build,
+    brian2_builds,
     emit,
+    interleaved,
     log,
     parser,
-    run_brian2_standalone_cases,
     timed,
 )
 
@@ -32,7 +32,8 @@ def currents(n: int) -> np.ndarray:
     return np.linspace(0.5, 3.0, n)
 
 
-def bench_neurosim(n, t_end, backend, repeats):
+def bench_neurosim_and_brian2(n, t_end, backend, repeats, builds):
+    """neurosim, alternating with the Brian2 standalone binaries in ``builds``."""
     lif = ns.LIF(TAU_RC, TAU_REF)
     J = currents(n)
     t0 = time.perf_counter()
@@ -45,7 +46,7 @@ def bench_neurosim(n, t_end, backend, repeats):
             lif, J, dt=DT, t_end=t_end, backend=backend, record_v=False
         )
 
-    run_s, rec = timed(run, repeats)
+    run_s, rec, peer_s = interleaved(run, builds, repeats)
     steps = n * rec.t.size
     emit({
         "bench": "lif_population", "impl": f"neurosim-{backend}",
@@ -55,6 +56,15 @@ def bench_neurosim(n, t_end, backend, repeats):
         "check": {"spikes": int(rec.spike_counts.sum()),
                   "mean_rate_hz": float(rec.spike_counts.mean() / t_end)},
     })  # fmt: skip
+    for threads, info in builds.items():
+        spikes = info["checks"]["spikes"]
+        emit({
+            "bench": "lif_population", "impl": "brian2-cpp_standalone",
+            "params": {"n": n, "dt": DT, "t_end": t_end, "threads": threads},
+            "compile_s": info["compile_s"], "run_s": peer_s[threads],
+            "throughput": steps / peer_s[threads], "unit": "neuron-steps/s",
+            "check": {"spikes": spikes, "mean_rate_hz": spikes / n / t_end},
+        })  # fmt: skip
 
 
 def _threads() -> int:
@@ -71,24 +81,6 @@ def _brian2_model(b2, n):
     )  # fmt: skip
     G.J = currents(n)
     return G, b2.SpikeMonitor(G)
-
-
-def bench_brian2_standalone(n, t_end, repeats, threads):
-    def build(b2):
-        b2.defaultclock.dt = DT * b2.second
-        G, mon = _brian2_model(b2, n)
-        return [G, mon], {"spikes": lambda: int(mon.num_spikes)}
-
-    out = brian2_standalone(build, t_end, threads, repeats)
-    steps = n * round(t_end / DT)
-    emit({
-        "bench": "lif_population", "impl": "brian2-cpp_standalone",
-        "params": {"n": n, "dt": DT, "t_end": t_end, "threads": threads},
-        "compile_s": out["compile_s"], "run_s": out["run_s"],
-        "throughput": steps / out["run_s"], "unit": "neuron-steps/s",
-        "check": {"spikes": out["spikes"],
-                  "mean_rate_hz": out["spikes"] / n / t_end},
-    })  # fmt: skip
 
 
 def bench_brian2_numpy(n, t_end, repeats):
@@ -136,22 +128,28 @@ def main() -> None:
     args = parser(__doc__).parse_args()
     n = 100_000
     t_end = 0.1 if args.quick else 1.0
-    if args.brian2_standalone_threads is not None:
-        bench_brian2_standalone(n, t_end, args.repeats, args.brian2_standalone_threads)
+    if args.brian2_build is not None:
+
+        def build(b2):
+            b2.defaultclock.dt = DT * b2.second
+            G, mon = _brian2_model(b2, n)
+            return [G, mon], {"spikes": lambda: int(mon.num_spikes)}
+
+        brian2_build(build, t_end, args.brian2_build)
         return
     log(f"lif_population: n={n}, t_end={t_end}")
-    bench_neurosim(n, t_end, args.backend, args.repeats)
     try:
-        import brian2
+        import brian2  # noqa: F401
     except ImportError:
-        brian2 = None
+        builds = {}
         for impl in ("brian2-cpp_standalone", "brian2-numpy"):
             emit({"bench": "lif_population", "impl": impl, "skipped": "not installed"})
     else:
+        builds = brian2_builds(__file__, args.quick)
+    bench_neurosim_and_brian2(n, t_end, args.backend, args.repeats, builds)
+    if builds:
         bench_brian2_numpy(n, 0.02 if args.quick else 0.1, args.repeats)
     bench_triad(n, 100 if args.quick else 1000, args.repeats)
-    if brian2 is not None:
-        run_brian2_standalone_cases(__file__, sys.argv[1:])
 
 
 if __name__ == "__main__":

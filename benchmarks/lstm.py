@@ -24,6 +24,9 @@ BENCH = "lstm"
 
 
 def main() -> None:
+    if args.backend != "cpu":
+        skipped(BENCH, f"neurosim-{args.backend}", "no GPU implementation")
+        return
     I, H, T, N = 32, 128, 100, 32
     params = {
         "input": I,

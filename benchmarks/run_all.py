@@ -1,6 +1,6 @@
 """Run every benchmark script in this folder and print a markdown table.
 
-``python benchmarks/run_all.py [--quick] [--backend cpu|cuda]`` runs each
+``python benchmarks/run_all.py [--quick] [--backend cpu|cuda] [NAME ...]`` runs each
 ``benchmarks/<name>.py`` (not those starting with ``_`` or this file) in its own
 process, collects its JSON lines, and prints one table row per implementation
 with the neurosim / peer throughput ratio (peer = every non-neurosim impl of the
@@ -34,11 +34,18 @@ def run_script(path: Path, extra: list[str]) -> list[dict]:
     return records
 
 
+def _fmt(value) -> str:
+    """A table cell: numbers to 3 significant digits, missing values empty."""
+    if value is None:
+        return ""
+    return f"{value:.3g}" if isinstance(value, int | float) else str(value)
+
+
 def table(records: list[dict]) -> str:
     """Markdown table: workload, impl, throughput, run/compile time, ratio."""
     best: dict[str, float] = {}
     for r in records:
-        if r.get("impl", "").startswith("neurosim") and "throughput" in r:
+        if r.get("impl", "").startswith("neurosim") and r.get("throughput"):
             best[r["bench"]] = max(best.get(r["bench"], 0.0), r["throughput"])
     lines = [
         "| workload | impl | params | throughput | unit | run_s | compile_s "
@@ -51,13 +58,18 @@ def table(records: list[dict]) -> str:
                          "| | | | |")  # fmt: skip
             continue
         ratio = ""
-        if not r["impl"].startswith("neurosim") and r["bench"] in best:
+        if (
+            not r["impl"].startswith("neurosim")
+            and r["bench"] in best
+            and r.get("throughput")
+        ):
             ratio = f"{best[r['bench']] / r['throughput']:.2f}x"
         params = ", ".join(f"{k}={v}" for k, v in r.get("params", {}).items())
+        cells = [_fmt(r.get(k)) for k in ("throughput", "unit", "run_s", "compile_s")]
         lines.append(
-            f"| {r['bench']} | {r['impl']} | {params} | {r['throughput']:.3g} | "
-            f"{r['unit']} | {r['run_s']:.3g} | {r['compile_s']:.3g} | {ratio} |"
-        )
+            f"| {r['bench']} | {r['impl']} | {params} | " + " | ".join(cells)
+            + f" | {ratio} |"
+        )  # fmt: skip
     return "\n".join(lines)
 
 
@@ -65,11 +77,17 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true")
     p.add_argument("--backend", choices=("cpu", "cuda"), default="cpu")
+    p.add_argument("names", nargs="*", help="only these benchmarks (default: all)")
     args = p.parse_args()
-    extra = ["--backend", args.backend] + (["--quick"] if args.quick else [])
+    # Only the GPU-capable scripts take --backend; pass it only when asked for.
+    extra = (["--backend", args.backend] if args.backend != "cpu" else []) + (
+        ["--quick"] if args.quick else []
+    )
     records: list[dict] = []
     for path in sorted(HERE.glob("*.py")):
         if path.name.startswith("_") or path.name == Path(__file__).name:
+            continue
+        if args.names and path.stem not in args.names:
             continue
         print(f"running {path.name} ...", file=sys.stderr, flush=True)
         records.extend(run_script(path, extra))

@@ -25,6 +25,9 @@ BENCH = "transformer"
 
 
 def main() -> None:
+    if args.backend != "cpu":
+        skipped(BENCH, f"neurosim-{args.backend}", "no GPU implementation")
+        return
     d, heads, ff, L, N, layers = 64, 4, 128, 64, 32, 2
     params = {
         "d_model": d,

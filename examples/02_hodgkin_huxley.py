@@ -2,8 +2,8 @@
 
 Simulates the classic squid-axon model from rest with RK4 at 0.01 ms: voltage
 traces below and above the onset of repetitive firing and at 10 uA/cm^2, the
-f-I curve (300 ms from rest, rate
-over the last 200 ms) for both integrators, and their convergence.
+f-I curve (300 ms from rest, rate over the last 200 ms) for both integrators,
+and their convergence.
 """
 
 from __future__ import annotations

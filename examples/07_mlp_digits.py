@@ -51,9 +51,10 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     ax = fig.add_subplot(1, 2, 1)
     plotting.learning_curves(hist, ax=ax)
     ax.set_title(f"MLP 64-128-10 on digits: test accuracy {acc:.1%}")
+    pixels = ann.load_digits_split(scale="unit")[1]  # same split, unscaled for display
     for i in range(12):
         sub = fig.add_subplot(3, 8, 8 * (i // 4) + 5 + i % 4)
-        sub.imshow(Xte[i].reshape(8, 8), cmap="gray_r")
+        sub.imshow(pixels[i].reshape(8, 8), cmap="gray_r")
         colour = "k" if pred[i] == yte[i] else "r"
         sub.set_title(f"{pred[i]}", color=colour, fontsize=9)
         sub.axis("off")

@@ -76,7 +76,7 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
 
     from neurosim import plotting
 
-    length, n_train, epochs = (20, 512, 8) if quick else (50, 2048, 30)
+    length, n_train, epochs = (10, 512, 10) if quick else (30, 2048, 30)
     Xtr, ytr = adding_problem(n_train, length, seed=0)
     Xva, yva = adding_problem(256, length, seed=1)
     fig, ax = plt.subplots(figsize=(6, 4))

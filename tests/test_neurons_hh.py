@@ -208,7 +208,7 @@ def test_exponential_euler_matches_brian2():
     )
     vb = np.asarray(state.v / b2.mV).T  # (n_steps, 2); row k = V at k dt
     # Same scheme, same step: only rounding separates the two (measured
-    # 3e-11 mV over 4000 steps; 1e-8 leaves room for other libms). Our row k is
+    # 6e-11 mV over 4000 steps; 1e-8 leaves room for other libms). Our row k is
     # V at (k+1) dt.
     np.testing.assert_allclose(rec.v[:-1], vb[1:], rtol=0, atol=1e-8)
     trains = spikes.spike_trains()

@@ -4,6 +4,10 @@ The transcendental functions stay in numpy (SIMD ``tanh`` over whole arrays);
 these loops fuse the cheap arithmetic around them, which would otherwise cost
 one numpy call (and one temporary array) per operation and per time step.
 Gate order inside the kernels is (o, i, f, g), see ``recurrent._lstm_perm``.
+
+Written for the auto-vectoriser: one short loop per gate block, and the
+constants (``half``, ``one``) passed in the arrays' dtype, so float32 data is
+not promoted to float64 element by element.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from .._jit import njit
 
 
 @njit
-def lstm_cell_forward(a, c_prev, c):  # pragma: no cover - compiled
+def lstm_cell_forward(a, c_prev, c, half):  # pragma: no cover - compiled
     """``a`` holds tanh(a_o/2), tanh(a_i/2), tanh(a_f/2), tanh(a_g) per row.
 
     Turns the first three blocks into sigmoids, sigma = (1 + tanh(a/2)) / 2, in
@@ -20,18 +24,14 @@ def lstm_cell_forward(a, c_prev, c):  # pragma: no cover - compiled
     """
     N, H = c.shape
     for n in range(N):
+        for j in range(3 * H):
+            a[n, j] = half * a[n, j] + half
         for j in range(H):
-            o = 0.5 * a[n, j] + 0.5
-            i = 0.5 * a[n, H + j] + 0.5
-            f = 0.5 * a[n, 2 * H + j] + 0.5
-            a[n, j] = o
-            a[n, H + j] = i
-            a[n, 2 * H + j] = f
-            c[n, j] = f * c_prev[n, j] + i * a[n, 3 * H + j]
+            c[n, j] = a[n, 2 * H + j] * c_prev[n, j] + a[n, H + j] * a[n, 3 * H + j]
 
 
 @njit
-def lstm_cell_backward(g, dh_rec, gates, tc, c_prev, dc, da):  # pragma: no cover
+def lstm_cell_backward(g, dh_rec, gates, tc, c_prev, dc, da, one):  # pragma: no cover
     """One step of LSTM backpropagation through time.
 
     ``g``: d loss / d h_t from the output; ``dh_rec``: from step t+1 through
@@ -41,16 +41,20 @@ def lstm_cell_backward(g, dh_rec, gates, tc, c_prev, dc, da):  # pragma: no cove
     """
     N, H = tc.shape
     for n in range(N):
-        for j in range(H):
-            dh = g[n, j] + dh_rec[n, j]
+        for j in range(H):  # output gate; total cell gradient of step t
             o = gates[n, j]
-            i = gates[n, H + j]
-            f = gates[n, 2 * H + j]
-            gg = gates[n, 3 * H + j]
             t = tc[n, j]
-            dcv = dc[n, j] + dh * o * (1.0 - t * t)
-            da[n, j] = dh * t * o * (1.0 - o)
-            da[n, H + j] = dcv * gg * i * (1.0 - i)
-            da[n, 2 * H + j] = dcv * c_prev[n, j] * f * (1.0 - f)
-            da[n, 3 * H + j] = dcv * i * (1.0 - gg * gg)
-            dc[n, j] = dcv * f
+            dh = g[n, j] + dh_rec[n, j]
+            dc[n, j] += dh * o * (one - t * t)
+            da[n, j] = dh * t * o * (one - o)
+        for j in range(H):  # input gate
+            i = gates[n, H + j]
+            da[n, H + j] = dc[n, j] * gates[n, 3 * H + j] * i * (one - i)
+        for j in range(H):  # forget gate
+            f = gates[n, 2 * H + j]
+            da[n, 2 * H + j] = dc[n, j] * c_prev[n, j] * f * (one - f)
+        for j in range(H):  # candidate
+            gg = gates[n, 3 * H + j]
+            da[n, 3 * H + j] = dc[n, j] * gates[n, H + j] * (one - gg * gg)
+        for j in range(H):  # carried to c_{t-1}
+            dc[n, j] *= gates[n, 2 * H + j]

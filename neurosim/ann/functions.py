@@ -209,10 +209,10 @@ class MatMul(Function):
             g = np.ascontiguousarray(g)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
+        if b.ndim == 1:  # restore the axes that 1-D operands dropped
+            g = g[..., None]
         if a.ndim == 1:
             g = np.expand_dims(g, -2)
-        if b.ndim == 1:
-            g = g[..., None]
         ga = gb = None
         if self.needs[0]:
             ga = unbroadcast(g @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)

@@ -203,11 +203,12 @@ class LSTMLayerFn(Function):
         TC = np.empty((T, N, H), dtype=dt)
         hs[0], cs[0] = h0, c0
         hw = np.empty((N, 4 * H), dtype=dt)
+        half = dt.type(0.5)
         for t in range(T):
             a = A[t]
             a += np.matmul(hs[t], whh_t, out=hw)
             np.tanh(a, out=a)
-            lstm_cell_forward(a, cs[t], cs[t + 1])
+            lstm_cell_forward(a, cs[t], cs[t + 1], half)
             np.tanh(cs[t + 1], out=TC[t])
             np.multiply(a[:, :H], TC[t], out=hs[t + 1])
         self.x, self.hs, self.cs, self.TC, self.A = x, hs, cs, TC, A
@@ -224,8 +225,9 @@ class LSTMLayerFn(Function):
         dA = np.empty((T, N, 4 * H), dtype=g.dtype)
         dc = np.array(gc, dtype=g.dtype)
         dhc = np.zeros((N, H), dtype=g.dtype)
+        one = g.dtype.type(1)
         for t in range(T - 1, -1, -1):
-            lstm_cell_backward(g[t], dhc, A[t], TC[t], cs[t], dc, dA[t])
+            lstm_cell_backward(g[t], dhc, A[t], TC[t], cs[t], dc, dA[t], one)
             dhc = dA[t] @ whh_p
         inv = np.argsort(perm)
         needs = self.needs

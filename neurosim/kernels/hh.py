@@ -4,10 +4,13 @@ Units inside this module are the model's classic ones: mV, ms, uA/cm^2,
 mS/cm^2 and uF/cm^2. Callers working in seconds convert ``dt`` (``dt_ms =
 dt * 1e3``) and spike times (``t_spike * 1e-3``) at their boundary.
 
-Every function below except the drivers is plain Python: CPU drivers call the
-``njit(inline="always")`` versions and CUDA kernels the ``cuda.jit(device=True)``
-versions made from the same source, so both back-ends share one copy of the
-math.
+Every function below except the drivers is plain Python. Because they call
+each other by name, they are compiled as a family
+(:func:`neurosim._jit.compile_family`): ``cpu["hh_step"]`` is the
+``njit(inline="always")`` build for CPU kernels and
+``neurosim.kernels.hh_cuda.device["hh_step"]`` the ``cuda.jit(device=True)``
+build, both from this one source. Call those from compiled code (the plain
+``hh_step`` is for reading and for pure-Python use).
 
 Scalar API (stable; the network simulator calls it too)
 -------------------------------------------------------
@@ -19,6 +22,8 @@ Scalar API (stable; the network simulator calls it too)
     ``(0, dt]``) since the start of the step at which ``V`` crossed ``v_spike``
     upwards, or ``-1.0``.
 ``hh_step_exp_euler`` / ``hh_step_rk4``: the same with the method fixed.
+``_advance_exp_euler`` / ``_advance_rk4``: their branch-free state update,
+    ``-> (V, m, h, n, dV/dt at the start)``; ``_spike_time`` the spike timing.
 ``hh_rates(V) -> (a_m, b_m, a_h, b_h, a_n, b_n)`` in 1/ms.
 ``hh_diverged(V, m, h, n) -> bool``: True when the state is non-finite or
     outside any physical range (the step was unstable).
@@ -351,10 +356,10 @@ def make_hh_neuron_loop(step, diverged):
     The returned plain function runs neuron ``i`` through ``n_steps`` steps,
     keeping its state in locals. It reads ``I[k * i_stride, i]`` (``i_stride``
     is 0 for a constant current), updates ``V, m, h, n`` in place at the end,
-    writes the first ``spk_t.shape[1]`` spike times (ms from the start of the
-    run) to ``spk_t[i]``, the total count to ``spk_n[i]``, ``V`` after each step
-    to ``v_rec[k, i]`` when ``record_v``, and the step at which the state
-    diverged to ``status[i]`` (``-1`` when it never did).
+    writes its first spike times (ms from the start of the run) to its slice
+    ``spk_buf[spk_off[i]:spk_off[i + 1]]``, the total count to ``spk_n[i]``,
+    ``V`` after each step to ``v_rec[k, i]`` when ``record_v``, and the step
+    at which the state diverged to ``status[i]`` (``-1`` when it never did).
     """
 
     def loop(
@@ -369,7 +374,8 @@ def make_hh_neuron_loop(step, diverged):
         method,
         p,
         n_steps,
-        spk_t,
+        spk_buf,
+        spk_off,
         spk_n,
         v_rec,
         record_v,
@@ -380,7 +386,8 @@ def make_hh_neuron_loop(step, diverged):
         hi = h[i]
         ni = n[i]
         Ii = I[0, i]
-        cap = spk_t.shape[1]
+        base = spk_off[i]
+        cap = spk_off[i + 1] - base
         count = 0
         status[i] = -1
         for k in range(n_steps):
@@ -392,7 +399,7 @@ def make_hh_neuron_loop(step, diverged):
                 break
             if ts >= 0.0:
                 if count < cap:
-                    spk_t[i, count] = k * dt + ts
+                    spk_buf[base + count] = k * dt + ts
                 count += 1
             if record_v:
                 v_rec[k, i] = Vi
@@ -417,9 +424,23 @@ _BLOCK = 32
 
 @njit(parallel=True)
 def hh_run(
-    I, i_stride, V, m, h, n, dt, method, p, n_steps, spk_t, spk_n, v_rec,
-    record_v, status,
-):  # fmt: skip
+    I,
+    i_stride,
+    V,
+    m,
+    h,
+    n,
+    dt,
+    method,
+    p,
+    n_steps,
+    spk_buf,
+    spk_off,
+    spk_n,
+    v_rec,
+    record_v,
+    status,
+):
     """Run an uncoupled HH population for ``n_steps`` steps of ``dt`` ms (CPU).
 
     Parameters
@@ -438,10 +459,13 @@ def hh_run(
         Kernel parameters (see :func:`hh_step`).
     n_steps : int
         Number of steps.
-    spk_t : (n_neurons, capacity) float64 ndarray
-        **Written**: the first ``capacity`` spike times of each neuron, in ms.
+    spk_buf : (capacity_total,) float64 ndarray
+        **Written**: spike times in ms; neuron ``i`` stores its first
+        ``spk_off[i + 1] - spk_off[i]`` in ``spk_buf[spk_off[i]:spk_off[i + 1]]``.
+    spk_off : (n_neurons + 1,) int64 ndarray
+        Offsets of the neurons' spike buffers in ``spk_buf``.
     spk_n : (n_neurons,) int64 ndarray
-        **Written**: each neuron's total spike count (may exceed ``capacity``).
+        **Written**: each neuron's total spike count (may exceed its buffer).
     v_rec : (n_steps, n_neurons) float64 ndarray
         **Written** when ``record_v``: ``V`` after each step (mV).
     record_v : bool
@@ -461,7 +485,6 @@ def hh_run(
     is what the CUDA kernel does (the tests compare the two).
     """
     N = V.shape[0]
-    cap = spk_t.shape[1]
     vth = p[7]
     for b in prange((N + _BLOCK - 1) // _BLOCK):
         lo = b * _BLOCK
@@ -515,8 +538,8 @@ def hh_run(
                     )
                     if ts >= 0.0:
                         c = count[j]
-                        if c < cap:
-                            spk_t[lo + j, c] = k * dt + ts
+                        if c < spk_off[lo + j + 1] - spk_off[lo + j]:
+                            spk_buf[spk_off[lo + j] + c] = k * dt + ts
                         count[j] = c + 1
             if record_v:
                 for j in range(M):

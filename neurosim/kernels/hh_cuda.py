@@ -26,22 +26,65 @@ _loop = cuda_device(make_hh_neuron_loop(device["hh_step"], device["hh_diverged"]
 
 @cuda_kernel
 def _hh_run_kernel(
-    I, i_stride, V, m, h, n, dt, method, p, n_steps, spk_t, spk_n, v_rec,
-    record_v, status,
-):  # fmt: skip
+    I,
+    i_stride,
+    V,
+    m,
+    h,
+    n,
+    dt,
+    method,
+    p,
+    n_steps,
+    spk_buf,
+    spk_off,
+    spk_n,
+    v_rec,
+    record_v,
+    status,
+):
     start = cuda.grid(1)
     stride = cuda.gridsize(1)
     for i in range(start, V.shape[0], stride):
         _loop(
-            i, I, i_stride, V, m, h, n, dt, method, p, n_steps, spk_t, spk_n,
-            v_rec, record_v, status,
-        )  # fmt: skip
+            i,
+            I,
+            i_stride,
+            V,
+            m,
+            h,
+            n,
+            dt,
+            method,
+            p,
+            n_steps,
+            spk_buf,
+            spk_off,
+            spk_n,
+            v_rec,
+            record_v,
+            status,
+        )
 
 
 def hh_run_cuda(
-    I, i_stride, V, m, h, n, dt, method, p, n_steps, spk_t, spk_n, v_rec,
-    record_v, status,
-):  # fmt: skip
+    I,
+    i_stride,
+    V,
+    m,
+    h,
+    n,
+    dt,
+    method,
+    p,
+    n_steps,
+    spk_buf,
+    spk_off,
+    spk_n,
+    v_rec,
+    record_v,
+    status,
+):
     """GPU twin of :func:`neurosim.kernels.hh.hh_run` (same arguments and effects).
 
     Copies the inputs to the device once, runs the whole time loop in a single
@@ -51,13 +94,27 @@ def hh_run_cuda(
     """
     tpb = _config.THREADS_PER_BLOCK
     blocks = min(MAX_BLOCKS, math.ceil(V.shape[0] / tpb))
-    names = ("I", "V", "m", "h", "n", "spk_t", "spk_n", "v_rec", "status")
-    hosts = (I, V, m, h, n, spk_t, spk_n, v_rec, status)
+    names = ("I", "V", "m", "h", "n", "spk_buf", "spk_off", "spk_n", "v_rec", "status")
+    hosts = (I, V, m, h, n, spk_buf, spk_off, spk_n, v_rec, status)
     d = {name: cuda.to_device(a) for name, a in zip(names, hosts, strict=True)}
     _hh_run_kernel[blocks, tpb](
-        d["I"], i_stride, d["V"], d["m"], d["h"], d["n"], dt, method, p, n_steps,
-        d["spk_t"], d["spk_n"], d["v_rec"], record_v, d["status"],
-    )  # fmt: skip
+        d["I"],
+        i_stride,
+        d["V"],
+        d["m"],
+        d["h"],
+        d["n"],
+        dt,
+        method,
+        p,
+        n_steps,
+        d["spk_buf"],
+        d["spk_off"],
+        d["spk_n"],
+        d["v_rec"],
+        record_v,
+        d["status"],
+    )
     for name, host in zip(names[1:], hosts[1:], strict=True):
         if name != "v_rec" or record_v:
             d[name].copy_to_host(host)

@@ -90,19 +90,33 @@ def make_lif_neuron_loop(step):
     The returned plain function runs neuron ``i`` through ``n_steps`` steps,
     keeping ``v`` and ``ref`` in locals. It reads ``J[k * j_stride, i]``
     (``j_stride`` is 0 for a constant current), updates ``v`` and ``ref`` in
-    place at the end, writes the first ``spk_t.shape[1]`` spike times (seconds
-    from the start of the run) to ``spk_t[i]``, the total count to
+    place at the end, writes its first spike times (seconds from the start of
+    the run) to ``spk_buf[spk_off[i]:spk_off[i + 1]]``, the total count to
     ``spk_n[i]`` and, when ``record_v``, ``v`` after each step to ``v_rec[k, i]``.
     """
 
     def loop(
-        i, J, j_stride, v, ref, dt, tau_rc, tau_ref, full, n_steps, spk_t, spk_n,
-        v_rec, record_v,
-    ):  # fmt: skip
+        i,
+        J,
+        j_stride,
+        v,
+        ref,
+        dt,
+        tau_rc,
+        tau_ref,
+        full,
+        n_steps,
+        spk_buf,
+        spk_off,
+        spk_n,
+        v_rec,
+        record_v,
+    ):
         vi = v[i]
         ri = ref[i]
         Ji = J[0, i]
-        cap = spk_t.shape[1]
+        base = spk_off[i]
+        cap = spk_off[i + 1] - base
         count = 0
         for k in range(n_steps):
             if j_stride != 0:
@@ -110,7 +124,7 @@ def make_lif_neuron_loop(step):
             vi, ri, ts = step(vi, ri, Ji, dt, tau_rc, tau_ref, full)
             if ts >= 0.0:
                 if count < cap:
-                    spk_t[i, count] = k * dt + ts
+                    spk_buf[base + count] = k * dt + ts
                 count += 1
             if record_v:
                 v_rec[k, i] = vi
@@ -130,9 +144,21 @@ _BLOCK = 64
 
 @njit(parallel=True)
 def lif_run(
-    J, j_stride, v, ref, dt, tau_rc, tau_ref, full, n_steps, spk_t, spk_n, v_rec,
+    J,
+    j_stride,
+    v,
+    ref,
+    dt,
+    tau_rc,
+    tau_ref,
+    full,
+    n_steps,
+    spk_buf,
+    spk_off,
+    spk_n,
+    v_rec,
     record_v,
-):  # fmt: skip
+):
     """Run an uncoupled LIF population for ``n_steps`` steps of ``dt`` (CPU).
 
     Parameters
@@ -147,10 +173,13 @@ def lif_run(
         Step and time constants (s); ``full = -expm1(-dt / tau_rc)``.
     n_steps : int
         Number of steps.
-    spk_t : (n_neurons, capacity) float64 ndarray
-        **Written**: the first ``capacity`` spike times of each neuron (s).
+    spk_buf : (capacity_total,) float64 ndarray
+        **Written**: spike times (s); neuron ``i`` stores its first
+        ``spk_off[i + 1] - spk_off[i]`` in ``spk_buf[spk_off[i]:spk_off[i + 1]]``.
+    spk_off : (n_neurons + 1,) int64 ndarray
+        Offsets of the neurons' spike buffers in ``spk_buf``.
     spk_n : (n_neurons,) int64 ndarray
-        **Written**: each neuron's total spike count (may exceed ``capacity``).
+        **Written**: each neuron's total spike count (may exceed its buffer).
     v_rec : (n_steps, n_neurons) float64 ndarray
         **Written** when ``record_v``: ``v`` after each step.
     record_v : bool
@@ -171,7 +200,6 @@ def lif_run(
     exactly that; the tests compare the two).
     """
     n = v.shape[0]
-    cap = spk_t.shape[1]
     for b in prange((n + _BLOCK - 1) // _BLOCK):
         lo = b * _BLOCK
         m = min(_BLOCK, n - lo)
@@ -213,8 +241,8 @@ def lif_run(
                             )
                             if ts >= 0.0:
                                 c = count[j]
-                                if c < cap:
-                                    spk_t[lo + j, c] = k * dt + ts
+                                if c < spk_off[lo + j + 1] - spk_off[lo + j]:
+                                    spk_buf[spk_off[lo + j] + c] = k * dt + ts
                                 count[j] = c + 1
             if record_v:
                 for j in range(m):

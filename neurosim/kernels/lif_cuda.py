@@ -23,38 +23,87 @@ _loop = cuda_device(make_lif_neuron_loop(cuda_device(lif_step)))
 
 @cuda_kernel
 def _lif_run_kernel(
-    J, j_stride, v, ref, dt, tau_rc, tau_ref, full, n_steps, spk_t, spk_n, v_rec,
+    J,
+    j_stride,
+    v,
+    ref,
+    dt,
+    tau_rc,
+    tau_ref,
+    full,
+    n_steps,
+    spk_buf,
+    spk_off,
+    spk_n,
+    v_rec,
     record_v,
-):  # fmt: skip
+):
     start = cuda.grid(1)
     stride = cuda.gridsize(1)
     for i in range(start, v.shape[0], stride):
         _loop(
-            i, J, j_stride, v, ref, dt, tau_rc, tau_ref, full, n_steps, spk_t,
-            spk_n, v_rec, record_v,
-        )  # fmt: skip
+            i,
+            J,
+            j_stride,
+            v,
+            ref,
+            dt,
+            tau_rc,
+            tau_ref,
+            full,
+            n_steps,
+            spk_buf,
+            spk_off,
+            spk_n,
+            v_rec,
+            record_v,
+        )
 
 
 def lif_run_cuda(
-    J, j_stride, v, ref, dt, tau_rc, tau_ref, full, n_steps, spk_t, spk_n, v_rec,
+    J,
+    j_stride,
+    v,
+    ref,
+    dt,
+    tau_rc,
+    tau_ref,
+    full,
+    n_steps,
+    spk_buf,
+    spk_off,
+    spk_n,
+    v_rec,
     record_v,
-):  # fmt: skip
+):
     """GPU twin of :func:`neurosim.kernels.lif.lif_run` (same arguments and effects).
 
     Copies the inputs to the device once, runs the whole time loop in a single
     launch (one thread per neuron, grid-stride), and copies ``v``, ``ref``,
-    ``spk_t``, ``spk_n`` and (when ``record_v``) ``v_rec`` back into the given
+    ``spk_buf``, ``spk_n`` and (when ``record_v``) ``v_rec`` back into the given
     host arrays.
     """
     tpb = _config.THREADS_PER_BLOCK
     blocks = min(MAX_BLOCKS, math.ceil(v.shape[0] / tpb))
-    names = ("J", "v", "ref", "spk_t", "spk_n", "v_rec")
-    hosts = (J, v, ref, spk_t, spk_n, v_rec)
+    names = ("J", "v", "ref", "spk_buf", "spk_off", "spk_n", "v_rec")
+    hosts = (J, v, ref, spk_buf, spk_off, spk_n, v_rec)
     d = {name: cuda.to_device(a) for name, a in zip(names, hosts, strict=True)}
     _lif_run_kernel[blocks, tpb](
-        d["J"], j_stride, d["v"], d["ref"], dt, tau_rc, tau_ref, full, n_steps,
-        d["spk_t"], d["spk_n"], d["v_rec"], record_v,
-    )  # fmt: skip
+        d["J"],
+        j_stride,
+        d["v"],
+        d["ref"],
+        dt,
+        tau_rc,
+        tau_ref,
+        full,
+        n_steps,
+        d["spk_buf"],
+        d["spk_off"],
+        d["spk_n"],
+        d["v_rec"],
+        record_v,
+    )
     for name, host in zip(names[1:], hosts[1:], strict=True):
         if name != "v_rec" or record_v:
             d[name].copy_to_host(host)

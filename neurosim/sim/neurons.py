@@ -30,8 +30,9 @@ logger = logging.getLogger(__name__)
 BACKENDS = ("cpu", "cuda", "auto")
 HH_METHODS = {"exponential_euler": 0, "rk4": 1}
 LIF_METHODS = ("exact",)
-#: Bytes allowed for the first pass's per-neuron spike buffers; neurons that
-#: spike more are re-run alone with a buffer of their exact size.
+#: Bytes allowed for the first pass's HH spike buffers (LIF buffers follow an
+#: analytic bound); neurons that spike more are re-run alone with a buffer of
+#: their exact size.
 SPIKE_BUFFER_BYTES = 64 * 2**20
 #: The RK4 step (ms) suggested when RK4 diverged for the classic HH model
 #: (measured for I in 0..200 uA/cm^2 over 100 ms: 0.08 ms stays bounded,
@@ -64,7 +65,7 @@ class Recording:
     method, backend : str
         Integration method and the backend that ran.
     info : dict
-        Diagnostics: ``spike_capacity`` (first-pass buffer per neuron) and
+        Diagnostics: ``spike_capacity`` (largest first-pass buffer) and
         ``n_reruns`` (neurons re-run because they spiked more than that).
     """
 
@@ -201,12 +202,19 @@ def _run(
     n_steps: int,
     dt: float,
     method: str,
-    capacity: int,
+    capacity: np.ndarray,
     record_v: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """One compiled run from the initial state: (spike buffer, counts, v record)."""
+    """One compiled run from the initial state.
+
+    ``capacity[i]`` is the room for neuron ``i``'s spike times. Returns the
+    stored spike times (seconds, neuron by neuron, at most ``capacity[i]``
+    each), the full spike counts, and the voltage record (or None).
+    """
     n = I.shape[1]
-    spk_t = np.empty((n, capacity))  # the kernels write the counted entries
+    off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(capacity, out=off[1:])
+    spk_buf = np.empty(off[-1])  # the kernels write the entries they count
     spk_n = np.zeros(n, dtype=np.int64)
     v_rec = np.empty((n_steps, n) if record_v else (1, 1))
     if isinstance(model, HodgkinHuxley):
@@ -216,7 +224,7 @@ def _run(
         driver(
             I, stride, np.full(n, V0), np.full(n, m0), np.full(n, h0),
             np.full(n, n0), dt_ms, HH_METHODS[method], model.kernel_params(),
-            n_steps, spk_t, spk_n, v_rec, record_v, status,
+            n_steps, spk_buf, off, spk_n, v_rec, record_v, status,
         )  # fmt: skip
         bad = np.flatnonzero(status >= 0)
         if bad.size:
@@ -232,14 +240,40 @@ def _run(
                 f"{type(model).__name__}: neuron {i} diverged at "
                 f"t = {(status[i] + 1) * dt:g} s ({bad.size} neuron(s) in all); " + hint
             )
-        spk_t *= 1e-3  # ms -> s
     else:
         full = -math.expm1(-dt / model.tau_rc)  # type: ignore[attr-defined]
         driver(
             I, stride, np.zeros(n), np.zeros(n), dt, model.tau_rc, model.tau_ref,
-            full, n_steps, spk_t, spk_n, v_rec, record_v,
+            full, n_steps, spk_buf, off, spk_n, v_rec, record_v,
         )  # fmt: skip
-    return spk_t, spk_n, (v_rec if record_v else None)
+    kept = np.minimum(spk_n, capacity)
+    if np.array_equal(kept, capacity):
+        flat = spk_buf
+    else:
+        # Output position q of neuron i comes from off[i] + (q - its first q).
+        first_out = np.cumsum(kept) - kept
+        flat = spk_buf[np.arange(kept.sum()) + np.repeat(off[:-1] - first_out, kept)]
+    if isinstance(model, HodgkinHuxley):
+        flat = flat * 1e-3  # ms -> s
+    return flat, spk_n, (v_rec if record_v else None)
+
+
+def _spike_capacity(
+    model: NeuronType, I: np.ndarray, n_steps: int, dt: float
+) -> np.ndarray:
+    """Room for each neuron's spike times in the first pass.
+
+    LIF: the analytic bound ``floor(T r(J_max)) + 2`` (the first spike comes
+    one period less ``tau_ref`` after the start; a lower input only lengthens
+    every interval). Hodgkin-Huxley: an even share of
+    :data:`SPIKE_BUFFER_BYTES`; neurons that spike more are re-run.
+    """
+    n = I.shape[1]
+    if isinstance(model, LIF):
+        bound = np.floor(n_steps * dt * model.rates(I.max(axis=0))) + 2
+        return np.minimum(bound, n_steps).astype(np.int64)
+    share = max(8, SPIKE_BUFFER_BYTES // (8 * n))
+    return np.full(n, min(n_steps, share), dtype=np.int64)
 
 
 def simulate_neurons(
@@ -319,30 +353,26 @@ def simulate_neurons(
         )
     n_steps = _n_steps(dt, t_end)
     I, stride = _current_array(current, n_steps, dt, n_neurons)
-    n = I.shape[1]
     driver = _drivers(model, backend)
 
-    most = n_steps  # at most one spike per step
-    if isinstance(model, LIF) and model.tau_ref > 0:
-        most = min(most, int(n_steps * dt / model.tau_ref) + 1)
-    capacity = int(min(most, max(8, SPIKE_BUFFER_BYTES // (8 * n))))
-    spk_t, spk_n, v_rec = _run(
+    capacity = _spike_capacity(model, I, n_steps, dt)
+    flat, spk_n, v_rec = _run(
         model, driver, I, stride, n_steps, dt, method, capacity, record_v
     )
-    kept = np.minimum(spk_n, capacity)
-    flat = spk_t[np.arange(capacity)[None, :] < kept[:, None]]
     over = np.flatnonzero(spk_n > capacity)
     if over.size:
         # Uncoupled neurons are deterministic: re-running the few that filled
         # their buffer, alone and with room for all their spikes, reproduces
         # exactly the same trajectories.
-        sub_t, sub_n, _ = _run(
+        sub_flat, sub_n, _ = _run(
             model, driver, np.ascontiguousarray(I[:, over]), stride, n_steps, dt,
-            method, int(spk_n[over].max()), False,
+            method, spk_n[over], False,
         )  # fmt: skip
-        pieces = np.split(flat, np.cumsum(kept)[:-1])
-        for j, i in enumerate(over):
-            pieces[i] = sub_t[j, : sub_n[j]]
+        pieces = np.split(flat, np.cumsum(np.minimum(spk_n, capacity))[:-1])
+        for piece_of_rerun, i in zip(
+            np.split(sub_flat, np.cumsum(sub_n)[:-1]), over, strict=True
+        ):
+            pieces[i] = piece_of_rerun
         flat = np.concatenate(pieces)
     t = (np.arange(n_steps) + 1) * dt
     return Recording(
@@ -355,7 +385,7 @@ def simulate_neurons(
         model=model,
         method=method,
         backend=backend,
-        info={"n_reruns": int(over.size), "spike_capacity": capacity},
+        info={"n_reruns": int(over.size), "spike_capacity": int(capacity.max())},
     )
 
 

@@ -62,6 +62,7 @@ def test_scalar_ops(fn, make_leaf, gradcheck):
         ((2, 1, 3, 4), (5, 4, 2)),
         ((4,), (4, 3)),
         ((3, 4), (4,)),
+        ((4,), (4,)),
     ],
 )
 def test_matmul(sa, sb, make_leaf, gradcheck):

@@ -116,6 +116,10 @@ def test_zoh_connection_follows_discrete_recurrence():
         expect[k] = C @ X  # held over step k: the state before its input
         X = A @ X + B * s[k]
     np.testing.assert_allclose(jm.values, np.outer(expect, w[0]), rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="discretization"):
+        net.connect(src, post, w, synapse=syn, discretization="foh")
+    with pytest.raises(ValueError, match="discretization"):
+        net.monitor_readout(src, np.ones((1, 1)), syn, discretization="impulse")
 
 
 def test_encoded_input_equals_expanded_input():

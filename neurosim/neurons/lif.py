@@ -148,7 +148,8 @@ class LIF(LIFRate):
         unchanged; a spiking :class:`~neurosim.Model` uses ``0`` for ``None``
         (Nengo's ``LIF(min_voltage=0)``: a neuron driven below zero does not
         build up a deep negative voltage, so it responds promptly when its
-        input returns). The analytic rates do not depend on it.
+        input returns). The analytic rates do not depend on it;
+        :func:`~neurosim.simulate_neurons` rejects a bound.
 
     Examples
     --------

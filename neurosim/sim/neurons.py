@@ -346,6 +346,11 @@ def simulate_neurons(
         n_neurons = int(check_number("n_neurons", n_neurons, low=1, integer=True))
     method = _method(model, method)
     backend = _resolve_backend(backend)
+    if isinstance(model, LIF) and model.min_voltage is not None:
+        raise ValidationError(
+            "model: LIF.min_voltage is applied by networks (ns.Network), not by "
+            "simulate_neurons; use LIF(min_voltage=None) here"
+        )
     if isinstance(model, LIF) and 0.0 < model.tau_ref < dt:
         raise ValidationError(
             f"dt: must be <= tau_ref = {model.tau_ref:g} s for LIF (got {dt:g}); "

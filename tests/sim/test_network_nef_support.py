@@ -67,6 +67,8 @@ def test_min_voltage_validation():
     with pytest.raises(ValueError, match="LIF.min_voltage"):
         ns.LIF(min_voltage=1.0)
     assert ns.LIF().min_voltage is None
+    with pytest.raises(ValueError, match="min_voltage is applied by networks"):
+        ns.simulate_neurons(ns.LIF(min_voltage=0.0), 1.5, dt=1e-3, t_end=0.01)
 
 
 def _regular_source(period_steps, n_steps):

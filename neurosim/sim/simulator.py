@@ -47,6 +47,9 @@ class Simulator:
     for the held input, whose synaptic part is the step's exact filtered
     drive), spikes go out through each connection's delay, and synapse states
     decay to ``t_k + dt`` and receive the spikes (unit-area impulses) there.
+    Connections and readouts with ``discretization="zoh"`` instead take each
+    spike as a ``1/dt`` pulse over its step and hold their output over the
+    next (Nengo's convention, used by :class:`~neurosim.Model`).
     The whole loop runs in one compiled function; :meth:`run` only splits it
     into calls of many steps (for the progress bar and growing the spike
     buffer), which does not change any result: ``run(a); run(b)`` equals

@@ -3,40 +3,51 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 
 from .._jit import njit
 
 
-@njit(parallel=True)
-def compact_spikes(spk_buf, spk_off, kept, out_off, out):
-    """Copy each neuron's stored spike times into one gap-free array.
+@njit
+def compact_spikes(spk_buf, spk_off, kept):
+    """Move each neuron's stored spike times to the front of ``spk_buf``, in place.
 
     Parameters
     ----------
     spk_buf : (capacity_total,) ndarray
-        Neuron ``i``'s spike times start at ``spk_buf[spk_off[i]]``.
+        Neuron ``i``'s spike times start at ``spk_buf[spk_off[i]]``;
+        **overwritten**: on return ``spk_buf[:total]`` holds the filled entries
+        of neuron 0, then neuron 1, and so on.
     spk_off : (n_neurons + 1,) int64 ndarray
         Buffer offsets.
     kept : (n_neurons,) int64 ndarray
-        How many entries of neuron ``i``'s buffer are filled.
-    out_off : (n_neurons,) int64 ndarray
-        Where neuron ``i``'s entries go in ``out`` (exclusive cumulative sum of
-        ``kept``).
-    out : (kept.sum(),) ndarray
-        **Written**: ``out[out_off[i] + q] = spk_buf[spk_off[i] + q]`` for
-        ``q < kept[i]``.
+        How many entries of neuron ``i``'s buffer are filled
+        (``<= spk_off[i + 1] - spk_off[i]``).
+
+    Returns
+    -------
+    total : int
+        ``kept.sum()``.
+
+    Notes
+    -----
+    A single forward pass: every entry moves to an index no larger than the
+    one it comes from, so it is never overwritten before it is read. Working
+    in place avoids allocating (and page-faulting in) a second array as large
+    as all the spikes.
     """
-    for i in prange(kept.shape[0]):
+    dst = 0
+    for i in range(kept.shape[0]):
         src = spk_off[i]
-        dst = out_off[i]
         for q in range(kept[i]):
-            out[dst + q] = spk_buf[src + q]
+            spk_buf[dst + q] = spk_buf[src + q]
+        dst += kept[i]
+    return dst
 
 
 def compact(spk_buf: np.ndarray, spk_off: np.ndarray, kept: np.ndarray) -> np.ndarray:
-    """Neuron-by-neuron spike times without the unused room (a new array)."""
-    out_off = np.cumsum(kept) - kept
-    out = np.empty(int(kept.sum()), dtype=spk_buf.dtype)
-    compact_spikes(spk_buf, spk_off, kept, out_off, out)
-    return out
+    """Neuron-by-neuron spike times without the unused room.
+
+    Compacts ``spk_buf`` in place (see :func:`compact_spikes`) and returns the
+    filled front of it (a view).
+    """
+    return spk_buf[: compact_spikes(spk_buf, spk_off, kept)]

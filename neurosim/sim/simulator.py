@@ -6,6 +6,7 @@ import sys
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .._validation import check_dt
 from ..exceptions import SimulationError, ValidationError
@@ -69,7 +70,11 @@ class Simulator:
         self.backend = backends.resolve_backend(backend)
         self.progress = bool(progress)
         t0 = time.perf_counter()
-        self._built = backends.build(net, self.dt)
+        # The build's small matrix exponentials (scipy.linalg.expm) would wake
+        # OpenBLAS worker threads that then busy-wait through the first part of
+        # the run, burning a second core; one BLAS thread here avoids that.
+        with threadpool_limits(limits=1, user_api="blas"):
+            self._built = backends.build(net, self.dt)
         self.build_s = time.perf_counter() - t0
         self._run = backends.BACKENDS[self.backend]
         self.n_steps = 0

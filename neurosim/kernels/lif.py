@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 from numba import prange
 
@@ -137,13 +138,18 @@ def make_lif_neuron_loop(step):
 
 _lif_step_cpu = inline(lif_step)
 
-#: Neurons per CPU block: the block's state (3 x 64 float64) stays in L1 while
+#: Neurons per CPU block: the block's state (5 x 64 float64) stays in L1 while
 #: its time loop runs, and one uint64 word flags 8 lanes at once.
 _BLOCK = 64
 
+#: Blocks per scheduling chunk: threads take chunks of this many blocks as they
+#: finish, so blocks with more spikes, or a core shared with another process,
+#: do not leave the other threads idle.
+_CHUNK = 8
+
 
 @njit(parallel=True)
-def lif_run(
+def _lif_run_blocks(
     J,
     j_stride,
     v,
@@ -159,7 +165,72 @@ def lif_run(
     v_rec,
     record_v,
 ):
+    """The compiled body of :func:`lif_run` (same arguments)."""
+    n = v.shape[0]
+    for b in prange((n + _BLOCK - 1) // _BLOCK):
+        lo = b * _BLOCK
+        m = min(_BLOCK, n - lo)
+        # Lanes past the end of the population hold J = v = 0: never flagged.
+        vb = np.zeros(_BLOCK)
+        rb = np.zeros(_BLOCK)
+        vb_next = np.zeros(_BLOCK)
+        rb_next = np.zeros(_BLOCK)
+        Jb = np.zeros(_BLOCK)
+        flag = np.zeros(_BLOCK, dtype=np.uint8)
+        flag_words = flag.view(np.uint64)
+        count = np.zeros(_BLOCK, dtype=np.int64)
+        for j in range(m):
+            vb[j] = v[lo + j]
+            rb[j] = ref[lo + j]
+            Jb[j] = J[0, lo + j]
+        for k in range(n_steps):
+            if j_stride != 0:
+                for j in range(m):
+                    Jb[j] = J[k, lo + j]
+            any_flagged = False
+            for j in range(_BLOCK):
+                r = rb[j]
+                vj = vb[j]
+                vn = vj + (Jb[j] - vj) * full if r <= 0.0 else vj
+                any_flagged |= (vn > 1.0) | ((r > 0.0) & (r < dt))
+                rn = r - dt
+                vb_next[j] = vn
+                rb_next[j] = rn if rn > 0.0 else 0.0
+            if any_flagged:
+                for j in range(_BLOCK):
+                    r = rb[j]
+                    vj = vb[j]
+                    vn = vj + (Jb[j] - vj) * full if r <= 0.0 else vj
+                    flag[j] = (vn > 1.0) | ((r > 0.0) & (r < dt))
+                for w in range(_BLOCK // 8):
+                    if flag_words[w] == 0:
+                        continue
+                    for j in range(8 * w, 8 * w + 8):
+                        if flag[j]:
+                            vb_next[j], rb_next[j], ts = _lif_step_cpu(
+                                vb[j], rb[j], Jb[j], dt, tau_rc, tau_ref, full
+                            )
+                            if ts >= 0.0:
+                                c = count[j]
+                                if c < spk_off[lo + j + 1] - spk_off[lo + j]:
+                                    spk_buf[spk_off[lo + j] + c] = k * dt + ts
+                                count[j] = c + 1
+            vb, vb_next = vb_next, vb
+            rb, rb_next = rb_next, rb
+            if record_v:
+                for j in range(m):
+                    v_rec[k, lo + j] = vb[j]
+        for j in range(m):
+            v[lo + j] = vb[j]
+            ref[lo + j] = rb[j]
+            spk_n[lo + j] = count[j]
+
+
+def lif_run(*args) -> None:
     """Run an uncoupled LIF population for ``n_steps`` steps of ``dt`` (CPU).
+
+    Called as ``lif_run(J, j_stride, v, ref, dt, tau_rc, tau_ref, full,
+    n_steps, spk_buf, spk_off, spk_n, v_rec, record_v)``, like its GPU twin.
 
     Parameters
     ----------
@@ -187,67 +258,21 @@ def lif_run(
 
     Notes
     -----
-    ``prange`` over blocks of 64 neurons; each block runs its whole time loop
-    with its state in small local arrays. Each step first takes, for every
-    lane at once (a loop the compiler vectorises), the two cases of
+    ``prange`` over blocks of 64 neurons, handed to threads in chunks of
+    ``_CHUNK`` blocks as they become free; each block runs its whole time loop
+    with its state in small local arrays, double-buffered (the state at the
+    start of the step and at its end). Each step first takes, for every lane
+    at once (a loop the compiler vectorises), the two cases of
     :func:`lif_step` that need no transcendental function: a free neuron that
     stays below threshold (``v + (J - v) * full``) and a neuron whose
-    refractory period covers the whole step (``v`` unchanged); ``ref`` becomes
-    ``max(ref - dt, 0)`` in both, as in ``lif_step``. The few lanes that spike
-    or leave refractoriness inside the step are flagged, left untouched, and
-    then advanced by ``lif_step`` itself. Results are therefore bit-identical
-    to calling ``lif_step`` on every neuron and step (the CUDA kernel does
-    exactly that; the tests compare the two).
+    refractory period covers the whole step (``v`` unchanged); ``ref``
+    becomes ``max(ref - dt, 0)`` in both, as in ``lif_step``. The same pass
+    notes whether any lane spikes or leaves refractoriness inside the step;
+    only then are those lanes flagged (a second vector pass over the
+    start-of-step state) and their end-of-step state replaced by that of
+    ``lif_step`` itself. Results are therefore bit-identical to calling
+    ``lif_step`` on every neuron and step (the CUDA kernel does exactly that;
+    the tests compare the two).
     """
-    n = v.shape[0]
-    for b in prange((n + _BLOCK - 1) // _BLOCK):
-        lo = b * _BLOCK
-        m = min(_BLOCK, n - lo)
-        # Lanes past the end of the population hold J = v = 0: never flagged.
-        vb = np.zeros(_BLOCK)
-        rb = np.zeros(_BLOCK)
-        Jb = np.zeros(_BLOCK)
-        flag = np.zeros(_BLOCK, dtype=np.uint8)
-        flag_words = flag.view(np.uint64)
-        count = np.zeros(_BLOCK, dtype=np.int64)
-        for j in range(m):
-            vb[j] = v[lo + j]
-            rb[j] = ref[lo + j]
-            Jb[j] = J[0, lo + j]
-        for k in range(n_steps):
-            if j_stride != 0:
-                for j in range(m):
-                    Jb[j] = J[k, lo + j]
-            n_flagged = 0
-            for j in range(_BLOCK):
-                r = rb[j]
-                vj = vb[j]
-                vn = vj + (Jb[j] - vj) * full if r <= 0.0 else vj
-                special = (vn > 1.0) | ((r > 0.0) & (r < dt))
-                rn = r - dt
-                rn = rn if rn > 0.0 else 0.0
-                vb[j] = vj if special else vn
-                rb[j] = r if special else rn
-                flag[j] = special
-                n_flagged += special
-            if n_flagged:
-                for w in range(_BLOCK // 8):
-                    if flag_words[w] == 0:
-                        continue
-                    for j in range(8 * w, 8 * w + 8):
-                        if flag[j]:
-                            vb[j], rb[j], ts = _lif_step_cpu(
-                                vb[j], rb[j], Jb[j], dt, tau_rc, tau_ref, full
-                            )
-                            if ts >= 0.0:
-                                c = count[j]
-                                if c < spk_off[lo + j + 1] - spk_off[lo + j]:
-                                    spk_buf[spk_off[lo + j] + c] = k * dt + ts
-                                count[j] = c + 1
-            if record_v:
-                for j in range(m):
-                    v_rec[k, lo + j] = vb[j]
-        for j in range(m):
-            v[lo + j] = vb[j]
-            ref[lo + j] = rb[j]
-            spk_n[lo + j] = count[j]
+    with numba.parallel_chunksize(_CHUNK):
+        _lif_run_blocks(*args)

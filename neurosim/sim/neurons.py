@@ -21,6 +21,7 @@ import numpy as np
 from .._jit import has_cuda, require_cuda
 from .._validation import as_float_array, check_choice, check_dt, check_number
 from ..exceptions import ShapeError, UnstableStepError, ValidationError
+from ..kernels.spike_buffers import compact
 from ..neurons.base import NeuronType
 from ..neurons.hh import HodgkinHuxley
 from ..neurons.lif import LIF
@@ -250,9 +251,7 @@ def _run(
     if np.array_equal(kept, capacity):
         flat = spk_buf
     else:
-        # Output position q of neuron i comes from off[i] + (q - its first q).
-        first_out = np.cumsum(kept) - kept
-        flat = spk_buf[np.arange(kept.sum()) + np.repeat(off[:-1] - first_out, kept)]
+        flat = compact(spk_buf, off, kept)
     if isinstance(model, HodgkinHuxley):
         flat = flat * 1e-3  # ms -> s
     return flat, spk_n, (v_rec if record_v else None)

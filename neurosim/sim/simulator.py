@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from .._validation import check_dt
 from ..exceptions import SimulationError, ValidationError
@@ -17,6 +17,15 @@ from .network import Network, check_duration, evaluate_input
 _PROGRESS_AFTER_S = 2.0
 # target wall time of one compiled call once the speed is known, in seconds
 _CHUNK_WALL_S = 0.5
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager:
+    """Limit BLAS to one thread when the optional ``threadpoolctl`` is installed."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional: without it only CPU time is affected, not results
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 class Simulator:
@@ -73,7 +82,8 @@ class Simulator:
         # The build's small matrix exponentials (scipy.linalg.expm) would wake
         # OpenBLAS worker threads that then busy-wait through the first part of
         # the run, burning a second core; one BLAS thread here avoids that.
-        with threadpool_limits(limits=1, user_api="blas"):
+        # Results are the same either way.
+        with _one_blas_thread():
             self._built = backends.build(net, self.dt)
         self.build_s = time.perf_counter() - t0
         self._run = backends.BACKENDS[self.backend]

@@ -24,6 +24,7 @@ from numba import cuda
 
 from .. import _config
 from .._jit import cuda_device, cuda_kernel
+from ..exceptions import BackendUnavailable
 from . import network as K
 from .hh_cuda import device as hh_device
 from .lif import lif_rate, lif_step
@@ -332,11 +333,11 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     """
     a = built.arrays
     if np.any(a["seg_i"][:, 0] == K.SEG_GENERATOR):
-        raise NotImplementedError(
+        raise BackendUnavailable(
             "backend='cuda': SpikeSource groups run on the CPU backend only"
         )
     if a["ch_i"].shape[0] and a["ch_i"][:, 2].max() > MAX_STATES:
-        raise NotImplementedError(
+        raise BackendUnavailable(
             f"backend='cuda': synapses with more than {MAX_STATES} states"
         )
     if "first_g" not in a:

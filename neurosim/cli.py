@@ -131,9 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``neurosim`` console script."""
-    import matplotlib
+    from . import plotting
 
-    matplotlib.use("Agg")  # the demo writes files; never needs a screen
+    plotting.use_headless()  # the demo writes files; never needs a screen
     args = build_parser().parse_args(argv)
     return args.func(args)
 

@@ -14,6 +14,13 @@ from typing import Any
 import numpy as np
 
 
+def use_headless() -> None:
+    """Draw off screen (matplotlib's Agg backend), for scripts that only write files."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
 def _axes(ax: Any = None, projection: str | None = None) -> Any:
     """Return ``ax``, or the axes of a new figure when it is None."""
     if ax is not None:

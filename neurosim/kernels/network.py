@@ -33,7 +33,10 @@ Channels ``ch_i (n_ch, 11)``
     (conductance), ``CH_READOUT`` (recorded, drives nothing). ``first`` = 1
     for the first input channel of a group (its first conductance channel
     too): it assigns ``syn_in`` (``gsum``, ``gE``) rather than adding, which
-    saves a clearing pass.
+    saves a clearing pass; ``first`` = 2 marks a channel fused into its
+    group's LIF pass, whose states are kept *scaled*: ``X`` holds ``y = x / s``
+    with the scale ``s = xs[c]``, decaying as ``s <- a s`` (see
+    :func:`_rescale`); connections add ``w / s``.
 
 Connections ``con_i (n_con, 10)``
     ``[kind, pre0, npre, ch, col0, delay, woff, ioff, ncols, direct]``: dense
@@ -57,6 +60,7 @@ right factor.
    ``g = sum_c C_c . X_c``; one-state channels decay to ``t_{k+1}`` in the
    same pass (``X <- a X``);
 2. every neuron advances one step; spikes go to ring slot ``step % n_slot``;
+   scaled channels (read in their group's pass) decay to ``t_{k+1}``;
 3. monitors record;
 4. every connection reads the spikes of step ``step - delay`` and adds its
    weights (the jumps at ``t_{k+1}``) to ``X`` or ``U``;
@@ -179,25 +183,25 @@ def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
 
 
 @njit
-def _lif_fused(v, rend, syn_in, x1, x2, flag, c0, kg, kb, a1, g1, a2, g2, dt, tk,
+def _lif_fused(v, rend, syn_in, x1, x2, flag, c0, kg, kb, g1, g2, dt, tk,
                tau, tref, full, ring, slot, cnt, i0, kgain, kbias, vmin):  # fmt: skip
     """:func:`_lif_segment` with its input channels folded into the same pass.
 
     For a group whose whole input is ``c0`` (uniform constant) plus one or two
     one-state current channels (``x2`` is ``x1`` and ``g2 = 0`` with one), with
     uniform ``kgain``/``kbias`` (``kg``, ``kb``): reading ``I = c0 + g1 x1 +
-    g2 x2``, decaying ``x <- a x`` and the neuron update are one pass over
-    memory instead of three, the same arithmetic as the separate passes.
-    ``syn_in`` receives ``I`` only for the flagged neurons (so a group whose
-    input ``J`` is monitored is not fused).
+    g2 x2`` and the neuron update are one pass over memory instead of two.
+    The channels are kept scaled (see :func:`_rescale`): ``g`` includes the
+    scale and the states are only read here, never written, which leaves
+    the pass a third less memory traffic. ``syn_in`` receives ``I`` only for
+    the flagged neurons (so a group whose input ``J`` is monitored is not
+    fused).
     """
     n = v.shape[0]
     anyf = False
     for i in range(n):
         Ii = c0 + g1 * x1[i]
         Ii += g2 * x2[i]
-        x1[i] *= a1
-        x2[i] *= a2
         Ji = kg * Ii + kb
         r = rend[i] - tk
         vi = v[i]
@@ -284,9 +288,10 @@ def _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref, full,
     """
     n = v.shape[0]
     words = flag.view(np.uint64)
-    for w in range((n + 7) >> 3):
-        if words[w] != 0:
-            for i in range(8 * w, min(8 * w + 8, n)):
+    # 32 flags (four 64-bit words) per test: a step flags a handful of neurons
+    for w in range(0, (n + 7) >> 3, 4):
+        if (words[w] | words[w + 1] | words[w + 2] | words[w + 3]) != 0:
+            for i in range(8 * w, min(8 * w + 32, n)):
                 if flag[i]:
                     Ji = kgain[i] * syn_in[i] + kbias[i]
                     r = rend[i] - tk
@@ -318,7 +323,7 @@ def _first_at_least(a, n, x):
 def network_run(n_steps, step0, dt,
                 v, ref, syn_in, gsum, gE, kgain, kbias, const_in, flag, init_i,
                 seg_i, seg_f, aux, scr, p_spike, rng_state, gen_step, gen_idx, gen_ptr,
-                ch_i, ch_f, X, U, R, tmp,
+                ch_i, ch_f, X, xs, U, R, tmp,
                 con_i, wdat, sdat, sidx, sptr,
                 ring, ring_cnt,
                 ext_idx, ext_val, in_x,
@@ -329,7 +334,7 @@ def network_run(n_steps, step0, dt,
 
     All arrays are described in the module docstring. Modified in place: the
     neuron state (``v``, ``ref``), scratch (``syn_in``, ``gsum``, ``gE``,
-    ``flag``, ``tmp``), ``rng_state``, ``gen_ptr``, ``X``, ``U``, ``ring``,
+    ``flag``, ``tmp``), ``rng_state``, ``gen_ptr``, ``X``, ``xs``, ``U``, ``ring``,
     ``ring_cnt`` and the monitor buffers (``ev_*``, ``n_ev``, ``rec_out``,
     ``rec_cnt``, ``rd_out``, ``rd_cnt``).
 
@@ -386,14 +391,10 @@ def network_run(n_steps, step0, dt,
                 c2 = seg_i[s, 5]
                 x1 = X[ch_i[c1, 3] : ch_i[c1, 3] + ch_i[c1, 1]]
                 x2 = X[ch_i[c2, 3] : ch_i[c2, 3] + ch_i[c2, 1]]
-                a1 = ch_f[ch_i[c1, 7]]
-                g1 = ch_f[ch_i[c1, 7] + 2]
-                a2 = ch_f[ch_i[c2, 7]]
-                g2 = ch_f[ch_i[c2, 7] + 2] if c2 != c1 else 0.0
-                if c2 == c1:
-                    a2 = 1.0  # the one channel decays once
+                g1 = ch_f[ch_i[c1, 7] + 2] * xs[c1]
+                g2 = ch_f[ch_i[c2, 7] + 2] * xs[c2] if c2 != c1 else 0.0
                 cnt = _lif_fused(v[i0:i1], ref[i0:i1], syn_in[i0:i1], x1, x2, flag,
-                                 f[3], f[4], f[5], a1, g1, a2, g2, dt, tk, f[0], f[1],
+                                 f[3], f[4], f[5], g1, g2, dt, tk, f[0], f[1],
                                  f[2], ring, slot, cnt, i0, kgain[i0:i1],
                                  kbias[i0:i1], f[6])  # fmt: skip
             elif typ == SEG_LIF_COND:
@@ -441,6 +442,9 @@ def network_run(n_steps, step0, dt,
                     g += 1
                 gen_ptr[pr] = g
         ring_cnt[slot] = cnt
+        for c in range(n_ch):  # scaled channels decay to t_{k+1}
+            if ch_i[c, 10] == 2:
+                _rescale(c, ch_i, ch_f, X, xs)
         # 3. monitors
         for a in range(cnt):
             i = ring[slot, a]
@@ -468,7 +472,8 @@ def network_run(n_steps, step0, dt,
             ns = ring_cnt[sl]
             if ns == 0:
                 continue
-            _propagate(c, con_i, ch_i, ring[sl], ns, X, U, wdat, sdat, sidx, sptr)
+            _propagate(c, con_i, ch_i, ring[sl], ns, X, xs, U, wdat, sdat, sidx,
+                       sptr)  # fmt: skip
         # 5. multi-state channels: decay and impulses; readouts record
         for c in range(n_ch):
             width = ch_i[c, 1]
@@ -491,6 +496,30 @@ def network_run(n_steps, step0, dt,
                         rd_out[base + q] = y
                     rd_cnt[rd] += 1
     return n_steps
+
+
+RESCALE_BELOW = 2.0**-8
+
+
+@njit
+def _rescale(c, ch_i, ch_f, X, xs):
+    """Decay scaled channel ``c`` over one step: ``s <- a s``.
+
+    A channel fused into a LIF pass stores ``y = x / s`` with one scale ``s``
+    per channel (``xs[c]``), so that the decay ``x <- a x`` of every column is
+    one multiplication of ``s``: the column states are not rewritten each
+    step. When ``s`` falls below ``RESCALE_BELOW`` the scale is moved into
+    the states (``y <- s y``, ``s <- 1``), every few hundred steps for
+    millisecond synapses; ``x = s y`` carries the rounding of a product
+    (relative 1e-16) plus that of the powers of ``a`` in ``s``, as ``x <- a x``
+    does.
+    """
+    s = xs[c] * ch_f[ch_i[c, 7]]
+    if s < RESCALE_BELOW:
+        xo = ch_i[c, 3]
+        _decay(X[xo : xo + ch_i[c, 1]], s)
+        s = 1.0
+    xs[c] = s
 
 
 @njit
@@ -577,8 +606,12 @@ def _con_buffer(c, con_i, ch_i, X, U):
 
 
 @njit
-def _propagate(c, con_i, ch_i, spikes, ns, X, U, wdat, sdat, sidx, sptr):
-    """Step 4 for connection ``c``: its pre neurons among ``spikes[:ns]``."""
+def _propagate(c, con_i, ch_i, spikes, ns, X, xs, U, wdat, sdat, sidx, sptr):
+    """Step 4 for connection ``c``: its pre neurons among ``spikes[:ns]``.
+
+    A scaled channel (scale ``s``) takes ``w / s``, as ``w * (1 / s)``; for the
+    others ``s = 1`` and ``w * 1.0`` is ``w`` exactly.
+    """
     kind = con_i[c, 0]
     pre0 = con_i[c, 1]
     a0 = _first_at_least(spikes, ns, pre0)
@@ -586,6 +619,7 @@ def _propagate(c, con_i, ch_i, spikes, ns, X, U, wdat, sdat, sidx, sptr):
     if a0 == a1:
         return
     buf = _con_buffer(c, con_i, ch_i, X, U)
+    inv = 1.0 / xs[con_i[c, 3]]
     wo = con_i[c, 6]
     ncols = con_i[c, 8]
     for a in range(a0, a1):
@@ -593,7 +627,7 @@ def _propagate(c, con_i, ch_i, spikes, ns, X, U, wdat, sdat, sidx, sptr):
         if kind == CON_DENSE or kind == CON_FACTORED:
             row = wdat[wo + j * ncols : wo + (j + 1) * ncols]
             for q in range(ncols):
-                buf[q] += row[q]
+                buf[q] += row[q] * inv
         elif kind == CON_CSR:
             po = con_i[c, 7]
             e0 = sptr[po + j]
@@ -601,9 +635,9 @@ def _propagate(c, con_i, ch_i, spikes, ns, X, U, wdat, sdat, sidx, sptr):
             idx = sidx[e0:e1]
             w = sdat[e0:e1]
             for e in range(e1 - e0):
-                buf[idx[e]] += w[e]
+                buf[idx[e]] += w[e] * inv
         else:
-            buf[j] += wdat[wo + j]
+            buf[j] += wdat[wo + j] * inv
 
 
 @njit

@@ -1,17 +1,18 @@
 """The network step on a GPU: the CPU loop's per-element functions as device code.
 
-Imported lazily (``backend="cuda"``). Each step launches five kernels over the
+Imported lazily (``backend="cuda"``). Each step launches six kernels over the
 arrays of :mod:`neurosim.kernels.network` (kept on the device for the whole
 call): inputs (one thread per neuron), decay of the factored and readout
-states, neurons (``lif_step``, ``hh_step`` and ``poisson_step`` compiled as
-device functions from the same source as the CPU loop), spike propagation and
-multi-state synapses. Propagation *pulls*: one thread per synaptic column adds,
-connection by connection and in increasing presynaptic index, the weights of
-the presynaptic neurons that spiked (dense rows, CSC columns, one-to-one,
-factored rows). That is the order the CPU loop adds them in, so both backends
-do the same floating-point operations and produce the same spikes, with no
-atomics. Spikes of each step are kept as flags (a ring of ``n_slot`` rows for
-delays) and turned into events on the host once per call.
+states, the scales of the scaled channels (one thread), neurons (``lif_step``,
+``hh_step`` and ``poisson_step`` compiled as device functions from the same
+source as the CPU loop), spike propagation and multi-state synapses.
+Propagation *pulls*: one thread per synaptic column adds, connection by
+connection and in increasing presynaptic index, the weights of the presynaptic
+neurons that spiked (dense rows, CSC columns, one-to-one, factored rows). That
+is the order the CPU loop adds them in, so both backends do the same
+floating-point operations and produce the same spikes, with no atomics. Spikes
+of each step are kept as flags (a ring of ``n_slot`` rows for delays) and
+turned into events on the host once per call.
 """
 
 from __future__ import annotations
@@ -40,9 +41,13 @@ _hh = hh_device["hh_step"]
 
 
 @cuda_kernel
-def _inputs_kernel(N, init_i, ch_i, ch_f, first_g, X, R, syn_in, gsum, gE, const_in,
-                   ext_col, ext_row):  # fmt: skip
-    """Step 1 per neuron: ``I`` (and conductances), as the CPU loop sums them."""
+def _inputs_kernel(N, init_i, ch_i, ch_f, first_g, X, xs, R, syn_in, gsum, gE,
+                   const_in, ext_col, ext_row):  # fmt: skip
+    """Step 1 per neuron: ``I`` (and conductances), as the CPU loop sums them.
+
+    Scaled channels (fused into a LIF pass on the CPU) are read through their
+    scale ``xs[c]`` and decay in :func:`_decay_kernel` / :func:`_scale_kernel`.
+    """
     start = cuda.grid(1)
     for i in range(start, N, cuda.gridsize(1)):
         for r in range(init_i.shape[0]):
@@ -75,11 +80,13 @@ def _inputs_kernel(N, init_i, ch_i, ch_f, first_g, X, R, syn_in, gsum, gE, const
                 col = i - p0
                 if kind == K.CH_CURRENT:
                     if m == 1:
+                        g = ch_f[go] * xs[c] if ch_i[c, 10] == 2 else ch_f[go]
                         if first:
-                            syn_in[i] = const_in[i] + ch_f[go] * X[xo + col]
+                            syn_in[i] = const_in[i] + g * X[xo + col]
                         else:
-                            syn_in[i] += ch_f[go] * X[xo + col]
-                        X[xo + col] *= ch_f[fo]
+                            syn_in[i] += g * X[xo + col]
+                        if ch_i[c, 10] != 2:
+                            X[xo + col] *= ch_f[fo]
                     else:
                         if first:
                             syn_in[i] = const_in[i]
@@ -109,16 +116,37 @@ def _encoded_kernel(in_x, n_idx, ext_row, X):
 
 
 @cuda_kernel
-def _decay_kernel(ch_i, ch_f, X):
-    """Step 1, factored and readout channels with one state: ``x <- a x``."""
+def _decay_kernel(ch_i, ch_f, X, xs):
+    """Step 1, factored and readout channels with one state: ``x <- a x``.
+
+    Scaled channels move their scale into the states when it falls below
+    ``RESCALE_BELOW`` (``kernels.network._rescale``); :func:`_scale_kernel`
+    then updates the scales.
+    """
     start = cuda.grid(1)
     for c in range(ch_i.shape[0]):
         kind = ch_i[c, 0]
+        xo = ch_i[c, 3]
+        if ch_i[c, 10] == 2:
+            s = xs[c] * ch_f[ch_i[c, 7]]
+            if s < K.RESCALE_BELOW:
+                for q in range(start, ch_i[c, 1], cuda.gridsize(1)):
+                    X[xo + q] *= s
+            continue
         if ch_i[c, 2] != 1 or (kind != K.CH_FACTORED and kind != K.CH_READOUT):
             continue
-        xo = ch_i[c, 3]
         for q in range(start, ch_i[c, 1], cuda.gridsize(1)):
             X[xo + q] *= ch_f[ch_i[c, 7]]
+
+
+@cuda_kernel
+def _scale_kernel(ch_i, ch_f, xs):
+    """Scaled channels decay over the step: ``s <- a s`` (1 once rescaled)."""
+    if cuda.grid(1) == 0:
+        for c in range(ch_i.shape[0]):
+            if ch_i[c, 10] == 2:
+                s = xs[c] * ch_f[ch_i[c, 7]]
+                xs[c] = 1.0 if s < K.RESCALE_BELOW else s
 
 
 @cuda_kernel
@@ -178,12 +206,13 @@ def _neurons_kernel(N, dt, tk, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_
 
 
 @cuda_kernel
-def _propagate_kernel(n_cols, step, n_slot, ch_i, con_i, ring_flags, X, U, wdat,
+def _propagate_kernel(n_cols, step, n_slot, ch_i, con_i, ring_flags, X, xs, U, wdat,
                       cdat, cidx, cptr, v, dt):  # fmt: skip
     """Step 4 per synaptic column: pull the weights of the spikes that arrive.
 
     Rows from rate groups (``CON_RATE``) are pulled every step, times
-    ``rate * dt``, as the CPU loop adds them.
+    ``rate * dt``, as the CPU loop adds them. Weights into a scaled channel are
+    divided by its scale, as ``w * (1 / s)`` (``s = 1`` elsewhere).
     """
     start = cuda.grid(1)
     for t in range(start, n_cols, cuda.gridsize(1)):
@@ -191,6 +220,7 @@ def _propagate_kernel(n_cols, step, n_slot, ch_i, con_i, ring_flags, X, U, wdat,
         while not ch_i[c, 4] <= t < ch_i[c, 4] + ch_i[c, 1]:
             c += 1
         col = t - ch_i[c, 4]
+        inv = 1.0 / xs[c]
         for cc in range(con_i.shape[0]):
             if con_i[cc, 3] != c or step - con_i[cc, 5] < 0:
                 continue
@@ -206,7 +236,7 @@ def _propagate_kernel(n_cols, step, n_slot, ch_i, con_i, ring_flags, X, U, wdat,
             wo = con_i[cc, 6]
             if kind == K.CON_ONE_TO_ONE:
                 if ring_flags[sl, pre0 + pi]:
-                    _add(X, U, acc_x, base + col, wdat[wo + pi])
+                    _add(X, U, acc_x, base + col, wdat[wo + pi] * inv)
             elif kind == K.CON_RATE:
                 for j in range(con_i[cc, 2]):
                     q = v[pre0 + j] * dt
@@ -216,11 +246,12 @@ def _propagate_kernel(n_cols, step, n_slot, ch_i, con_i, ring_flags, X, U, wdat,
                 po = con_i[cc, 7]
                 for e in range(cptr[po + pi], cptr[po + pi + 1]):
                     if ring_flags[sl, pre0 + cidx[e]]:
-                        _add(X, U, acc_x, base + col, cdat[e])
+                        _add(X, U, acc_x, base + col, cdat[e] * inv)
             else:  # dense rows (ncols = n_post) or factored rows (ncols = d)
                 for j in range(con_i[cc, 2]):
                     if ring_flags[sl, pre0 + j]:
-                        _add(X, U, acc_x, base + col, wdat[wo + j * ncols + pi])
+                        _add(X, U, acc_x, base + col,
+                             wdat[wo + j * ncols + pi] * inv)  # fmt: skip
 
 
 def _add_impl(X, U, to_x, idx, w):
@@ -327,7 +358,7 @@ def gpu_arrays(a: dict[str, np.ndarray], seg_i: np.ndarray) -> dict[str, np.ndar
 def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     """GPU twin of :func:`neurosim.sim.backends.run_cpu` (same effects).
 
-    Copies the state to the device, runs ``n_steps`` steps (five launches per
+    Copies the state to the device, runs ``n_steps`` steps (six launches per
     step), copies the state back, and writes the monitors' buffers as the CPU
     loop does (growing the event buffers when needed). Returns ``n_steps``.
     """
@@ -345,7 +376,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     N = a["v"].shape[0]
     names = ("v", "ref", "aux", "syn_in", "gsum", "gE", "kgain", "kbias",
              "const_in", "init_i", "seg_i", "seg_f", "p_spike", "rng_state",
-             "ch_i", "ch_f", "first_g", "X", "U", "R", "con_i_gpu", "wdat",
+             "ch_i", "ch_f", "first_g", "X", "xs", "U", "R", "con_i_gpu", "wdat",
              "cdat", "cidx", "cptr", "ring_flags", "rec_i", "in_x")  # fmt: skip
     d = {k: cuda.to_device(a[k]) for k in names}
     ext_col = np.full(N, -1, dtype=np.int64)
@@ -371,9 +402,11 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
         if n_in:
             _encoded_kernel[ge, tpb](d["in_x"], ext_idx.size, d_ext[k], d["X"])
         _inputs_kernel[gn, tpb](N, d["init_i"], d["ch_i"], d["ch_f"], d["first_g"],
-                                d["X"], d["R"], d["syn_in"], d["gsum"], d["gE"],
-                                d["const_in"], d_ext_col, d_ext[k])  # fmt: skip
-        _decay_kernel[gd, tpb](d["ch_i"], d["ch_f"], d["X"])
+                                d["X"], d["xs"], d["R"], d["syn_in"], d["gsum"],
+                                d["gE"], d["const_in"], d_ext_col,
+                                d_ext[k])  # fmt: skip
+        _decay_kernel[gd, tpb](d["ch_i"], d["ch_f"], d["X"], d["xs"])
+        _scale_kernel[1, 1](d["ch_i"], d["ch_f"], d["xs"])
         tk = step * built.dt
         _neurons_kernel[gn, tpb](N, built.dt, tk, d["v"], d["ref"], d["aux"],
                                  d["syn_in"], d["gsum"], d["gE"], d["kgain"],
@@ -390,7 +423,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
         if n_cols:
             _propagate_kernel[gc, tpb](n_cols, step, n_slot, d["ch_i"],
                                        d["con_i_gpu"], d["ring_flags"], d["X"],
-                                       d["U"], d["wdat"], d["cdat"], d["cidx"],
+                                       d["xs"], d["U"], d["wdat"], d["cdat"], d["cidx"],
                                        d["cptr"], d["v"], built.dt)  # fmt: skip
             due = step % rd_every == 0
             base = np.full(rd_every.size, -1, dtype=np.int64)
@@ -400,7 +433,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                     buffers["rd_cnt"][rd] += 1
             _lti_kernel[gc, tpb](n_cols, d["ch_i"], d["ch_f"], d["X"], d["U"],
                                  d_rd_out, cuda.to_device(base))  # fmt: skip
-    for k in ("v", "ref", "aux", "X", "U", "rng_state", "ring_flags"):
+    for k in ("v", "ref", "aux", "X", "xs", "U", "rng_state", "ring_flags"):
         d[k].copy_to_host(a[k])
     d_rec_out.copy_to_host(buffers["rec_out"])
     d_rd_out.copy_to_host(buffers["rd_out"])

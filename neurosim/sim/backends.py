@@ -408,7 +408,10 @@ def build(net: Network, dt: float) -> Built:
 
     max_m = max([r[2] for r in ch_rows], default=1)
     j_monitored = {r[0] for r in rec_rows if r[1] == K.REC_J}
-    _fuse_segments(seg_i, seg_f, ch_rows, kgain, kbias, const_in, ext, j_monitored)
+    rate_into = {r[3] for r in con_rows if r[0] == K.CON_RATE}
+    _fuse_segments(
+        seg_i, seg_f, ch_rows, kgain, kbias, const_in, ext, j_monitored, rate_into
+    )
     assigned = {r[5] for r in ch_rows if r[10] and r[0] != K.CH_COND}
     init_rows = [
         [offsets[id(g)], offsets[id(g)] + g.n]
@@ -427,7 +430,7 @@ def build(net: Network, dt: float) -> Built:
         "kgain": kgain,
         "kbias": kbias,
         "const_in": const_in,
-        "flag": np.zeros(8 * (N // 8 + 1), dtype=np.uint8),
+        "flag": np.zeros(32 * (N // 32 + 1), dtype=np.uint8),
         "init_i": np.array(init_rows, dtype=i64).reshape(-1, 2),
         "seg_i": np.array(seg_i, dtype=i64).reshape(-1, 6),
         "seg_f": np.array(seg_f, dtype=np.float64).reshape(-1, 10),
@@ -441,6 +444,7 @@ def build(net: Network, dt: float) -> Built:
         "ch_i": np.array(ch_rows, dtype=i64).reshape(-1, 11),
         "ch_f": ch_f.array(),
         "X": np.zeros(max(X_size, 1)),
+        "xs": np.ones(max(len(ch_rows), 1)),
         "U": np.zeros(max(U_size, 1)),
         "R": R.array(),
         "tmp": np.zeros(max_m),
@@ -472,15 +476,17 @@ def build(net: Network, dt: float) -> Built:
 
 
 def _fuse_segments(
-    seg_i, seg_f, ch_rows, kgain, kbias, const_in, ext, j_monitored
+    seg_i, seg_f, ch_rows, kgain, kbias, const_in, ext, j_monitored, rate_into
 ) -> None:
     """Fold one or two one-state current channels into their group's LIF pass.
 
     Applies to a current-based LIF group whose only inputs are those channels
-    and a uniform constant, with uniform gain and bias, and whose input ``J``
-    is not monitored (CUBA-like networks):
-    the segment becomes ``SEG_LIF_FUSED`` and the channels are marked 2 (read
-    in the LIF pass, skipped in step 1). See ``kernels.network._lif_fused``.
+    (fed by spiking connections only: ``rate_into`` lists the channels that
+    rate groups feed) and a uniform constant, with uniform gain and bias, and
+    whose input ``J`` is not monitored (CUBA-like networks): the segment
+    becomes ``SEG_LIF_FUSED`` and the channels are marked 2 (read in the LIF
+    pass, skipped in step 1, state kept scaled). See
+    ``kernels.network._lif_fused`` and ``_rescale``.
     """
     for row in seg_i:
         f = seg_f[row[3]]
@@ -493,6 +499,8 @@ def _fuse_segments(
         if not 1 <= len(into) <= 2:
             continue
         if any(ch_rows[c][0] != K.CH_CURRENT or ch_rows[c][2] != 1 for c in into):
+            continue
+        if any(c in rate_into for c in into):
             continue
         if any(o < i1 and o + n > i0 for _v, o, n in ext):
             continue
@@ -521,7 +529,7 @@ def run_cpu(
         a["seg_i"], a["seg_f"], a["aux"], a["scr"], a["p_spike"], a["rng_state"],
         a["gen_step"],
         a["gen_idx"], a["gen_ptr"],
-        a["ch_i"], a["ch_f"], a["X"], a["U"], a["R"], a["tmp"],
+        a["ch_i"], a["ch_f"], a["X"], a["xs"], a["U"], a["R"], a["tmp"],
         a["con_i"], a["wdat"], a["sdat"], a["sidx"], a["sptr"],
         a["ring"], a["ring_cnt"],
         ext_idx, ext_val, a["in_x"],

@@ -9,6 +9,7 @@ import scipy.sparse
 
 import neurosim as ns
 from neurosim._jit import has_cuda
+from neurosim.kernels import network as K
 
 if not has_cuda():
     pytest.skip("no CUDA device or simulator", allow_module_level=True)
@@ -37,7 +38,12 @@ def _net(seed):
     net.connect(Q, P[5:], W.tocsr()[:, :15], synapse=ns.Lowpass(0.01))
     F = ns.Factored(rng.normal(size=(20, 2)) * 0.05, rng.normal(size=(2, 11)))
     net.connect(P, Q, F, synapse=ns.Lowpass(0.01))
-    mons = [net.monitor_spikes(g) for g in (drive, P, Q)]
+    # a CUBA-like group: two one-state current channels, fused and scaled on
+    # the CPU (the 2 ms one rescales about every 56 steps)
+    C = net.add(ns.NeuronGroup(16, cell, bias=0.012))
+    net.connect(drive, C, ns.Random(0.5, 2e-3 * 0.005), synapse=ns.Lowpass(0.005))
+    net.connect(P, C, ns.Random(0.5, -2e-3 * 0.002), synapse=ns.Lowpass(0.002))
+    mons = [net.monitor_spikes(g) for g in (drive, P, Q, C)]
     vm = net.monitor_state(P, "v", record=[0, 7], every=2)
     rd = net.monitor_readout(P, rng.normal(size=(20, 3)), ns.Lowpass(0.01), every=3)
     return net, mons, vm, rd
@@ -56,11 +62,14 @@ def test_cpu_and_cuda_give_the_same_network(small_blocks):
     for backend in ("cpu", "cuda"):
         net, mons, vm, rd = _net(4)
         sim = ns.Simulator(net, dt=2e-4, backend=backend, progress=False)
+        seg = sim._built.arrays["seg_i"]
+        assert (seg[:, 0] == K.SEG_LIF_FUSED).sum() == 1  # C runs fused on the CPU
         sim.run(0.02)
         sim.run(0.02)  # continuation on both backends
         out[backend] = (mons, vm, rd)
     (mc, vc, rc), (mg, vg, rg) = out["cpu"], out["cuda"]
     assert mc[1].indices.size > 20 and mc[2].indices.size > 5
+    assert mc[3].indices.size > 5
     for a, b in zip(mc, mg, strict=True):
         np.testing.assert_array_equal(a.indices, b.indices)
         np.testing.assert_array_equal(a.steps, b.steps)

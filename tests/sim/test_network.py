@@ -7,6 +7,7 @@ import pytest
 import scipy.sparse
 
 import neurosim as ns
+from neurosim.kernels import network as K
 
 DT = 1e-4
 TAU_M = 0.02
@@ -104,6 +105,41 @@ def test_dense_sparse_factored_give_identical_spikes(rng):
     for name in ("sparse", "factored"):
         np.testing.assert_array_equal(runs[name][0], runs["dense"][0])
         np.testing.assert_array_equal(runs[name][1], runs["dense"][1])
+
+
+def test_scaled_fused_channels_equal_the_plain_channels():
+    """Fused LIF groups keep their one-state channels scaled (x = s y, decay in
+    ``s``, rescaled below 2**-8); monitoring J turns fusion off, so the second
+    run decays every state each step. Same spikes; voltages equal to rounding."""
+
+    def run(monitor_j):
+        net = ns.Network(seed=5)
+        drive = net.add(ns.NeuronGroup(100, ns.PoissonSource(rate=50.0)))
+        cell = ns.LIFNeuron(tau_m=0.02, v_rest=-0.049, v_th=-0.050, v_reset=-0.060,
+                            tau_ref=0.002)  # fmt: skip
+        P = net.add(ns.NeuronGroup(100, cell, v0=np.linspace(-0.06, -0.05, 100)))
+        # tau 2 ms: s falls below 2**-8 every 12 steps, so ~400 rescales
+        net.connect(drive, P, ns.Random(0.1, 2e-3 * 0.002), synapse=ns.Lowpass(0.002))
+        net.connect(P, P, ns.Random(0.1, -3e-3 * 0.01), synapse=ns.Lowpass(0.01))
+        spikes = net.monitor_spikes(P)
+        vm = net.monitor_state(P, "v", record=[0, 1, 2, 3], every=1)
+        if monitor_j:
+            net.monitor_state(P, "J", record=[99])
+        sim = ns.Simulator(net, dt=DT, backend="cpu", progress=False)
+        fused = (sim._built.arrays["seg_i"][:, 0] == K.SEG_LIF_FUSED).any()
+        sim.run(0.5)
+        return fused, spikes, vm
+
+    f1, s1, v1 = run(False)
+    f2, s2, v2 = run(True)
+    assert f1 and not f2
+    assert s1.indices.size > 400  # an active network (~11 Hz x 100 x 0.5 s)
+    np.testing.assert_array_equal(s1.indices, s2.indices)
+    np.testing.assert_array_equal(s1.steps, s2.steps)
+    # only the rounding differs (a product s * y against repeated a * x):
+    # ~1e-16 relative of the ~10 mV range per step; 1e-12 V is far above that
+    # and far below any physical difference
+    np.testing.assert_allclose(v1.v, v2.v, rtol=0, atol=1e-12)
 
 
 def test_run_continuation_is_exact_and_seed_reproducible():

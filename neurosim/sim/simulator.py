@@ -17,6 +17,9 @@ from .network import Network, check_duration, evaluate_input
 _PROGRESS_AFTER_S = 2.0
 # target wall time of one compiled call once the speed is known, in seconds
 _CHUNK_WALL_S = 0.5
+# without a progress bar a run is one compiled call, unless its external
+# input values (steps x input columns) would pass this many floats
+_CHUNK_MAX_VALUES = 1 << 23
 
 
 def _one_blas_thread() -> contextlib.AbstractContextManager:
@@ -123,12 +126,18 @@ class Simulator:
         t_start = time.perf_counter()
         done = 0
         shown = False
+        b = self._built
+        n_cols = sum(size for _v, _o, size in b.ext) + sum(
+            left.shape[1] for _v, left in b.enc_ext
+        )
+        max_chunk = max(1000, _CHUNK_MAX_VALUES // max(n_cols, 1))
         while done < n:
-            chunk = n - done
-            if self._steps_per_s is None:
-                chunk = min(chunk, 1000)
-            else:
-                chunk = min(chunk, max(100, int(self._steps_per_s * _CHUNK_WALL_S)))
+            chunk = min(n - done, max_chunk)
+            if show:  # calls of about _CHUNK_WALL_S, so that the bar moves
+                if self._steps_per_s is None:
+                    chunk = min(chunk, 1000)
+                else:
+                    chunk = min(chunk, max(100, int(self._steps_per_s * _CHUNK_WALL_S)))
             tc = time.perf_counter()
             self._run_chunk(chunk)
             elapsed = time.perf_counter() - tc

@@ -142,7 +142,7 @@ def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
     ``J = kgain I + kbias``; a neuron with ``r <= 0`` moves to
     ``v + (J - v) full``; one with ``r >= dt`` keeps ``v``. It flags the rest:
     voltages past threshold and refractory periods ending inside the step. A
-    second pass scans the flags eight at a time (as 64-bit words) and sends
+    second pass scans the flags 32 at a time (as 64-bit words) and sends
     each flagged neuron through :func:`lif_step` itself:
 
     * ``r > 0`` (the refractory period ends in this step, or an initial
@@ -159,7 +159,7 @@ def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
     raised to it after the step, by a separate pass that groups without a
     bound skip (clipping never changes a flag, as ``vmin < 1``), and in the
     second pass.
-    ``flag`` is a uint8 buffer whose length is a multiple of 8; ``i0`` is the
+    ``flag`` is a uint8 buffer whose length is a multiple of 32; ``i0`` is the
     global index of the segment's first neuron (for the spike list).
     """
     n = v.shape[0]
@@ -501,25 +501,35 @@ def network_run(n_steps, step0, dt,
 RESCALE_BELOW = 2.0**-8
 
 
-@njit
-def _rescale(c, ch_i, ch_f, X, xs):
-    """Decay scaled channel ``c`` over one step: ``s <- a s``.
+def scale_step(s, a):
+    """One step of a scaled channel's decay: ``(m, s_next)``.
 
     A channel fused into a LIF pass stores ``y = x / s`` with one scale ``s``
-    per channel (``xs[c]``), so that the decay ``x <- a x`` of every column is
-    one multiplication of ``s``: the column states are not rewritten each
-    step. When ``s`` falls below ``RESCALE_BELOW`` the scale is moved into
-    the states (``y <- s y``, ``s <- 1``), every few hundred steps for
-    millisecond synapses; ``x = s y`` carries the rounding of a product
-    (relative 1e-16) plus that of the powers of ``a`` in ``s``, as ``x <- a x``
-    does.
+    per channel, so that the decay ``x <- a x`` of every column is one
+    multiplication of ``s``: the column states are not rewritten each step.
+    ``s_next = a s``; when that falls below ``RESCALE_BELOW`` it is moved into
+    the states instead (``y <- m y`` with ``m = a s``, ``s_next = 1``), every
+    few hundred steps for millisecond synapses. Otherwise ``m = 1`` (states
+    untouched). ``x = s y`` carries the rounding of a product (relative
+    1e-16) plus that of the powers of ``a`` in ``s``, as ``x <- a x`` does.
+    Shared by the CPU loop and the CUDA kernels.
     """
-    s = xs[c] * ch_f[ch_i[c, 7]]
+    s = s * a
     if s < RESCALE_BELOW:
+        return s, 1.0
+    return 1.0, s
+
+
+_scale_step = inline(scale_step)
+
+
+@njit
+def _rescale(c, ch_i, ch_f, X, xs):
+    """Scaled channel ``c`` over one step (:func:`scale_step`), ``xs[c] = s``."""
+    m, xs[c] = _scale_step(xs[c], ch_f[ch_i[c, 7]])
+    if m != 1.0:
         xo = ch_i[c, 3]
-        _decay(X[xo : xo + ch_i[c, 1]], s)
-        s = 1.0
-    xs[c] = s
+        _decay(X[xo : xo + ch_i[c, 1]], m)
 
 
 @njit

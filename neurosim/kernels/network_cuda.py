@@ -38,6 +38,7 @@ _lif = cuda_device(lif_step)
 _lif_rate = cuda_device(lif_rate)
 _poisson = cuda_device(K.poisson_step)
 _hh = hh_device["hh_step"]
+_scale_step = cuda_device(K.scale_step)
 
 
 @cuda_kernel
@@ -80,7 +81,7 @@ def _inputs_kernel(N, init_i, ch_i, ch_f, first_g, X, xs, R, syn_in, gsum, gE,
                 col = i - p0
                 if kind == K.CH_CURRENT:
                     if m == 1:
-                        g = ch_f[go] * xs[c] if ch_i[c, 10] == 2 else ch_f[go]
+                        g = ch_f[go] * xs[c]  # xs = 1 (exact) if not scaled
                         if first:
                             syn_in[i] = const_in[i] + g * X[xo + col]
                         else:
@@ -120,7 +121,7 @@ def _decay_kernel(ch_i, ch_f, X, xs):
     """Step 1, factored and readout channels with one state: ``x <- a x``.
 
     Scaled channels move their scale into the states when it falls below
-    ``RESCALE_BELOW`` (``kernels.network._rescale``); :func:`_scale_kernel`
+    ``RESCALE_BELOW`` (``kernels.network.scale_step``); :func:`_scale_kernel`
     then updates the scales.
     """
     start = cuda.grid(1)
@@ -128,10 +129,10 @@ def _decay_kernel(ch_i, ch_f, X, xs):
         kind = ch_i[c, 0]
         xo = ch_i[c, 3]
         if ch_i[c, 10] == 2:
-            s = xs[c] * ch_f[ch_i[c, 7]]
-            if s < K.RESCALE_BELOW:
+            m, _s = _scale_step(xs[c], ch_f[ch_i[c, 7]])
+            if m != 1.0:
                 for q in range(start, ch_i[c, 1], cuda.gridsize(1)):
-                    X[xo + q] *= s
+                    X[xo + q] *= m
             continue
         if ch_i[c, 2] != 1 or (kind != K.CH_FACTORED and kind != K.CH_READOUT):
             continue
@@ -141,12 +142,11 @@ def _decay_kernel(ch_i, ch_f, X, xs):
 
 @cuda_kernel
 def _scale_kernel(ch_i, ch_f, xs):
-    """Scaled channels decay over the step: ``s <- a s`` (1 once rescaled)."""
+    """Scaled channels decay over the step (``kernels.network.scale_step``)."""
     if cuda.grid(1) == 0:
         for c in range(ch_i.shape[0]):
             if ch_i[c, 10] == 2:
-                s = xs[c] * ch_f[ch_i[c, 7]]
-                xs[c] = 1.0 if s < K.RESCALE_BELOW else s
+                _m, xs[c] = _scale_step(xs[c], ch_f[ch_i[c, 7]])
 
 
 @cuda_kernel

@@ -102,11 +102,11 @@ def _functions(cls: type) -> dict[str, Callable]:
     return out
 
 
-def _call(cls: type, name: str, target: str, values: dict[str, str]) -> str:
+def _call(cls: type, name: str, tag: str, target: str, values: dict[str, str]) -> str:
     fn = raw_function(cls, name)
     assert fn is not None
     args = [values.get(a, a) for a in function_args(cls, name, fn)]
-    return f"_m_{name}_{target}({', '.join(args)})"
+    return f"_m{tag}_{name}_{target}({', '.join(args)})"
 
 
 def _unpack(names: list[str]) -> str:
@@ -118,92 +118,131 @@ def _assign(names: list[str]) -> str:
     return ", ".join(names)
 
 
-def _render_step(cls: type, layout: Layout, target: str) -> list[str]:
-    """``_step_<target>``: one step of one neuron, returning the new state tuple."""
+def _indent(lines: list[str], n: int) -> list[str]:
+    return [" " * n + line for line in lines]
+
+
+def _render_step(cls: type, method: str, tag: str, target: str) -> list[str]:
+    """``_step<tag>_<target>``: one step of one neuron, returning the new state."""
     state = list(cls.state)
     held = list(cls.refractory_hold) if cls.threshold is not None else []
-    params = list(cls.params)
-    args = state + list(cls.inputs) + params + ["_dt", "_nr"]
+    args = state + list(cls.inputs) + list(cls.params) + ["_dt", "_nr"]
     new = {x: f"_n_{x}" for x in state}
-    lines = [f"def _step_{target}({', '.join(args)}):"]
-    if layout.method == "update":
-        call = _call(cls, "update", target, {"dt": "_dt"})
+    lines = [f"def _step{tag}_{target}({', '.join(args)}):"]
+    if method == "update":
+        call = _call(cls, "update", tag, target, {"dt": "_dt"})
         body = [f"{_assign(list(new.values()))} = {call}"]
         body += [f"if _nr == 0.0:\n        {new[x]} = {x}" for x in held]
     else:
 
-        def derivs(tag: str, values: dict[str, str]) -> tuple[list[str], dict]:
-            out = {x: f"{tag}_{x}" for x in state}
-            call = _call(cls, "derivatives", target, values)
+        def derivs(name: str, values: dict[str, str]) -> tuple[list[str], dict]:
+            out = {x: f"{name}_{x}" for x in state}
+            call = _call(cls, "derivatives", tag, target, values)
             got = [f"{_assign(list(out.values()))} = {call}"]
             got += [f"{out[x]} = {out[x]} * _nr" for x in held]
             return got, out
 
-        body = INTEGRATORS[layout.method](IntegratorContext(state, new, derivs))
-    lines += ["    " + b for b in body]
+        body = INTEGRATORS[method](IntegratorContext(state, new, derivs))
+    lines += _indent(body, 4)
     lines.append(f"    return {_unpack(list(new.values()))}")
     return lines
 
 
-def _render_neuron(cls: type, layout: Layout, target: str) -> list[str]:
-    """``_neuron_<target>``: one neuron's time loop."""
+def _render_rule(cls: type, f: str) -> list[str]:
+    """Locals of the spike rule, from the float row ``f`` (dt, dt_s, thr, ref)."""
+    lines = [f"_dt = {f}[0]", f"_dts = {f}[1]"]
+    if cls.threshold is not None:
+        thr = cls.threshold[1]
+        thr = thr if isinstance(thr, str) else f"{f}[2]"
+        refr = cls.refractory if isinstance(cls.refractory, str) else f"{f}[3]"
+        lines += [f"_thr = {thr}", f"_nref = int(math.floor({refr} / _dt + 0.5))"]
+    return lines
+
+
+def _render_tick(
+    cls: type, tag: str, target: str, on_spike: list[str], linear: bool
+) -> list[str]:
+    """One step of one neuron from its locals (state, params, inputs, ``_rc``).
+
+    ``on_spike`` is run when the threshold is crossed (before the reset);
+    with ``linear`` the crossing's fraction of the step is ``_frac``.
+    """
     state = list(cls.state)
-    params = list(cls.params)
-    b = [f"def _neuron_{target}(_i, {_ARGS}):"]
-    b += [f"    {x} = _state[{j}, _i]" for j, x in enumerate(state)]
-    b += [f"    {p} = _pa[{j}, _i]" for j, p in enumerate(params)]
-    b += ["    _dt = _ps[0]", "    _dts = _ps[1]"]
-    spikes = cls.threshold is not None
-    if spikes:
-        var, thr = cls.threshold
-        thr = thr if isinstance(thr, str) else "_ps[2]"
-        refr = cls.refractory if isinstance(cls.refractory, str) else "_ps[3]"
-        b += [
-            f"    _thr = {thr}",
-            f"    _nref = int(math.floor({refr} / _dt + 0.5))",
-            "    _o = _spk_off[_i]",
-            "    _cap = _spk_off[_i + 1] - _o",
-            "    _cnt = _spk_n[_i]",
-        ]
-    b += [
-        "    _rc = _refc[_i]",
-        "    for _k in range(_n_steps):",
-        "        _row = _k * _stride",
-    ]
-    b += [f"        {p} = _inp[{j}, _row, _i]" for j, p in enumerate(cls.inputs)]
-    b.append("        _nr = 1.0 if _rc == 0 else 0.0")
-    linear = spikes and cls.spike_time == "linear"
-    if linear:
-        b.append(f"        _old = {var}")
-    call_args = ", ".join(state + list(cls.inputs) + params + ["_dt", "_nr"])
-    b.append(f"        {_unpack(state)} = _step_{target}({call_args})")
-    b += ["        if _rc > 0:", "            _rc -= 1"]
-    if spikes:
+    args = ", ".join(state + list(cls.inputs) + list(cls.params) + ["_dt", "_nr"])
+    lines = ["_nr = 1.0 if _rc == 0 else 0.0"]
+    if cls.threshold is not None and linear:
+        lines.append(f"_old = {cls.threshold[0]}")
+    lines.append(f"{_unpack(state)} = _step{tag}_{target}({args})")
+    lines += ["if _rc > 0:", "    _rc -= 1"]
+    if cls.threshold is not None:
+        var = cls.threshold[0]
+        lines.append(f"elif {var} > _thr:")
         if linear:
-            when = f"(_k + min(1.0, max(0.0, (_thr - _old) / ({var} - _old)))) * _dts"
-        else:
-            when = "(_k + 1) * _dts"
-        b += [
-            f"        elif {var} > _thr:",
-            "            if _cnt < _cap:",
-            f"                _spk_buf[_o + _cnt] = {when}",
-            "            _cnt += 1",
-            "            _rc = _nref",
-        ]
-        if "reset" in _functions(cls):
-            b.append(
-                f"            {_assign(state)} = {_call(cls, 'reset', target, {})}"
+            lines.append(
+                f"    _frac = min(1.0, max(0.0, (_thr - _old) / ({var} - _old)))"
             )
+        lines += _indent(on_spike, 4)
+        lines.append("    _rc = _nref")
+        if "reset" in _functions(cls):
+            call = _call(cls, "reset", tag, target, {})
+            lines.append(f"    {_assign(state)} = {call}")
         else:
             for x, value in cls.reset.items():
                 value = value if isinstance(value, str) else repr(float(value))
-                b.append(f"            {x} = {value}")
+                lines.append(f"    {x} = {value}")
+    return lines
+
+
+def _render_neuron(cls: type, layout: Layout, target: str) -> list[str]:
+    """``_neuron_<target>``: one neuron's whole time loop (population kernels)."""
+    state = list(cls.state)
+    b = [f"def _neuron_{target}(_i, {_ARGS}):"]
+    b += [f"    {x} = _state[{j}, _i]" for j, x in enumerate(state)]
+    b += [f"    {p} = _pa[{j}, _i]" for j, p in enumerate(cls.params)]
+    b += _indent(_render_rule(cls, "_ps"), 4)
+    spikes = cls.threshold is not None
+    if spikes:
+        b += ["    _o = _spk_off[_i]", "    _cap = _spk_off[_i + 1] - _o"]
+        b.append("    _cnt = _spk_n[_i]")
+    b += ["    _rc = _refc[_i]", "    for _k in range(_n_steps):"]
+    b.append("        _row = _k * _stride")
+    b += [f"        {p} = _inp[{j}, _row, _i]" for j, p in enumerate(cls.inputs)]
+    linear = cls.spike_time == "linear"
+    when = "(_k + _frac) * _dts" if linear else "(_k + 1) * _dts"
+    on_spike = ["if _cnt < _cap:", f"    _spk_buf[_o + _cnt] = {when}", "_cnt += 1"]
+    b += _indent(_render_tick(cls, "", target, on_spike, linear), 8)
     b += [f"        _rec[{j}, _k, _i] = {x}" for j, x in enumerate(layout.record)]
     b += [f"    _state[{j}, _i] = {x}" for j, x in enumerate(state)]
     b.append("    _refc[_i] = _rc")
     if spikes:
         b.append("    _spk_n[_i] = _cnt")
     return b
+
+
+def render_functions(cls: type, tag: str) -> tuple[list[str], dict[str, str]]:
+    """The model's functions renamed ``_m<tag>_<name>``, and the globals they bind."""
+    bindings: dict[str, str] = {}
+    sources = []
+    for name, fn in _functions(cls).items():
+        src, header = function_source(fn, f"_m{tag}_{name}", f"{cls.__name__}.{name}")
+        for line in header:
+            key = (
+                line.split(" as ")[-1]
+                if line.startswith("import")
+                else line.split(" = ")[0]
+            )
+            if bindings.setdefault(key, line) != line:
+                raise ValidationError(
+                    f"{cls.__name__}.{name}: the global {key!r} means different "
+                    "things in the model's functions"
+                )
+        sources += [src, ""]
+    return sources, bindings
+
+
+def compiled_names(cls: type, tag: str) -> list[str]:
+    """Plain functions of the model's ``tag`` that each target compiles."""
+    return [f"_m{tag}_{name}" for name in _functions(cls)] + [f"_step{tag}"]
 
 
 def render_module(cls: type, layout: Layout) -> str:
@@ -219,26 +258,10 @@ def render_module(cls: type, layout: Layout) -> str:
         "from neurosim import _jit",
         "",
     ]
-    bindings: dict[str, str] = {}
-    sources = []
-    fns = _functions(cls)
-    for name, fn in fns.items():
-        src, header = function_source(fn, f"_m_{name}", f"{cls.__name__}.{name}")
-        for line in header:
-            key = (
-                line.split(" as ")[-1]
-                if line.startswith("import")
-                else line.split(" = ")[0]
-            )
-            if bindings.setdefault(key, line) != line:
-                raise ValidationError(
-                    f"{cls.__name__}.{name}: the global {key!r} means different "
-                    "things in the model's functions"
-                )
-        sources += [src, ""]
+    sources, bindings = render_functions(cls, "")
     body = [*head, *bindings.values(), "", *sources]
     for target in ("cpu", "cuda"):
-        body += _render_step(cls, layout, target) + [""]
+        body += _render_step(cls, layout.method, "", target) + [""]
         body += _render_neuron(cls, layout, target) + [""]
     body += [
         f"def _run_cpu({_ARGS}):",
@@ -250,7 +273,8 @@ def render_module(cls: type, layout: Layout) -> str:
         f"        _neuron_cuda(_i, {_ARGS})",
         "",
     ]
-    body += [f"_m_{name}_cpu = _jit.njit(_m_{name})" for name in fns]
+    names = [n for n in compiled_names(cls, "") if n.startswith("_m")]
+    body += [f"{n}_cpu = _jit.njit({n})" for n in names]
     body += [
         "_step_cpu = _jit.njit(_step_cpu)",
         "_neuron_cpu = _jit.njit(_neuron_cpu)",
@@ -261,12 +285,12 @@ def render_module(cls: type, layout: Layout) -> str:
         "def build_cuda():",
         '    """Decorate the CUDA side (imports numba.cuda); returns the kernel."""',
         "    global cuda, _step_cuda, _neuron_cuda, _kernel_cuda",
-        "    global " + ", ".join(f"_m_{name}_cuda" for name in fns),
+        "    global " + ", ".join(f"{n}_cuda" for n in names),
         "    if not _cuda_built:",
         "        from numba import cuda",
         "",
     ]
-    body += [f"        _m_{name}_cuda = _jit.cuda_device(_m_{name})" for name in fns]
+    body += [f"        {n}_cuda = _jit.cuda_device({n})" for n in names]
     body += [
         "        _step_cuda = _jit.cuda_device(_step_cuda)",
         "        _neuron_cuda = _jit.cuda_device(_neuron_cuda)",
@@ -428,3 +452,179 @@ def run_cuda(module: Any, model: NeuronModel, *args: Any) -> None:
         d[3:7] + d[8:], (state, refc, rec, spk_buf, spk_n), strict=True
     ):
         dev.copy_to_host(host)
+
+
+# --- NeuronModel groups inside the network loop --------------------------------
+
+_GROUP_ARGS = (
+    "_i0, _i1, _so, _po, _ro, _f, _ms, _mp, _mr, _syn, _kg, _kb, _ring, _slot, _cnt"
+)
+
+
+def _render_group(cls: type, tag: str, target: str) -> list[str]:
+    """``_group<tag>_<target>``: one step of a model group inside the network loop.
+
+    CPU: a function over the group's neurons returning the spike count (spikes
+    appended to ``_ring[_slot]`` in index order). CUDA: a kernel, one thread
+    per neuron, setting ``_ring[_slot, i]`` and ``_spk[_k, i]`` to 1 or 0.
+    The first input port reads ``gain * I + bias`` (the channels and external
+    inputs of the neuron); further ports read 0.
+    """
+    state, params = list(cls.state), list(cls.params)
+    cuda = target == "cuda"
+    if cuda:
+        head = [
+            f"def _group{tag}_{target}({_GROUP_ARGS.replace('_cnt', '_spk, _k')}):",
+            "    _n = _i1 - _i0",
+            "    for _j in range(cuda.grid(1), _n, cuda.gridsize(1)):",
+        ]
+        on_spike = ["_spiked = 1"]
+    else:
+        head = [
+            f"def _group{tag}_{target}({_GROUP_ARGS}):",
+            "    _n = _i1 - _i0",
+            "    for _j in range(_n):",
+        ]
+        on_spike = ["_ring[_slot, _cnt] = _i", "_cnt += 1"]
+    body = ["_i = _i0 + _j"]
+    body += [f"{x} = _ms[_so + {j} * _n + _j]" for j, x in enumerate(state)]
+    body += [f"{p} = _mp[_po + {j} * _n + _j]" for j, p in enumerate(params)]
+    body.append("_rc = _mr[_ro + _j]")
+    for j, port in enumerate(cls.inputs):
+        body.append(
+            f"{port} = _kg[_i] * _syn[_i] + _kb[_i]" if j == 0 else f"{port} = 0.0"
+        )
+    body += _render_rule(cls, "_f")
+    if cuda:
+        body.append("_spiked = 0")
+    body += _render_tick(cls, tag, target, on_spike, False)
+    body += [f"_ms[_so + {j} * _n + _j] = {x}" for j, x in enumerate(state)]
+    body.append("_mr[_ro + _j] = _rc")
+    if cuda:
+        body += ["_ring[_slot, _i] = _spiked", "_spk[_k, _i] = _spiked"]
+    lines = head + _indent(body, 8)
+    if not cuda:
+        lines.append("    return _cnt")
+    return lines
+
+
+def _kernel_sources() -> str:
+    """A hash of the kernel files the generated network loop copies or calls.
+
+    Part of the generated text, so editing them makes a new module (numba's
+    cache would not notice a change in another file).
+    """
+    import hashlib
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    text = "".join(
+        (here / f).read_text() for f in ("network.py", "lif.py", "hh.py", "models.py")
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def render_network_module(kinds: list[tuple[type, str]]) -> str:
+    """The network loop with the code of the given (model class, method) kinds.
+
+    :func:`neurosim.kernels.network.network_run`'s source is copied in (so
+    numba caches this module's loop under this file) and its global
+    ``model_segments`` is bound to a dispatcher over the kinds' group
+    functions; every other helper is the one of :mod:`neurosim.kernels.network`.
+    """
+    import ast
+    import inspect
+
+    from . import network as net
+
+    tree = ast.parse(inspect.getsource(net.network_run.py_func))
+    fn = tree.body[0]
+    assert isinstance(fn, ast.FunctionDef)
+    fn.decorator_list = []
+    names = ", ".join(f"{c.__module__}.{c.__qualname__}" for c, _m in kinds)
+    head = [
+        f'"""Generated by neurosim: the network loop with {names}; do not edit."""',
+        f"# kernels {_kernel_sources()}",
+        "import math",
+        "",
+        "import numpy as np",
+        "",
+        "from neurosim import _jit",
+        "from neurosim.kernels import network as _net",
+        "",
+        "globals().update({k: v for k, v in vars(_net).items() if k[:2] != '__'})",
+        "",
+    ]
+    body: list[str] = []
+    all_bindings: dict[str, str] = {}
+    compiled: list[str] = []
+    for k, (cls, method) in enumerate(kinds):
+        sources, bindings = render_functions(cls, str(k))
+        for key, line in bindings.items():
+            if all_bindings.setdefault(key, line) != line:
+                raise ValidationError(
+                    f"{cls.__name__}: the global {key!r} means different things in "
+                    "the models of this network; rename it in one of them"
+                )
+        body += sources
+        for target in ("cpu", "cuda"):
+            body += _render_step(cls, method, str(k), target) + [""]
+            body += _render_group(cls, str(k), target) + [""]
+        compiled += compiled_names(cls, str(k)) + [f"_group{k}"]
+    dispatch = [
+        "def model_segments(s, seg_i, seg_f, mod_i, mstate, mpar, mref, syn_in, "
+        "kgain, kbias, ring, slot, cnt):",
+        "    m = seg_i[s, 4]",
+        "    kind = mod_i[m, 0]",
+        "    args = (seg_i[s, 1], seg_i[s, 2], mod_i[m, 1], mod_i[m, 2], mod_i[m, 3])",
+        "    f = seg_f[seg_i[s, 3]]",
+    ]
+    for k in range(len(kinds)):
+        dispatch += [
+            f"    if kind == {k}:",
+            f"        return _group{k}_cpu(*args, f, mstate, mpar, mref, syn_in, "
+            "kgain, kbias, ring, slot, cnt)",
+        ]
+    dispatch.append("    return cnt")
+    body += dispatch + ["", ast.unparse(fn), ""]
+    body += [
+        f"{n}_cpu = _jit.njit({n}_cpu)" for n in compiled if not n.startswith("_m")
+    ]
+    body += [f"{n}_cpu = _jit.njit({n})" for n in compiled if n.startswith("_m")]
+    body += [
+        "model_segments = _jit.njit(model_segments)",
+        "network_run = _jit.njit(network_run)",
+        "_cuda_kernels = []",
+        "",
+        "",
+        "def build_cuda():",
+        '    """Decorate the CUDA side; returns the group kernels, one per kind."""',
+        "    global cuda, " + ", ".join(f"{n}_cuda" for n in compiled),
+        "    if not _cuda_kernels:",
+        "        from numba import cuda",
+        "",
+    ]
+    for n in compiled:
+        if n.startswith("_group"):
+            body.append(f"        {n}_cuda = _jit.cuda_kernel({n}_cuda)")
+        elif n.startswith("_m"):
+            body.append(f"        {n}_cuda = _jit.cuda_device({n})")
+        else:
+            body.append(f"        {n}_cuda = _jit.cuda_device({n}_cuda)")
+    body += [
+        "        _cuda_kernels.extend(["
+        + ", ".join(f"_group{k}_cuda" for k in range(len(kinds)))
+        + "])",
+        "    return _cuda_kernels",
+        "",
+    ]
+    return "\n".join(head + list(all_bindings.values()) + [""] + body)
+
+
+def compile_network_loop(models: list[NeuronModel], methods: list[str]) -> Any:
+    """The generated network loop for these kinds (one model instance per kind)."""
+    kinds = []
+    for model, method in zip(models, methods, strict=True):
+        python_check(model, method)
+        kinds.append((type(model), method))
+    return load_module("neurosim_gen_network", render_network_module(kinds))

@@ -43,3 +43,28 @@ def test_models_on_cuda_equal_cpu(model, current, method):
         np.testing.assert_allclose(b.state[name], a.state[name], rtol=0, atol=1e-12)
     np.testing.assert_array_equal(b.spike_counts, a.spike_counts)
     np.testing.assert_allclose(b.spike_times_flat, a.spike_times_flat, atol=1e-12)
+
+
+def test_network_with_model_groups_on_cuda_equals_cpu(monkeypatch):
+    monkeypatch.setattr(_config, "THREADS_PER_BLOCK", 4)
+    out = {}
+    for backend in ("cpu", "cuda"):
+        net = ns.Network(seed=4)
+        drive = net.add(ns.NeuronGroup(6, ns.PoissonSource(rate=400.0)))
+        P = net.add(ns.NeuronGroup(7, ns.Izhikevich.from_set("RS")))
+        Q = net.add(ns.NeuronGroup(5, ns.AdaptiveLIF(inc_n=0.1), bias=0.9))
+        net.connect(drive, P, ns.Random(0.6, 0.2), synapse=ns.Lowpass(0.003))
+        net.connect(P, Q, ns.Random(0.5, 0.02), synapse=ns.Lowpass(0.005))
+        net.connect(Q, P, ns.Random(0.5, -0.1), synapse=ns.Lowpass(0.005))
+        mons = (net.monitor_spikes(P), net.monitor_spikes(Q))
+        states = (net.monitor_state(P, "u", record=[0, 6]),
+                  net.monitor_state(Q, "n", record=True, every=2))  # fmt: skip
+        ns.Simulator(net, dt=1e-4, backend=backend, progress=False).run(0.03)
+        out[backend] = mons, states
+    (sc, stc), (sg, stg) = out["cpu"], out["cuda"]
+    assert sum(m.indices.size for m in sc) > 5
+    for a, b in zip(sc, sg, strict=True):
+        np.testing.assert_array_equal(a.indices, b.indices)
+        np.testing.assert_array_equal(a.steps, b.steps)
+    for a, b in zip(stc, stg, strict=True):
+        np.testing.assert_allclose(b.values, a.values, rtol=0, atol=1e-12)

@@ -64,10 +64,32 @@ from .nn import (
 )
 from .optim import SGD, Adam, Optimizer
 from .recurrent import GRU, LSTM, RNN, MinGRU, RNNCell
+from .spiking import (
+    ATan,
+    FastSigmoid,
+    Leaky,
+    RLeaky,
+    SpikingMLP,
+    Surrogate,
+    check_spikes,
+    rate_encode,
+    repeat_current,
+    spike,
+)
 from .tensor import Function, Tensor, is_grad_enabled, no_grad, tensor, unbroadcast
 from .training import History, accuracy, fit, predict
 
 __all__ = [
+    "spike",
+    "repeat_current",
+    "rate_encode",
+    "check_spikes",
+    "Surrogate",
+    "SpikingMLP",
+    "RLeaky",
+    "Leaky",
+    "FastSigmoid",
+    "ATan",
     "GRU",
     "LSTM",
     "MLP",

@@ -34,6 +34,8 @@ deep learning, Proc. IEEE 111, 1016-1054, doi:10.1109/JPROC.2023.3308088.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from typing import Any
 
 import numpy as np
@@ -203,6 +205,28 @@ def rate_encode(
 
 
 # ------------------------------------------------------------------ fused layer
+@functools.cache
+def _blas_controller() -> Any:
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController()
+
+
+def one_blas_thread() -> contextlib.AbstractContextManager:
+    """BLAS limited to one thread, when the optional ``threadpoolctl`` is installed.
+
+    A recurrent layer runs one small matrix product per time step; on a busy
+    machine, OpenBLAS threads that wait for each other make those products
+    ten times slower or worse. Results do not depend on it.
+    """
+    controller = _blas_controller()
+    if controller is None:
+        return contextlib.nullcontext()
+    return controller.limit(limits=1, user_api="blas")
+
+
 class LIFSequenceFn(Function):
     """A LIF layer over a whole sequence, with backpropagation through time.
 
@@ -232,10 +256,11 @@ class LIFSequenceFn(Function):
             w_t = w.T
             C += b
             C[0] += s0 @ w_t
-            for t in range(T):
-                if t:
-                    C[t] += S[t - 1] @ w_t
-                lif_forward(C, u0, r0, U, S, PRE, SG, t, t + 1, *args, *sg)
+            with one_blas_thread():
+                for t in range(T):
+                    if t:
+                        C[t] += S[t - 1] @ w_t
+                    lif_forward(C, u0, r0, U, S, PRE, SG, t, t + 1, *args, *sg)
             self.s0, self.w = s0, w
         else:
             lif_forward(C, u0, r0, U, S, PRE, SG, 0, T, *args, *sg)
@@ -257,10 +282,11 @@ class LIFSequenceFn(Function):
         if self.recurrent:
             w = self.w
             dsrec = np.zeros((N, H), dtype=dt)
-            for t in range(T - 1, -1, -1):
-                if t < T - 1:
-                    dsrec = D[t + 1] @ w
-                lif_backward(gs, gu, dsrec, S, PRE, SG, D, t, t + 1, *self.args)
+            with one_blas_thread():
+                for t in range(T - 1, -1, -1):
+                    if t < T - 1:
+                        dsrec = D[t + 1] @ w
+                    lif_backward(gs, gu, dsrec, S, PRE, SG, D, t, t + 1, *self.args)
         else:
             zeros = np.zeros((N, H), dtype=dt)
             lif_backward(gs, gu, zeros, S, PRE, SG, D, 0, T, *self.args)
@@ -275,6 +301,39 @@ class LIFSequenceFn(Function):
         gb = D2.sum(axis=0) if self.needs[4] else None
         ds0 = D[0] @ w if self.needs[2] else None
         return D, du0, ds0, gw, gb
+
+
+class LeakyIntegratorFn(Function):
+    r"""Leaky integration over time, :math:`y_t = \kappa y_{t-1} + x_t`, y_0 = 0."""
+
+    def forward(self, x, decay):
+        self.decay = decay
+        y = np.empty_like(x)
+        acc = np.zeros_like(x[0])
+        for t in range(len(x)):
+            acc *= decay
+            acc += x[t]
+            y[t] = acc
+        return y
+
+    def backward(self, g):
+        gx = np.empty_like(g)
+        acc = np.zeros_like(g[0])
+        for t in range(len(g) - 1, -1, -1):
+            acc *= self.decay
+            acc += g[t]
+            gx[t] = acc
+        return gx
+
+
+def leaky_integrator(x: Any, decay: float) -> Tensor:
+    r"""Non-spiking leaky readout over the time axis (axis 0).
+
+    :math:`y_t = \kappa y_{t-1} + x_t` with :math:`\kappa` = ``decay`` in
+    [0, 1] (:math:`e^{-\Delta t / \tau_{out}}`); ``decay=1`` integrates.
+    """
+    decay = check_number("decay", decay, low=0.0, high=1.0)
+    return LeakyIntegratorFn.apply(x, decay=decay)
 
 
 # ------------------------------------------------------------------ modules
@@ -542,6 +601,7 @@ __all__ = [
     "Surrogate",
     "check_spikes",
     "get_surrogate",
+    "leaky_integrator",
     "rate_encode",
     "repeat_current",
     "spike",

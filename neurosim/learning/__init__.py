@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ._network import backprop_grads, cosine
 from .compare import Comparison, compare
+from .eprop import EProp
 from .feedback_alignment import FeedbackAlignment
 from .hebbian import Hebbian, Oja
 from .pes import PES
@@ -20,6 +21,7 @@ from .stdp import STDP
 __all__ = [
     "Comparison",
     "PES",
+    "EProp",
     "STDP",
     "FeedbackAlignment",
     "Hebbian",

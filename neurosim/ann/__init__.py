@@ -25,6 +25,7 @@ from .attention import (
     scaled_dot_product_attention,
     set_num_threads,
 )
+from .conversion import ConversionRun, ConvertedSNN, convert_mlp
 from .data import load_digits_split
 from .functions import (
     arctan,
@@ -99,6 +100,8 @@ __all__ = [
     "Activation",
     "Adam",
     "BatchNorm1d",
+    "ConversionRun",
+    "ConvertedSNN",
     "Dropout",
     "Function",
     "History",
@@ -120,6 +123,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "causal_mask",
     "concat",
+    "convert_mlp",
     "cross_entropy",
     "dropout",
     "exp",

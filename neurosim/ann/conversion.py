@@ -8,7 +8,8 @@ class is the largest integrated output (Diehl et al. 2015; Rueckauer et al.
 
 Normalisation (data-based, Rueckauer et al. 2017): with :math:`\lambda_l` the
 ``percentile``-th percentile of all of layer :math:`l`'s ReLU activations
-(zeros included) over the calibration samples (:math:`\lambda_0 = 1`: the input enters as analog current),
+(zeros included) over the calibration samples (:math:`\lambda_0 = 1`: the
+input enters as analog current),
 
 .. math::
     W'_l = W_l \lambda_{l-1} / \lambda_l, \qquad b'_l = b_l / \lambda_l,

@@ -112,13 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_cmd_demo)
     cmp = sub.add_parser(
         "compare-learning",
-        help="train one MLP by backprop and by local rules; print the table",
+        help="train one architecture by backprop, local and spiking rules; "
+        "print the table",
     )
     cmp.add_argument("--data", default="digits", help="data set (digits)")
     cmp.add_argument(
         "--rules",
         default="backprop,pc,fa",
-        help="comma-separated: backprop, pc, pc-fixed, pc-zil, pc-learned, fa",
+        help="comma-separated: backprop, pc, pc-fixed, pc-zil, pc-learned, fa, "
+        "snn-bptt, eprop, eprop-readout, ann2snn",
     )
     cmp.add_argument("--epochs", type=int, default=20)
     cmp.add_argument("--seeds", type=int, default=3)

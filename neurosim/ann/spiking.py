@@ -520,10 +520,12 @@ class SpikingMLP(Module):
     and the logits are the time average
     :math:`y = \frac{1}{T} \sum_t (W s_t + b)`, to be fed to ``cross_entropy``.
 
-    Input: currents or spikes (seq, batch, sizes[0]). A static input (a digit)
-    given as a constant current at every step is "direct" encoding; use
-    :func:`rate_encode` for Poisson-like spike trains. With
-    ``spike_input=True`` the input is checked to be 0/1.
+    Input: currents or spikes (seq, batch, sizes[0]). With ``n_steps`` set, a
+    static input (batch, sizes[0]) is also accepted and given as a constant
+    current at every one of ``n_steps`` steps ("direct" encoding), so
+    :func:`~neurosim.ann.fit` trains the network on static samples. Use
+    :func:`rate_encode` for Bernoulli spike trains; with ``spike_input=True``
+    the input is checked to be 0/1.
 
     Parameters are named ``layers.0.weight``, ``layers.0.bias`` ... like
     :class:`~neurosim.ann.nn.MLP`. The hidden activity of the last call is
@@ -538,11 +540,17 @@ class SpikingMLP(Module):
         surrogate: str | Surrogate = "atan",
         reset: str = "subtract",
         *,
+        n_steps: int | None = None,
         spike_input: bool = False,
         seed: SeedLike = None,
         dtype: Any = np.float64,
     ) -> None:
         sizes = [int(check_number("sizes", s, low=1, integer=True)) for s in sizes]
+        self.n_steps = (
+            None
+            if n_steps is None
+            else int(check_number("n_steps", n_steps, low=1, integer=True))
+        )
         if len(sizes) < 2:
             raise ValidationError(
                 f"sizes: need at least input and output sizes (got {sizes})"
@@ -563,6 +571,9 @@ class SpikingMLP(Module):
 
     def forward(self, x: Any) -> Tensor:
         """(seq, batch, sizes[0]) -> logits (batch, sizes[-1])."""
+        ndim = x.ndim if isinstance(x, Tensor) else np.ndim(x)
+        if self.n_steps is not None and ndim == 2 and not self.spike_input:
+            x = Tensor(repeat_current(x, self.n_steps))
         if self.spike_input:
             x = Tensor(check_spikes("x", x, self.sizes[0]))
         else:

@@ -60,7 +60,6 @@ from .nn import (
     LayerNorm,
     Linear,
     Module,
-    Perceptron,
     Sequential,
 )
 from .optim import SGD, Adam, Optimizer
@@ -111,7 +110,6 @@ __all__ = [
     "Module",
     "MultiHeadAttention",
     "Optimizer",
-    "Perceptron",
     "RNNCell",
     "Sequential",
     "Tensor",

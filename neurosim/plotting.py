@@ -21,6 +21,23 @@ def use_headless() -> None:
     matplotlib.use("Agg")
 
 
+def show() -> None:
+    """Show the open figures on screen (``matplotlib.pyplot.show``).
+
+    Off screen (the Agg backend, as under ``neurosim demo``) it does nothing.
+    """
+    import matplotlib.pyplot as plt
+
+    plt.show()
+
+
+def close_all() -> None:
+    """Close every open figure and free its memory."""
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 def _axes(ax: Any = None, projection: str | None = None) -> Any:
     """Return ``ax``, or the axes of a new figure when it is None."""
     if ax is not None:

@@ -7,17 +7,13 @@ unit area, so filtered spike trains are in Hz. Right: a 40 Hz Poisson train
 (``filtered_spike_train``) is drawn on top for neuron 0 and coincides with the
 impulse-invariant ``filt`` at every sample.
 
-    python examples/03_synaptic_filters.py [--quick]
+    python 03_synaptic_filters.py [--out DIR] [--quick]   (or: neurosim demo --only 03)
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -61,11 +57,10 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     fig.tight_layout()
     path = out_dir / "03_synaptic_filters.png"
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return [path]
 
 
 if __name__ == "__main__":
-    quick = "--quick" in sys.argv or ns._config.quick()
-    for p in main(Path("figures"), quick=quick):
-        print(p)
+    from neurosim.cli import run_example
+
+    run_example(main, __doc__)

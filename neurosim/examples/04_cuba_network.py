@@ -49,11 +49,10 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     fig.tight_layout()
     path = out_dir / "04_cuba_network.png"
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return [path]
 
 
 if __name__ == "__main__":
-    import sys
+    from neurosim.cli import run_example
 
-    print(main(Path(sys.argv[1] if len(sys.argv) > 1 else "."), quick=True))
+    run_example(main, __doc__)

@@ -7,17 +7,13 @@ computed by the online trace implementation, on the analytic exponential
 window. Right: a 100-neuron LIF population represents x = sin(2 pi t); PES
 learns, online and from zero decoders, to decode x**2 from its rates.
 
-    python examples/12_local_rules.py [--quick]
+    python 12_local_rules.py [--out DIR] [--quick]   (or: neurosim demo --only 12)
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -90,11 +86,10 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     fig.tight_layout()
     path = out_dir / "12_local_rules.png"
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return [path]
 
 
 if __name__ == "__main__":
-    quick = "--quick" in sys.argv or ns._config.quick()
-    for p in main(Path("figures"), quick=quick):
-        print(p)
+    from neurosim.cli import run_example
+
+    run_example(main, __doc__)

@@ -7,17 +7,13 @@ Bottom: the same population driven by ``sin(2 pi t)``; its spikes are filtered
 by a 10 ms lowpass and decoded in the simulation loop, once with the identity
 decoders and once with the decoders of ``x^2``.
 
-    python examples/05_population_coding.py [--quick]
+    python 05_population_coding.py [--out DIR] [--quick]   (or: neurosim demo --only 05)
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -67,11 +63,10 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     fig.tight_layout()
     path = out_dir / "05_population_coding.png"
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return [path]
 
 
 if __name__ == "__main__":
-    quick = "--quick" in sys.argv or ns._config.quick()
-    for p in main(Path("figures"), quick=quick):
-        print(p)
+    from neurosim.cli import run_example
+
+    run_example(main, __doc__)

@@ -46,6 +46,7 @@ from .neurons import (
     PoissonSource,
     SpikeSource,
 )
+from .psp import psp_peak, psp_weight
 from .sim import (
     Connection,
     Factored,
@@ -123,6 +124,8 @@ __all__ = [
     "poisson_spikes",
     "regular_spikes",
     "spikes_to_array",
+    "psp_peak",
+    "psp_weight",
     # networks
     "Connection",
     "Factored",

@@ -38,6 +38,8 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     sim.run(duration)
 
     fig, axes = plt.subplots(3, 1, figsize=(9, 9), sharex=True)
+    for ax in axes:  # shared time axis, with tick labels on every panel
+        ax.tick_params(labelbottom=True)
     plotting.raster(times=spikes.times, indices=spikes.indices, ax=axes[0],
                     markersize=1.0)  # fmt: skip
     axes[0].set_title(

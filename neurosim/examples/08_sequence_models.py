@@ -102,7 +102,7 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     ax.set_yscale("log")
     ax.set_ylabel("validation MSE")
     ax.set_title(f"adding problem, sequence length {length}")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     path = Path(out_dir) / "08_sequence_models.png"
     fig.savefig(path, dpi=100)

@@ -136,7 +136,7 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     axes[1, 1].set_xlabel("final overlap with stored pattern")
     axes[1, 1].set_ylabel("cues")
     axes[1, 1].set_title(f"M = N = {Nm}, 10 % flipped cues")
-    axes[1, 1].legend(fontsize="small")
+    axes[1, 1].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     path = Path(out_dir) / "09_hopfield_memory.png"
     fig.savefig(path, dpi=100)

@@ -50,7 +50,8 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     axes[2].hist(f_data, bins=bins, alpha=0.7, label="training data")
     axes[2].hist(f_noise, bins=bins, alpha=0.7, label="random images")
     axes[2].set_xlabel("free energy F(v)")
-    axes[2].legend(fontsize="small")
+    axes[2].set_ylabel("images")
+    axes[2].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     if digits is not None:
         drbm = ns.RBM(64, 100, seed=0).fit(digits, k=1, epochs=30, lr=0.05)
         plotting.patterns(drbm.sample(30, n_gibbs=500, seed=4), (8, 8), ax=axes[3])

@@ -26,7 +26,7 @@ from .attention import (
     set_num_threads,
 )
 from .conversion import ConversionRun, ConvertedSNN, convert_mlp
-from .data import load_digits_split
+from .data import load_digits, load_digits_split
 from .functions import (
     arctan,
     binary_cross_entropy,
@@ -136,6 +136,7 @@ __all__ = [
     "layer_norm",
     "leaky_integrator",
     "linear",
+    "load_digits",
     "load_digits_split",
     "log",
     "log_softmax",

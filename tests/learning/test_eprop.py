@@ -87,7 +87,7 @@ def _torch_bptt(model, x, labels):
     ]
     signal = torch.stack([s.grad for s in spikes])
     rate = float(torch.stack(spikes).detach().mean())
-    return float(loss), [g.numpy() for g in grads], signal.numpy(), rate
+    return float(loss.detach()), [g.numpy() for g in grads], signal.numpy(), rate
 
 
 def test_exact_learning_signal_gives_the_bptt_gradient():

@@ -11,11 +11,8 @@ at compile time, so a global would silently keep its first value.
 
 from __future__ import annotations
 
-<<<<<<< HEAD
-import dataclasses
-=======
 import contextlib
->>>>>>> main
+import dataclasses
 import functools
 import logging
 import sys

@@ -17,7 +17,6 @@ def test_readme_has_examples():
 @pytest.mark.slow
 @pytest.mark.parametrize("i", range(len(BLOCKS)))
 def test_readme_block_runs(i):
-    pytest.importorskip("sklearn")  # the ann/learning blocks load the digits
     # Register the block's text as a notebook does, so that the source of a
     # model defined in it can be read (ns.NeuronModel compiles that source).
     name = f"README.md block {i}"

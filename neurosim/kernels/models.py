@@ -274,6 +274,7 @@ def render_module(cls: type, layout: Layout) -> str:
         "",
     ]
     names = [n for n in compiled_names(cls, "") if n.startswith("_m")]
+    gate = _gate_args(cls, "population", layout.method, layout.record)
     body += [f"{n}_cpu = _jit.njit({n})" for n in names]
     body += [
         "_step_cpu = _jit.njit(_step_cpu)",
@@ -294,7 +295,7 @@ def render_module(cls: type, layout: Layout) -> str:
     body += [
         "        _step_cuda = _jit.cuda_device(_step_cuda)",
         "        _neuron_cuda = _jit.cuda_device(_neuron_cuda)",
-        "        _kernel_cuda = _jit.cuda_kernel(_kernel_cuda)",
+        f"        _kernel_cuda = _jit.cuda_kernel(_kernel_cuda, {gate})",
         "        _cuda_built.append(True)",
         "    return _kernel_cuda",
         "",
@@ -454,6 +455,45 @@ def run_cuda(module: Any, model: NeuronModel, *args: Any) -> None:
         dev.copy_to_host(host)
 
 
+def _gate_args(cls: type, what: str, method: str, record: tuple[str, ...]) -> str:
+    """``key=..., recipe=...`` for :func:`neurosim._jit.cuda_kernel` (compile gate).
+
+    The key names the kernel's *type* (model class, method, what is recorded),
+    stable across processes; the recipe regenerates it from an importable
+    model class (None for a class the gate could not import, e.g. one
+    defined in ``__main__`` or inside a function).
+    """
+    path = f"{cls.__module__}:{cls.__qualname__}"
+    key = f"neurosim.kernels.models:{what}[{path}|{method}|{','.join(record)}]"
+    importable = cls.__module__ != "__main__" and "<locals>" not in cls.__qualname__
+    args = {"model": path, "method": method}
+    if what == "population":
+        args["record"] = list(record)
+    recipe = (f"neurosim.kernels.models:gate_{what}", args) if importable else None
+    return f"key={key!r}, recipe={recipe!r}"
+
+
+def _model_class(path: str) -> type:
+    import importlib
+
+    module, qualname = path.split(":")
+    obj: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def gate_population(model: str, method: str, record: list[str]) -> None:
+    """Recipe of the compile gate: generate a population kernel again."""
+    cls = _model_class(model)
+    compile_model(cls(), Layout(method, tuple(record))).build_cuda()
+
+
+def gate_group(model: str, method: str) -> None:
+    """Recipe of the compile gate: generate a network group kernel again."""
+    compile_network_loop([_model_class(model)()], [method]).build_cuda()
+
+
 # --- NeuronModel groups inside the network loop --------------------------------
 
 _GROUP_ARGS = (
@@ -606,7 +646,9 @@ def render_network_module(kinds: list[tuple[type, str]]) -> str:
     ]
     for n in compiled:
         if n.startswith("_group"):
-            body.append(f"        {n}_cuda = _jit.cuda_kernel({n}_cuda)")
+            cls, method = kinds[int(n[len("_group") :])]
+            gate = _gate_args(cls, "group", method, ())
+            body.append(f"        {n}_cuda = _jit.cuda_kernel({n}_cuda, {gate})")
         elif n.startswith("_m"):
             body.append(f"        {n}_cuda = _jit.cuda_device({n})")
         else:

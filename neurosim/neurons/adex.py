@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 import numpy as np
@@ -62,7 +63,7 @@ class AdEx(NeuronModel):
     @staticmethod
     def derivatives(v, w, I, C, g_l, e_l, v_t, delta_t, tau_w, a):
         """Right-hand side in mV/ms and pA/ms."""
-        spike = g_l * delta_t * np.exp((v - v_t) / delta_t)
+        spike = g_l * delta_t * math.exp((v - v_t) / delta_t)
         return (-g_l * (v - e_l) + spike - w + I) / C, (a * (v - e_l) - w) / tau_w
 
     @staticmethod

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
-
-import numpy as np
 
 from .model import NeuronModel
 
@@ -60,4 +59,4 @@ class ExpIF(NeuronModel):
     @staticmethod
     def derivatives(v, I, tau_m, e_l, v_t, delta_t):
         """Right-hand side in mV/s."""
-        return ((e_l - v) + delta_t * np.exp((v - v_t) / delta_t) + I) / tau_m
+        return ((e_l - v) + delta_t * math.exp((v - v_t) / delta_t) + I) / tau_m

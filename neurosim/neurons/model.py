@@ -31,10 +31,11 @@ step in the model's time unit). ``derivatives`` and ``update`` return one value
 per state variable, in the order of ``state`` (a bare value for one variable);
 a ``reset`` function returns the new values of every state variable. The body
 may use ``math`` and ``numpy`` (as ``np``) functions and module-level numeric
-constants (frozen when the model is compiled); it may not call other functions
-of its module or use closures, because its source is copied into a generated
-module (that is what lets numba cache it safely; see
-:mod:`neurosim.kernels.codegen`).
+constants (frozen when the model is compiled); prefer ``math.exp`` and the
+like to numpy's ufuncs, which compile for the CPU but not for CUDA devices.
+It may not call other functions of its module or use closures, because its
+source is copied into a generated module (that is what lets numba cache it
+safely; see :mod:`neurosim.kernels.codegen`).
 
 This module only describes; it imports neither numba nor the simulator.
 """

@@ -51,8 +51,8 @@ class Built:
     enc_ext: list[tuple[Any, np.ndarray]] = field(default_factory=list)
     # the generated loop of a network with NeuronModel groups (else None)
     loop: Any = None
-    # NeuronModel groups: id(group) -> (state offset in mstate, model)
-    model_blocks: dict[int, tuple[int, Any]] = field(default_factory=dict)
+    # NeuronModel groups: id(group) -> (offsets in mstate and mpar, model)
+    model_blocks: dict[int, tuple[int, int, Any]] = field(default_factory=dict)
 
 
 class _ModelBlocks:
@@ -71,7 +71,7 @@ class _ModelBlocks:
         self.ref_size = 0
         self.kinds: list[tuple[type, str]] = []
         self.models: list[NeuronModel] = []
-        self.blocks: dict[int, tuple[int, NeuronModel]] = {}
+        self.blocks: dict[int, tuple[int, int, NeuronModel]] = {}
 
     def add(self, g: Any, model: NeuronModel, v0: Any) -> int:
         """Add group ``g``; returns its ``mod_i`` row."""
@@ -91,7 +91,7 @@ class _ModelBlocks:
         po = self.par.add(
             [np.broadcast_to(v, (g.n,)) for v in model.param_values().values()]
         )
-        self.blocks[id(g)] = (so, model)
+        self.blocks[id(g)] = (so, po, model)
         self.rows.append([self.kinds.index((cls, method)), so, po, self.ref_size])
         self.ref_size += g.n
         return len(self.rows) - 1
@@ -435,7 +435,7 @@ def build(net: Network, dt: float) -> Built:
             scale, v_reset = to_model[id(g)]
             r0 = len(rec_rows)
             if id(g) in mb.blocks and mon.var != "J":
-                so, model = mb.blocks[id(g)]
+                so, _po, model = mb.blocks[id(g)]
                 j = list(type(model).state).index(mon.var)
                 base = so + j * g.n + mon.target.start
                 for i in mon.record:

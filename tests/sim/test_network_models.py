@@ -92,3 +92,50 @@ def test_unknown_state_to_monitor_is_refused():
         net.monitor_state(P, "w", record=True)
     with pytest.raises(ValueError, match=r"per-neuron parameters of length 3"):
         ns.NeuronGroup(2, ns.Izhikevich(a=A))
+
+
+def _izh_net():
+    net = ns.Network(seed=5)
+    drive = net.add(ns.NeuronGroup(10, ns.PoissonSource(rate=300.0)))
+    P = net.add(ns.NeuronGroup(4, ns.Izhikevich(), bias=5.0))
+    net.connect(drive, P, ns.Random(0.5, 0.2), synapse=ns.Lowpass(0.003),
+                delay=5e-4)  # fmt: skip
+    return net, P, net.monitor_spikes(P)
+
+
+def test_snapshot_and_restore_roll_a_run_back_exactly():
+    net, P, spikes = _izh_net()
+    sim = ns.Simulator(net, dt=1e-4, backend="cpu", progress=False)
+    sim.run(0.05)
+    snap = sim.snapshot()
+    n0 = spikes.indices.size
+    sim.run(0.05)
+    first = (spikes.indices[n0:].copy(), spikes.steps[n0:].copy())
+    u_first = sim.get_state(P, "u")
+    sim.restore(snap)
+    assert sim.n_steps == 500
+    sim.run(0.05)
+    second = (spikes.indices[n0 + first[0].size :], spikes.steps[n0 + first[0].size :])
+    assert first[0].size > 5
+    np.testing.assert_array_equal(first[0], second[0])
+    np.testing.assert_array_equal(first[1], second[1])
+    np.testing.assert_array_equal(sim.get_state(P, "u"), u_first)
+
+
+def test_state_and_parameters_are_set_between_runs():
+    net = ns.Network()
+    P = net.add(ns.NeuronGroup(3, ns.Izhikevich()))
+    spikes = net.monitor_spikes(P)
+    sim = ns.Simulator(net, dt=1e-4, backend="cpu", progress=False)
+    sim.run(0.01)
+    assert spikes.indices.size == 0  # at rest without input
+    # v above the 30 mV threshold: the Euler step from v = 40 (u = -13) stays
+    # above it, so neuron 1 spikes in the very next step and is reset to c.
+    sim.set_param(P[1:2], "c", -50.0)
+    sim.set_state(P[1:2], "v", 40.0)
+    sim.run(1e-4)
+    np.testing.assert_array_equal(spikes.indices, [1])
+    np.testing.assert_array_equal(spikes.steps, [100])
+    np.testing.assert_array_equal(sim.get_state(P, "v")[1], -50.0)
+    with pytest.raises(ValidationError, match=r"Izhikevich has no param variable 'e'"):
+        sim.set_param(P, "e", 1.0)

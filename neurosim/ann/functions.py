@@ -143,7 +143,20 @@ class Power(Function):
 
 
 def add(a: Any, b: Any) -> Tensor:
-    """``a + b`` with broadcasting."""
+    """``a + b`` with broadcasting.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    b : Tensor, array_like or number
+        The second operand (broadcast against ``a``).
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     if _is_number(b):
         return AddConst.apply(a, c=b)
     if _is_number(a):
@@ -152,7 +165,20 @@ def add(a: Any, b: Any) -> Tensor:
 
 
 def sub(a: Any, b: Any) -> Tensor:
-    """``a - b`` with broadcasting."""
+    """``a - b`` with broadcasting.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    b : Tensor, array_like or number
+        The second operand (broadcast against ``a``).
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     if _is_number(b):
         return AddConst.apply(a, c=-b)
     if _is_number(a):
@@ -161,7 +187,20 @@ def sub(a: Any, b: Any) -> Tensor:
 
 
 def mul(a: Any, b: Any) -> Tensor:
-    """``a * b`` (elementwise) with broadcasting."""
+    """``a * b`` (elementwise) with broadcasting.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    b : Tensor, array_like or number
+        The second operand (broadcast against ``a``).
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     if _is_number(b):
         return MulConst.apply(a, c=b)
     if _is_number(a):
@@ -170,7 +209,20 @@ def mul(a: Any, b: Any) -> Tensor:
 
 
 def div(a: Any, b: Any) -> Tensor:
-    """``a / b`` (elementwise) with broadcasting."""
+    """``a / b`` (elementwise) with broadcasting.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    b : Tensor, array_like or number
+        The second operand (broadcast against ``a``).
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     if _is_number(b):
         return MulConst.apply(a, c=1.0 / b)
     if _is_number(a):
@@ -179,12 +231,36 @@ def div(a: Any, b: Any) -> Tensor:
 
 
 def neg(a: Any) -> Tensor:
-    """``-a``."""
+    """``-a``.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Neg.apply(a)
 
 
 def power(a: Any, p: float) -> Tensor:
-    """``a ** p`` for a constant number ``p``."""
+    """``a ** p`` for a constant number ``p``.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    p : float
+        The exponent.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     if not _is_number(p):
         raise TypeError(f"power: exponent must be a number (got {type(p).__name__})")
     return Power.apply(a, p=p)
@@ -249,12 +325,40 @@ class Linear(Function):
 
 
 def matmul(a: Any, b: Any) -> Tensor:
-    """Matrix product ``a @ b`` (batch dimensions broadcast)."""
+    """Matrix product ``a @ b`` (batch dimensions broadcast).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    b : Tensor, array_like or number
+        The second operand (broadcast against ``a``).
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return MatMul.apply(a, b)
 
 
 def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
-    """Affine map ``x @ weight.T + bias``; ``weight`` has shape (out, in)."""
+    """Affine map ``x @ weight.T + bias``; ``weight`` has shape (out, in).
+
+    Parameters
+    ----------
+    x : Tensor or array_like
+        Inputs ``(..., in)``.
+    weight : Tensor
+        ``(out, in)`` weights.
+    bias : Tensor, optional
+        ``(out,)`` biases.
+
+    Returns
+    -------
+    Tensor
+        ``(..., out)`` outputs.
+    """
     if bias is None:
         return Linear.apply(x, weight)
     return Linear.apply(x, weight, bias)
@@ -313,17 +417,62 @@ class Max(Function):
 
 
 def sum(a: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Sum over ``axis`` (all axes when None)."""
+    """Sum over ``axis`` (all axes when None).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    axis : int, tuple of int or None
+        Axes to reduce (all when None).
+    keepdims : bool
+        Keep the reduced axes with length 1. Default False.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Sum.apply(a, axis=axis, keepdims=keepdims)
 
 
 def mean(a: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Mean over ``axis`` (all axes when None)."""
+    """Mean over ``axis`` (all axes when None).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    axis : int, tuple of int or None
+        Axes to reduce (all when None).
+    keepdims : bool
+        Keep the reduced axes with length 1. Default False.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Mean.apply(a, axis=axis, keepdims=keepdims)
 
 
 def max(a: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Maximum over ``axis`` (ties share the gradient)."""
+    """Maximum over ``axis`` (ties share the gradient).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    axis : int, tuple of int or None
+        Axes to reduce (all when None).
+    keepdims : bool
+        Keep the reduced axes with length 1. Default False.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Max.apply(a, axis=axis, keepdims=keepdims)
 
 
@@ -405,29 +554,94 @@ class Stack(Function):
 
 
 def reshape(a: Any, shape: Sequence[int]) -> Tensor:
-    """``a`` with a new shape (one entry may be -1)."""
+    """``a`` with a new shape (one entry may be -1).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    shape : sequence of int
+        The new shape.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Reshape.apply(a, shape=tuple(shape))
 
 
 def transpose(a: Any, axes: Sequence[int] | None = None) -> Tensor:
-    """Permute axes (reverse them when ``axes`` is None)."""
+    """Permute axes (reverse them when ``axes`` is None).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    axes : sequence of int, optional
+        The permutation (reversed axes when None).
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Transpose.apply(a, axes=None if axes is None else tuple(axes))
 
 
 def getitem(a: Any, index: Any) -> Tensor:
-    """``a[index]`` (basic or advanced indexing)."""
+    """``a[index]`` (basic or advanced indexing).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    index : int, slice, array or tuple of them
+        The index.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     if isinstance(index, Tensor):
         index = index.data.astype(np.intp)
     return GetItem.apply(a, index=index)
 
 
 def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
+    """Join tensors along an existing axis.
+
+    Parameters
+    ----------
+    tensors : sequence of Tensor or array_like
+        The pieces.
+    axis : int
+        The axis to join along. Default 0.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Concat.apply(*tensors, axis=axis)
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors of equal shape along a new axis."""
+    """Join tensors of equal shape along a new axis.
+
+    Parameters
+    ----------
+    tensors : sequence of Tensor or array_like
+        Pieces of equal shape.
+    axis : int
+        Position of the new axis. Default 0.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Stack.apply(*tensors, axis=axis)
 
 
@@ -533,32 +747,98 @@ class Abs(Function):
 
 
 def exp(a: Any) -> Tensor:
-    """Elementwise ``exp``."""
+    """Elementwise ``exp``.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Exp.apply(a)
 
 
 def log(a: Any) -> Tensor:
-    """Elementwise natural logarithm."""
+    """Elementwise natural logarithm.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Log.apply(a)
 
 
 def sqrt(a: Any) -> Tensor:
-    """Elementwise square root."""
+    """Elementwise square root.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Sqrt.apply(a)
 
 
 def abs(a: Any) -> Tensor:  # noqa: A001
-    """Elementwise absolute value (gradient 0 at 0)."""
+    """Elementwise absolute value (gradient 0 at 0).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Abs.apply(a)
 
 
 def tanh(a: Any) -> Tensor:
-    """Hyperbolic tangent."""
+    """Hyperbolic tangent.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Tanh.apply(a)
 
 
 def sigmoid(a: Any) -> Tensor:
-    r"""Logistic function :math:`\sigma(x) = 1 / (1 + e^{-x})`."""
+    r"""Logistic function :math:`\sigma(x) = 1 / (1 + e^{-x})`.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Sigmoid.apply(a)
 
 
@@ -566,17 +846,50 @@ logistic = sigmoid
 
 
 def relu(a: Any) -> Tensor:
-    r"""Rectified linear unit :math:`\max(x, 0)` (gradient 0 at 0)."""
+    r"""Rectified linear unit :math:`\max(x, 0)` (gradient 0 at 0).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return ReLU.apply(a)
 
 
 def softplus(a: Any) -> Tensor:
-    r"""Softplus :math:`\log(1 + e^x)`, computed without overflow."""
+    r"""Softplus :math:`\log(1 + e^x)`, computed without overflow.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Softplus.apply(a)
 
 
 def arctan(a: Any) -> Tensor:
-    """Elementwise arctangent."""
+    """Elementwise arctangent.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Arctan.apply(a)
 
 
@@ -620,12 +933,38 @@ class LogSoftmax(Function):
 
 
 def softmax(a: Any, axis: int = -1) -> Tensor:
-    r"""Softmax :math:`e^{x_i} / \sum_j e^{x_j}` along ``axis`` (max-shifted)."""
+    r"""Softmax :math:`e^{x_i} / \sum_j e^{x_j}` along ``axis`` (max-shifted).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    axis : int
+        The axis normalised over. Default -1.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Softmax.apply(a, axis=axis)
 
 
 def log_softmax(a: Any, axis: int = -1) -> Tensor:
-    r"""Log-softmax :math:`x_i - \log\sum_j e^{x_j}` (log-sum-exp, max-shifted)."""
+    r"""Log-softmax :math:`x_i - \log\sum_j e^{x_j}` (log-sum-exp, max-shifted).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    axis : int
+        The axis normalised over. Default -1.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return LogSoftmax.apply(a, axis=axis)
 
 
@@ -765,7 +1104,22 @@ def _target(name: str, pred: Tensor, target: Any) -> Tensor:
 
 
 def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
-    r"""Mean squared error :math:`\frac{1}{n}\sum (y - t)^2`."""
+    r"""Mean squared error :math:`\frac{1}{n}\sum (y - t)^2`.
+
+    Parameters
+    ----------
+    pred : Tensor or array_like
+        Predictions.
+    target : array_like
+        Targets.
+    reduction : {"mean", "sum", "none"}
+        How the per-sample losses are combined. Default ``"mean"``.
+
+    Returns
+    -------
+    Tensor
+        The loss: a scalar, or one value per sample for ``reduction="none"``.
+    """
     _reduce("mse_loss", reduction)
     pred = as_tensor(pred)
     d = pred - _target("mse_loss", pred, target)
@@ -790,6 +1144,20 @@ def binary_cross_entropy_with_logits(
               = \log(1 + e^{z}) - t z,
 
     evaluated as ``logaddexp(0, z) - t z``, which never overflows.
+
+    Parameters
+    ----------
+    logits : Tensor or array_like
+        Logits :math:`z`.
+    target : array_like
+        Targets in [0, 1].
+    reduction : {"mean", "sum", "none"}
+        How the per-sample losses are combined. Default ``"mean"``.
+
+    Returns
+    -------
+    Tensor
+        The loss: a scalar, or one value per sample for ``reduction="none"``.
     """
     _reduce("binary_cross_entropy_with_logits", reduction)
     logits = as_tensor(logits)
@@ -802,6 +1170,20 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> Te
 
     Prefer :func:`binary_cross_entropy_with_logits` when the probabilities come
     from a sigmoid: it stays finite where ``p`` rounds to 0 or 1.
+
+    Parameters
+    ----------
+    probs : Tensor or array_like
+        Probabilities in (0, 1).
+    target : array_like
+        Targets in [0, 1].
+    reduction : {"mean", "sum", "none"}
+        How the per-sample losses are combined. Default ``"mean"``.
+
+    Returns
+    -------
+    Tensor
+        The loss: a scalar, or one value per sample for ``reduction="none"``.
     """
     _reduce("binary_cross_entropy", reduction)
     probs = as_tensor(probs)

@@ -42,9 +42,28 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The layer's computation; ``module(x)`` calls it.
+
+        Parameters
+        ----------
+        *args, **kwargs
+            Inputs: Tensors or arrays, shaped as the layer's docstring says.
+
+        Returns
+        -------
+        Tensor or tuple
+            The outputs, recorded in the autodiff graph.
+        """
         raise NotImplementedError
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct sub-modules with their names (lists as ``name.i``).
+
+        Returns
+        -------
+        iterator of (str, Module)
+            ``(name, module)`` pairs, in attribute order.
+        """
         for name, value in vars(self).items():
             if isinstance(value, Module):
                 yield name, value
@@ -126,6 +145,13 @@ class Module:
         return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
 
     def extra_repr(self) -> str:
+        """The layer's settings, shown inside its ``repr``.
+
+        Returns
+        -------
+        str
+            E.g. ``"in_features=64, out_features=10, bias=True"``.
+        """
         return ""
 
 

@@ -335,14 +335,54 @@ class Function:
     out_dtype: np.dtype
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The op on arrays; saves what :meth:`backward` needs on ``self``.
+
+        Parameters
+        ----------
+        *args : numpy.ndarray
+            The inputs' data.
+        **kwargs
+            The op's options (axis, shape, ...).
+
+        Returns
+        -------
+        numpy.ndarray or tuple of numpy.ndarray
+            The output data.
+        """
         raise NotImplementedError
 
     def backward(self, *grads: np.ndarray) -> Any:
+        """Gradients of the inputs from the gradients of the outputs.
+
+        Parameters
+        ----------
+        *grads : numpy.ndarray
+            The gradient of each output.
+
+        Returns
+        -------
+        numpy.ndarray, None or tuple of them
+            One gradient per input, shaped like it (None for inputs that need
+            none).
+        """
         raise NotImplementedError
 
     @classmethod
     def apply(cls, *inputs: Any, **options: Any) -> Any:
-        """Run ``forward`` on the inputs' data and link the output(s) into the graph."""
+        """Run ``forward`` on the inputs' data and link the output(s) into the graph.
+
+        Parameters
+        ----------
+        *inputs : Tensor or array_like
+            The op's inputs.
+        **options
+            Passed to :meth:`forward`.
+
+        Returns
+        -------
+        Tensor or tuple of Tensor
+            The output(s), linked to this op for :meth:`Tensor.backward`.
+        """
         tensors = tuple(
             x if isinstance(x, Tensor) else Tensor._wrap(_as_data(x), False)
             for x in inputs

@@ -38,6 +38,8 @@ def _check_broadcast(name: str, a: np.ndarray, b: np.ndarray) -> None:
 
 # ------------------------------------------------------------------ arithmetic
 class Add(Function):
+    """The autodiff op behind ``add`` (forward and backward on arrays)."""
+
     def forward(self, a, b):
         _check_broadcast("add", a, b)
         self.shapes = (a.shape, b.shape)
@@ -52,6 +54,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    """The autodiff op behind ``sub`` (forward and backward on arrays)."""
+
     def forward(self, a, b):
         _check_broadcast("sub", a, b)
         self.shapes = (a.shape, b.shape)
@@ -66,6 +70,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    """The autodiff op behind ``mul`` (forward and backward on arrays)."""
+
     def forward(self, a, b):
         _check_broadcast("mul", a, b)
         self.a, self.b = a, b
@@ -80,6 +86,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    """The autodiff op behind ``div`` (forward and backward on arrays)."""
+
     def forward(self, a, b):
         _check_broadcast("div", a, b)
         self.a, self.b = a, b
@@ -95,6 +103,8 @@ class Div(Function):
 
 
 class AddConst(Function):
+    """The autodiff op behind ``add`` (forward and backward on arrays)."""
+
     def forward(self, a, c):
         return a + a.dtype.type(c)
 
@@ -103,6 +113,8 @@ class AddConst(Function):
 
 
 class MulConst(Function):
+    """The autodiff op behind ``mul`` (forward and backward on arrays)."""
+
     def forward(self, a, c):
         self.c = a.dtype.type(c)
         return a * self.c
@@ -124,6 +136,8 @@ class RDivConst(Function):
 
 
 class Neg(Function):
+    """The autodiff op behind ``neg`` (forward and backward on arrays)."""
+
     def forward(self, a):
         return -a
 
@@ -373,6 +387,8 @@ def _norm_axis(axis: Axis, ndim: int) -> tuple[int, ...]:
 
 
 class Sum(Function):
+    """The autodiff op behind ``sum`` (forward and backward on arrays)."""
+
     def forward(self, a, axis=None, keepdims=False):
         self.shape = a.shape
         self.axes = _norm_axis(axis, a.ndim)
@@ -386,6 +402,8 @@ class Sum(Function):
 
 
 class Mean(Function):
+    """The autodiff op behind ``mean`` (forward and backward on arrays)."""
+
     def forward(self, a, axis=None, keepdims=False):
         self.shape = a.shape
         self.axes = _norm_axis(axis, a.ndim)
@@ -478,6 +496,8 @@ def max(a: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A
 
 # ------------------------------------------------------------- shape handling
 class Reshape(Function):
+    """The autodiff op behind ``reshape`` (forward and backward on arrays)."""
+
     def forward(self, a, shape):
         self.shape = a.shape
         try:
@@ -492,6 +512,8 @@ class Reshape(Function):
 
 
 class Transpose(Function):
+    """The autodiff op behind ``transpose`` (forward and backward on arrays)."""
+
     def forward(self, a, axes=None):
         self.axes = axes
         return np.transpose(a, axes)
@@ -503,6 +525,8 @@ class Transpose(Function):
 
 
 class GetItem(Function):
+    """The autodiff op behind ``getitem`` (forward and backward on arrays)."""
+
     def forward(self, a, index):
         self.shape, self.dtype, self.index = a.shape, a.dtype, index
         return a[index]
@@ -518,6 +542,8 @@ class GetItem(Function):
 
 
 class Concat(Function):
+    """The autodiff op behind ``concat`` (forward and backward on arrays)."""
+
     def forward(self, *arrays, axis=0):
         ref = arrays[0].shape
         ax = axis % arrays[0].ndim
@@ -539,6 +565,8 @@ class Concat(Function):
 
 
 class Stack(Function):
+    """The autodiff op behind ``stack`` (forward and backward on arrays)."""
+
     def forward(self, *arrays, axis=0):
         for arr in arrays[1:]:
             if arr.shape != arrays[0].shape:
@@ -647,6 +675,8 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
 # ----------------------------------------------------------- elementwise maps
 class Exp(Function):
+    """The autodiff op behind ``exp`` (forward and backward on arrays)."""
+
     def forward(self, a):
         self.out = np.exp(a)
         return self.out
@@ -656,6 +686,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    """The autodiff op behind ``log`` (forward and backward on arrays)."""
+
     def forward(self, a):
         self.a = a
         return np.log(a)
@@ -665,6 +697,8 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    """The autodiff op behind ``sqrt`` (forward and backward on arrays)."""
+
     def forward(self, a):
         self.out = np.sqrt(a)
         return self.out
@@ -674,6 +708,8 @@ class Sqrt(Function):
 
 
 class Tanh(Function):
+    """The autodiff op behind ``tanh`` (forward and backward on arrays)."""
+
     def forward(self, a):
         self.out = np.tanh(a)
         return self.out
@@ -688,6 +724,8 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class Sigmoid(Function):
+    """The autodiff op behind ``sigmoid`` (forward and backward on arrays)."""
+
     def forward(self, a):
         self.out = _sigmoid(a)
         return self.out
@@ -698,6 +736,8 @@ class Sigmoid(Function):
 
 
 class ReLU(Function):
+    """The autodiff op behind ``relu`` (forward and backward on arrays)."""
+
     def forward(self, a):
         self.mask = a > 0
         return a * self.mask
@@ -707,6 +747,8 @@ class ReLU(Function):
 
 
 class Softplus(Function):
+    """The autodiff op behind ``softplus`` (forward and backward on arrays)."""
+
     def forward(self, a):
         self.a = a
         return np.logaddexp(a, 0)
@@ -716,6 +758,8 @@ class Softplus(Function):
 
 
 class Arctan(Function):
+    """The autodiff op behind ``arctan`` (forward and backward on arrays)."""
+
     def forward(self, a):
         self.a = a
         return np.arctan(a)
@@ -738,6 +782,8 @@ class Threshold(Function):
 
 
 class Abs(Function):
+    """The autodiff op behind ``abs`` (forward and backward on arrays)."""
+
     def forward(self, a):
         self.sign = np.sign(a)
         return np.abs(a)
@@ -901,6 +947,20 @@ def threshold(a: Any, surrogate: str | None = "fast_sigmoid", slope=10.0) -> Ten
     the derivative of the fast sigmoid :math:`x / (1 + k|x|)` (SuperSpike, Zenke &
     Ganguli 2018): :math:`\partial H / \partial x \approx 1 / (1 + k|x|)^2`, with
     :math:`k` = ``slope``. ``surrogate=None`` gives the true (zero) gradient.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    surrogate : "fast_sigmoid" or None
+        Gradient used in the backward pass.
+    slope : float
+        Steepness :math:`k` of the surrogate. Default 10.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
     """
     if surrogate is not None:
         check_choice("surrogate", surrogate, ("fast_sigmoid",))
@@ -910,6 +970,8 @@ def threshold(a: Any, surrogate: str | None = "fast_sigmoid", slope=10.0) -> Ten
 
 # -------------------------------------------------------------------- softmax
 class Softmax(Function):
+    """The autodiff op behind ``softmax`` (forward and backward on arrays)."""
+
     def forward(self, a, axis=-1):
         e = np.exp(a - a.max(axis=axis, keepdims=True))
         e /= e.sum(axis=axis, keepdims=True)
@@ -922,6 +984,8 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    """The autodiff op behind ``log_softmax`` (forward and backward on arrays)."""
+
     def forward(self, a, axis=-1):
         z = a - a.max(axis=axis, keepdims=True)
         z -= np.log(np.exp(z).sum(axis=axis, keepdims=True))
@@ -986,6 +1050,16 @@ def get_activation(name: str | Callable[[Any], Tensor]) -> Callable[[Any], Tenso
 
     Known names: logistic (= sigmoid), tanh, relu, softplus, arctan, threshold,
     identity (= linear).
+
+    Parameters
+    ----------
+    name : str or callable
+        A known name, or a function of a Tensor.
+
+    Returns
+    -------
+    callable
+        The activation function.
     """
     if callable(name):
         return name
@@ -1052,8 +1126,16 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Tensor:
     Parameters
     ----------
     logits : (..., C) Tensor
+        Unnormalised class scores.
     target : (...) integer class labels, or (..., C) class probabilities
+        The true classes.
     reduction : {"mean", "sum", "none"}
+        How the per-sample losses are combined. Default ``"mean"``.
+
+    Returns
+    -------
+    Tensor
+        The loss: a scalar, or ``(...)`` per-sample losses for ``"none"``.
     """
     _reduce("cross_entropy", reduction)
     logits = as_tensor(logits)
@@ -1127,6 +1209,8 @@ def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
 
 
 class BCEWithLogits(Function):
+    """The autodiff op behind ``binary_cross_entropy_with_logits``."""
+
     def forward(self, z, t):
         self.z, self.t = z, t
         return np.logaddexp(0, z) - t * z
@@ -1194,6 +1278,8 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> Te
 
 # ------------------------------------------------------ regularisation, norms
 class DropoutFn(Function):
+    """The autodiff op behind ``dropout`` (forward and backward on arrays)."""
+
     def forward(self, a, mask):
         self.mask = mask
         return a * mask
@@ -1207,6 +1293,22 @@ def dropout(a: Any, p: float, rng: np.random.Generator, training: bool = True):
 
     Kept elements are divided by ``1 - p`` so the expected value is unchanged;
     outside training (or with ``p == 0``) the input is returned unchanged.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    p : float
+        Drop probability in [0, 1).
+    rng : numpy.random.Generator
+        Draws the mask.
+    training : bool
+        Apply dropout (else return ``a``). Default True.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
     """
     p = check_number("p", p, low=0.0, high=1.0, high_open=True)
     a = as_tensor(a)
@@ -1255,6 +1357,24 @@ def layer_norm(
     .. math:: y = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} \, w + b
 
     with the biased variance, as in PyTorch.
+
+    Parameters
+    ----------
+    x : Tensor or array_like
+        The input.
+    weight : Tensor, optional
+        Scale :math:`w` of the normalised axes' shape (1 when None).
+    bias : Tensor, optional
+        Shift :math:`b` (0 when None).
+    n_axes : int
+        Number of trailing axes normalised over. Default 1.
+    eps : float
+        Added to the variance. Default 1e-5.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
     """
     args = [x] + ([] if weight is None else [weight])
     if bias is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from . import ann, dists, exceptions, learning, nef, solvers
+from . import ann, dists, exceptions, learning, nef, solvers, sweeps
 from .decoding import Decoder
 from .encoding import BuiltPopulation, Population
 from .energy import (
@@ -60,6 +60,7 @@ from .spikes import (
     regular_spikes,
     spikes_to_array,
 )
+from .sweeps import sweep
 from .synapses import PSC, Alpha, DoubleExp, LinearFilter, Lowpass, Synapse
 
 __version__ = "0.1.0"
@@ -74,6 +75,7 @@ __all__ = [
     "learning",
     "nef",
     "solvers",
+    "sweeps",
     # errors
     "BackendUnavailable",
     "NeurosimError",
@@ -131,4 +133,6 @@ __all__ = [
     "ModernHopfield",
     "RBM",
     "hopfield_capacity",
+    # parameter sweeps
+    "sweep",
 ]

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numba
+from numba.core import event as numba_event
 
 from . import _config
 
@@ -102,3 +103,30 @@ def compile_family(functions: dict[str, Callable], target: str) -> dict[str, Any
         out[name] = wrap(clone)
     namespace.update(out)
     return out
+
+
+class _CompileCounter(numba_event.Listener):
+    """Counts numba compilations (disk-cache loads are not compilations)."""
+
+    count = 0
+
+    def on_start(self, event: Any) -> None:
+        type(self).count += 1
+
+    def on_end(self, event: Any) -> None:
+        pass
+
+
+@functools.cache
+def _install_compile_counter() -> None:
+    numba_event.register("numba:compile", _CompileCounter())
+
+
+def compile_count() -> int:
+    """Numba compilations in this process since the first call of this function.
+
+    Every dispatcher compilation counts (a kernel and each helper it compiles);
+    signatures loaded from the on-disk cache do not.
+    """
+    _install_compile_counter()
+    return _CompileCounter.count

@@ -426,3 +426,59 @@ def test_random_points():
     assert 10 < (tau < 1e-2).sum() < 40
     with pytest.raises(ValidationError, match="low < high"):
         ns.sweeps.random_points(3, {"a": (1.0, 0.0)})
+
+
+# --- plots ------------------------------------------------------------------------
+
+
+def _grid_table():
+    """A hand-made table: 3 a-values x 2 b-values x 3 repeats, one failed row."""
+    a, b, rep = np.meshgrid([0.1, 1.0, 10.0], [1, 2], [0, 1, 2], indexing="ij")
+    a, b, rep = a.ravel(), b.ravel(), rep.ravel()
+    z = a * b + 0.1 * rep
+    error = np.array([""] * a.size, dtype=object)
+    error[0] = "ValueError: bad"
+    z[0] = np.nan
+    cols = {"a": a, "b": b, "repeat": rep, "error": error.astype(str), "z": z}
+    return ns.sweeps.Table(cols, ["a", "b"], ["z"])
+
+
+def test_sweep_line_draws_means_and_error_bars():
+    from neurosim import plotting
+
+    t = _grid_table()
+    ax = plotting.sweep_line(t, "z", x="a", by="b", error="std")
+    lines = [c.lines[0] for c in ax.containers]
+    assert len(lines) == 2
+    for line, b in zip(lines, [1, 2], strict=True):
+        expected = [
+            t["z"][(t["a"] == a) & (t["b"] == b) & t.ok].mean() for a in [0.1, 1, 10]
+        ]
+        np.testing.assert_allclose(line.get_xdata(), [0.1, 1.0, 10.0])
+        np.testing.assert_allclose(line.get_ydata(), expected, rtol=1e-12)
+    # the error bar of (a=1, b=2) spans mean +- std of its 3 repeats
+    bars = ax.containers[1].lines[2][0].get_segments()[1]
+    zs = t["z"][(t["a"] == 1.0) & (t["b"] == 2)]
+    np.testing.assert_allclose(
+        bars[:, 1], [zs.mean() - zs.std(ddof=1), zs.mean() + zs.std(ddof=1)]
+    )
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def test_sweep_heatmap_shows_the_mean_grid():
+    from neurosim import plotting
+
+    t = _grid_table()
+    ax = plotting.sweep_heatmap(t, "z", x="a", y="b")
+    grid = ax.images[0].get_array()
+    assert grid.shape == (2, 3)
+    for i, b in enumerate([1, 2]):
+        for j, a in enumerate([0.1, 1.0, 10.0]):
+            sel = (t["a"] == a) & (t["b"] == b) & t.ok
+            np.testing.assert_allclose(grid[i, j], t["z"][sel].mean(), rtol=1e-12)
+    assert [tl.get_text() for tl in ax.get_xticklabels()] == ["0.1", "1", "10"]
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

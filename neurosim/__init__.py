@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from . import ann, dists, exceptions, learning, nef, solvers, sweeps
-from .decoding import Decoder
-from .encoding import BuiltPopulation, Population
+from . import ann, exceptions, learning, nef, sweeps
 from .energy import (
     RBM,
     ContinuousHopfield,
@@ -27,7 +25,17 @@ from .exceptions import (
     UnstableStepError,
     ValidationError,
 )
-from .nef import Model
+from .nef import (
+    BuiltPopulation,
+    Decoder,
+    Lstsq,
+    LstsqL2,
+    Model,
+    Nnls,
+    Population,
+    dists,
+    solvers,
+)
 from .neurons import (
     LIF,
     HodgkinHuxley,
@@ -50,8 +58,7 @@ from .sim import (
     SpikeMonitor,
     StateMonitor,
 )
-from .sim.neurons import Recording, firing_rates, simulate_neurons
-from .solvers import Lstsq, LstsqL2, Nnls
+from .sim.neurons import Recording, firing_rates, neuron_rates, simulate_neurons
 from .spikes import (
     array_to_spike_times,
     estimate_rates,
@@ -93,6 +100,7 @@ __all__ = [
     "SpikeSource",
     "Recording",
     "firing_rates",
+    "neuron_rates",
     "simulate_neurons",
     # synapses and spike trains
     "Alpha",

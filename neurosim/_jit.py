@@ -12,6 +12,7 @@ at compile time, so a global would silently keep its first value.
 from __future__ import annotations
 
 import functools
+import logging
 import types
 from collections.abc import Callable
 from typing import Any
@@ -103,6 +104,33 @@ def compile_family(functions: dict[str, Callable], target: str) -> dict[str, Any
         out[name] = wrap(clone)
     namespace.update(out)
     return out
+
+
+def resolve_backend(backend: str) -> str:
+    """The one backend resolver: ``"auto"`` -> ``"cuda"`` with a GPU, else ``"cpu"``.
+
+    An explicit ``"cuda"`` without a usable GPU raises
+    :class:`~neurosim.exceptions.BackendUnavailable`; falling back from
+    ``"auto"`` is logged once at INFO level.
+    """
+    from ._validation import check_choice
+
+    check_choice("backend", backend, ("auto", "cpu", "cuda"))
+    if backend == "auto":
+        if has_cuda():
+            return "cuda"
+        _log_cpu_fallback()
+        return "cpu"
+    if backend == "cuda":
+        require_cuda()
+    return backend
+
+
+@functools.cache
+def _log_cpu_fallback() -> None:
+    logging.getLogger("neurosim").info(
+        "backend='auto': no usable CUDA device, running on the CPU"
+    )
 
 
 class _CompileCounter(numba_event.Listener):

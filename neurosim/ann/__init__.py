@@ -59,7 +59,6 @@ from .nn import (
     LayerNorm,
     Linear,
     Module,
-    Perceptron,
     Sequential,
 )
 from .optim import SGD, Adam, Optimizer
@@ -85,7 +84,6 @@ __all__ = [
     "Module",
     "MultiHeadAttention",
     "Optimizer",
-    "Perceptron",
     "RNNCell",
     "Sequential",
     "Tensor",

@@ -187,7 +187,7 @@ class LSTMLayerFn(Function):
     """
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
-        from ._kernels import lstm_cell_forward  # numba loads on first use only
+        from ..kernels.ann import lstm_cell_forward  # numba loads on first use only
 
         T, N, _ = x.shape
         H = w_hh.shape[1]
@@ -216,7 +216,7 @@ class LSTMLayerFn(Function):
         return hs[1:], cs[T].copy()
 
     def backward(self, g, gc):
-        from ._kernels import lstm_cell_backward
+        from ..kernels.ann import lstm_cell_backward
 
         hs, cs, TC, A, perm = self.hs, self.cs, self.TC, self.A, self.perm
         T, N, H = g.shape

@@ -4,7 +4,8 @@ Layered learners (:class:`PredictiveCoding`, :class:`FeedbackAlignment`) train
 the same ``ann.MLP`` a backprop baseline would, with ``ann`` optimisers, so
 :func:`compare` measures rule against rule on equal terms. Synaptic rules
 (:class:`Hebbian`, :class:`Oja`, :class:`STDP`, :class:`PES`) update weight or
-decoder arrays from pre- and postsynaptic activity.
+decoder arrays from pre- and postsynaptic activity; :class:`Perceptron` is
+Rosenblatt's error-correcting rule.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from ._network import backprop_grads, cosine
 from .compare import Comparison, compare
 from .feedback_alignment import FeedbackAlignment
 from .hebbian import Hebbian, Oja
+from .perceptron import Perceptron
 from .pes import PES
 from .predictive_coding import PredictiveCoding
 from .stdp import STDP
@@ -20,6 +22,7 @@ from .stdp import STDP
 __all__ = [
     "Comparison",
     "PES",
+    "Perceptron",
     "STDP",
     "FeedbackAlignment",
     "Hebbian",

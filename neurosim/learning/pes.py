@@ -6,33 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from .._jit import njit
 from .._validation import as_float_array, check_dt, check_positive
 from ..exceptions import ShapeError
-
-
-def _pes_run(A, target, d, k, out):
-    """Decode, compare with the target, correct the decoders; one row per step.
-
-    Reads ``A`` (n_steps, n_neurons) and ``target`` (n_steps, dims); **modifies**
-    ``d`` (n_neurons, dims) and ``out`` (n_steps, dims, the decoded values
-    before each step's update). ``k = learning_rate * dt / n_neurons``.
-    """
-    n_steps, n = A.shape
-    dims = d.shape[1]
-    for t in range(n_steps):
-        for m in range(dims):
-            s = 0.0
-            for i in range(n):
-                s += A[t, i] * d[i, m]
-            out[t, m] = s
-        for m in range(dims):
-            e = out[t, m] - target[t, m]
-            for i in range(n):
-                d[i, m] -= k * e * A[t, i]
-
-
-_pes_run_cpu = njit(_pes_run)
+from ..kernels.pes import pes_run
 
 
 class PES:
@@ -105,7 +81,7 @@ class PES:
         A, X = self._prepare(activities, target, "target")
         k = self.learning_rate * check_dt(dt) / A.shape[1]
         out = np.empty_like(X)
-        _pes_run_cpu(
+        pes_run(
             np.ascontiguousarray(A), np.ascontiguousarray(X), self.decoders_, k, out
         )
         return out

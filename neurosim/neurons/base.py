@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from typing import Any
-
-import numpy as np
+from typing import Any, ClassVar
 
 
-class NeuronType(ABC):
+class NeuronType:
     """A neuron model description: parameters and rate curves, no state.
 
-    Subclasses define ``rates(J)`` (the firing rate in Hz for a constant input
+    Descriptions never import the simulator. A model with a closed-form rate
+    curve defines ``rates(J)`` (the firing rate in Hz for a constant input
     current) and, where the curve can be inverted, ``gain_bias`` and
-    ``max_rates_intercepts``. ``spiking`` tells whether a simulator emits spikes.
+    ``max_rates_intercepts``. A model without one leaves ``rates`` out and
+    gives ``rate_options``, the settings (``dt``, ``t_end``, ``settle``,
+    ``method``) with which :func:`neurosim.neuron_rates` simulates its rates.
+    ``spiking`` tells whether a simulator emits spikes.
     """
 
     spiking: bool = True
-
-    @abstractmethod
-    def rates(self, J: Any) -> np.ndarray:
-        """Firing rate in Hz for constant input current ``J`` (any shape)."""
+    rate_options: ClassVar[dict[str, Any]] = {}
 
     def _params(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if not k.startswith("_")}

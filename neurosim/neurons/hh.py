@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-import numpy as np
-
-from .._validation import as_float_array, check_number, check_positive
+from .._validation import check_number, check_positive
 from .base import NeuronType
 
 
@@ -72,6 +70,15 @@ class HodgkinHuxley(NeuronType):
     [1.819, 16.72]
     """
 
+    # No closed-form rate curve: :func:`neurosim.neuron_rates` counts settled
+    # spikes over 0.8 s, with RK4 at 10 us (rates exact to one count, 1.25 Hz).
+    rate_options: ClassVar[dict[str, Any]] = {
+        "dt": 1e-5,
+        "t_end": 1.0,
+        "settle": 0.2,
+        "method": "rk4",
+    }
+
     def __init__(
         self,
         C: float = 1.0,
@@ -113,26 +120,3 @@ class HodgkinHuxley(NeuronType):
         from ..kernels.hh import hh_steady_state
 
         return (self.v_init, *hh_steady_state(self.v_init))
-
-    def rates(
-        self,
-        J: Any,
-        *,
-        dt: float = 1e-5,
-        t_end: float = 1.0,
-        settle: float = 0.2,
-        method: str = "rk4",
-    ) -> np.ndarray:
-        """Settled firing rate (Hz) for constant current density ``J`` (uA/cm^2).
-
-        There is no closed form, so each value is simulated from rest
-        (:func:`neurosim.firing_rates`): spikes in ``[settle, t_end)`` divided
-        by ``t_end - settle`` (seconds).
-        """
-        from ..sim.neurons import firing_rates
-
-        J = as_float_array("J", J)
-        flat = firing_rates(
-            self, J.ravel(), dt=dt, t_end=t_end, settle=settle, method=method
-        )
-        return flat.reshape(J.shape)

@@ -10,7 +10,6 @@ is usable and to ``"cpu"`` otherwise (logged once).
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,8 +19,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse
 
-from .._jit import has_cuda, require_cuda
-from .._validation import as_rng, check_choice
+from .._validation import as_rng
 from ..exceptions import ValidationError
 from ..kernels import hh as hh_kernels
 from ..kernels import network as K
@@ -31,8 +29,6 @@ from ..neurons.lif_neuron import LIFNeuron
 from ..neurons.sources import PoissonSource, SpikeSource
 from .monitors import ReadoutMonitor, SpikeMonitor, StateMonitor
 from .network import Factored, Network, OneToOne, Random
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -548,16 +544,3 @@ def run_cuda(*args: Any) -> int:
 
 
 BACKENDS: dict[str, Callable[..., int]] = {"cpu": run_cpu, "cuda": run_cuda}
-
-
-def resolve_backend(backend: str) -> str:
-    """``"auto"`` -> ``"cuda"`` with a usable GPU, else ``"cpu"`` (logged once)."""
-    check_choice("backend", backend, ("auto", "cpu", "cuda"))
-    if backend == "auto":
-        if has_cuda():
-            return "cuda"
-        logger.info("backend='auto': no usable CUDA device, running on the CPU")
-        return "cpu"
-    if backend == "cuda":
-        require_cuda()
-    return backend

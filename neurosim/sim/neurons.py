@@ -10,7 +10,6 @@ step.
 from __future__ import annotations
 
 import functools
-import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .._jit import has_cuda, require_cuda
+from .._jit import resolve_backend
 from .._validation import as_float_array, check_choice, check_dt, check_number
 from ..exceptions import ShapeError, UnstableStepError, ValidationError
 from ..kernels.spike_buffers import compact
@@ -26,9 +25,6 @@ from ..neurons.base import NeuronType
 from ..neurons.hh import HodgkinHuxley
 from ..neurons.lif import LIF
 
-logger = logging.getLogger(__name__)
-
-BACKENDS = ("cpu", "cuda", "auto")
 HH_METHODS = {"exponential_euler": 0, "rk4": 1}
 LIF_METHODS = ("exact",)
 #: Bytes allowed for the first pass's HH spike buffers (LIF buffers follow an
@@ -105,18 +101,6 @@ class Recording:
             late = self.spike_times_flat >= t_start
             counts = np.bincount(owner[late], minlength=self.n_neurons)
         return counts / (self.t_end - t_start)
-
-
-def _resolve_backend(backend: str) -> str:
-    check_choice("backend", backend, BACKENDS)
-    if backend == "auto":
-        if has_cuda():
-            return "cuda"
-        logger.info("backend='auto': no CUDA device found, using the CPU")
-        return "cpu"
-    if backend == "cuda":
-        require_cuda()
-    return backend
 
 
 def _n_steps(dt: float, t_end: float) -> int:
@@ -344,7 +328,7 @@ def simulate_neurons(
     if n_neurons is not None:
         n_neurons = int(check_number("n_neurons", n_neurons, low=1, integer=True))
     method = _method(model, method)
-    backend = _resolve_backend(backend)
+    backend = resolve_backend(backend)
     if isinstance(model, LIF) and model.min_voltage is not None:
         raise ValidationError(
             "model: LIF.min_voltage is applied by networks (ns.Network), not by "
@@ -437,3 +421,30 @@ def firing_rates(
         record_v=False,
     )
     return rec.rates(t_start=settle)
+
+
+def neuron_rates(model: NeuronType, currents: Any) -> np.ndarray:
+    """Firing rates (Hz) for constant currents: analytic where the model has them.
+
+    A model with a closed-form curve (``model.rates``, e.g. :class:`LIF`) is
+    evaluated directly; any other (e.g. :class:`HodgkinHuxley`) is simulated
+    from rest by :func:`firing_rates` with the model's ``rate_options``.
+
+    Parameters
+    ----------
+    model : NeuronType
+        Neuron description.
+    currents : array_like
+        Constant input currents in the model's units, any shape.
+
+    Returns
+    -------
+    ndarray
+        Rates in Hz, the shape of ``currents``.
+    """
+    rates = getattr(model, "rates", None)
+    if rates is not None:
+        return np.asarray(rates(currents), dtype=float)
+    currents = as_float_array("currents", currents)
+    flat = firing_rates(model, currents.ravel(), **model.rate_options)
+    return flat.reshape(currents.shape)

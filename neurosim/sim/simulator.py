@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 
+from .._jit import resolve_backend
 from .._validation import check_dt
 from ..exceptions import SimulationError, ValidationError
 from . import backends
@@ -79,7 +80,7 @@ class Simulator:
         if not isinstance(net, Network):
             raise TypeError(f"net: expected a Network (got {type(net).__name__})")
         self.dt = check_dt(dt)
-        self.backend = backends.resolve_backend(backend)
+        self.backend = resolve_backend(backend)
         self.progress = bool(progress)
         t0 = time.perf_counter()
         # The build's small matrix exponentials (scipy.linalg.expm) would wake

@@ -16,8 +16,8 @@ import numpy as np
 import scipy.linalg
 import scipy.optimize
 
-from ._validation import SeedLike, as_float_array, check_nonnegative
-from .exceptions import ShapeError, ValidationError
+from .._validation import SeedLike, as_float_array, check_nonnegative
+from ..exceptions import ShapeError, ValidationError
 
 
 def _check_AY(A: Any, Y: Any) -> tuple[np.ndarray, np.ndarray]:

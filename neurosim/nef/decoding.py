@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import SeedLike, as_float_array
-from .exceptions import ShapeError, ValidationError
+from .._validation import SeedLike, as_float_array
+from ..exceptions import ShapeError, ValidationError
 from .solvers import LstsqL2, Solver
 
 

@@ -18,16 +18,17 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import SeedLike, as_float_array, as_rng, check_number
+from .._validation import SeedLike, as_float_array, as_rng, check_number
+from ..exceptions import ShapeError, ValidationError
+from ..kernels.nef import lif_activities
+from ..neurons import LIF, LIFRate, NeuronType
+from ..sim.neurons import neuron_rates
 from .dists import (
     Distribution,
     ScatteredHypersphere,
     Uniform,
     get_samples,
 )
-from .exceptions import ShapeError, ValidationError
-from .kernels.nef import lif_activities
-from .neurons import LIF, LIFRate, NeuronType
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def default_n_eval_points(n_neurons: int, dimensions: int) -> int:
     ``max(clip(500 d, 750, 2500), 2 n_neurons)``, which makes the activity
     matrix and the solve grow with the square of the population. Decoders are
     fitted to smooth tuning curves, so with evenly scattered points
-    (:class:`~neurosim.dists.ScatteredHypersphere`) far fewer suffice. Measured
+    (:class:`~neurosim.nef.dists.ScatteredHypersphere`) far fewer suffice. Measured
     on one 1-D population of 10,000 LIF neurons (same spikes, 3 s of
     ``sin(2 pi t)``, 10 ms lowpass), decoded RMSE with scattered points:
     0.00443 / 0.00443 (1,250 points, two draws), 0.00442 / 0.00443 (2,500),
@@ -303,7 +304,7 @@ class Population:
             return out
         J = self.current(x)
         if hasattr(self.neuron, "gain_bias"):
-            return np.asarray(self.neuron.rates(J), dtype=float)
+            return np.asarray(neuron_rates(self.neuron, J), dtype=float)
         # Numerically inverted models: the table showed them silent from 0 up
         # to the threshold current gain * intercept + bias, so only currents
         # above it are simulated (this also keeps unphysiological negative
@@ -311,7 +312,7 @@ class Population:
         j_th = self.gain_ * self.intercepts_ + self.bias_
         out = np.zeros_like(J)
         above = J > j_th
-        out[above] = np.asarray(self.neuron.rates(J[above]), dtype=float)
+        out[above] = np.asarray(neuron_rates(self.neuron, J[above]), dtype=float)
         return out
 
     def __repr__(self) -> str:
@@ -339,7 +340,7 @@ def numeric_gain_bias(
     n_grid: int = 401,
     j_start: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Gains and biases from a numerical inversion of ``neuron.rates(J)``.
+    """Gains and biases from a numerical inversion of ``neuron_rates(neuron, J)``.
 
     1. Bracket: double ``J_hi`` from ``j_start`` until ``rates(J_hi)`` exceeds the
        largest wanted max rate (error if it never does before the curve turns down).
@@ -360,7 +361,7 @@ def numeric_gain_bias(
     j_hi = j_start
     best = 0.0
     for _ in range(40):
-        r_hi = float(np.asarray(neuron.rates(np.array([j_hi]))).ravel()[0])
+        r_hi = float(np.asarray(neuron_rates(neuron, np.array([j_hi]))).ravel()[0])
         if r_hi > target:
             break
         if r_hi < best:
@@ -376,7 +377,7 @@ def numeric_gain_bias(
             f"any input current up to {j_hi:g}"
         )
     J = np.linspace(0.0, j_hi, n_grid)
-    r = np.asarray(neuron.rates(J), dtype=float)
+    r = neuron_rates(neuron, J)
     firing = np.flatnonzero(r > 0)
     if not len(firing) or firing[0] == 0:
         raise ValidationError(
@@ -386,7 +387,7 @@ def numeric_gain_bias(
     lo, hi = J[firing[0] - 1], J[firing[0]]
     for _ in range(30):
         mid = 0.5 * (lo + hi)
-        if float(np.asarray(neuron.rates(np.array([mid]))).ravel()[0]) > 0:
+        if float(np.asarray(neuron_rates(neuron, np.array([mid]))).ravel()[0]) > 0:
             hi = mid
         else:
             lo = mid

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import scipy.special
 
-from ._validation import SeedLike, as_float_array, as_rng, check_number
-from .exceptions import ShapeError, ValidationError
+from .._validation import SeedLike, as_float_array, as_rng, check_number
+from ..exceptions import ShapeError, ValidationError
 
 
 class Distribution(ABC):

@@ -50,14 +50,14 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import SeedLike, as_float_array, as_rng, check_dt, check_positive
+from .._validation import SeedLike, as_float_array, as_rng, check_dt, check_positive
+from ..exceptions import ShapeError, ValidationError
+from ..neurons import LIF, LIFRate
+from ..sim import Factored, Network, NeuronGroup, Simulator
+from ..synapses import LinearFilter, Lowpass
 from .decoding import Decoder
 from .encoding import Population
-from .exceptions import ShapeError, ValidationError
-from .neurons import LIF, LIFRate
-from .sim import Factored, Network, NeuronGroup, Simulator
 from .solvers import Solver
-from .synapses import LinearFilter, Lowpass
 
 
 class Input:

@@ -648,7 +648,7 @@ def sweep_line(
             marker="o",
             ms=4,
             capsize=2,
-            label=label if by is None else f"{by} = {levels[0][k]:g}",
+            label=label if by is None else f"{by} = {levels[0][k]:.3g}",
         )
     ax.set_xscale(xscale)
     ax.set_xlabel(x)

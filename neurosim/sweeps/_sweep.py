@@ -293,27 +293,33 @@ class _Progress:
         self.total, self.done, self.start = total, done, done
         self.failed = 0
         self.show = show and total > done
-        self.t0 = time.perf_counter()
+        self.t0 = self.t1 = time.perf_counter()
         if self.show:
             self._draw()
 
     def update(self, failed: bool) -> None:
         self.done += 1
         self.failed += failed
+        if self.done - self.start == 1:  # time left counts from the first row
+            self.t1 = time.perf_counter()
         if self.show:
             self._draw()
 
     def _draw(self) -> None:
         width = 30
         frac = self.done / self.total
-        elapsed = time.perf_counter() - self.t0
+        now = time.perf_counter()
         new = self.done - self.start
-        left = elapsed * (self.total - self.done) / new if new else float("nan")
+        left = (
+            f"{(now - self.t1) * (self.total - self.done) / (new - 1):.1f} s left"
+            if new > 1
+            else "time left: after 2 rows"
+        )
         failed = f", {self.failed} failed" if self.failed else ""
         sys.stderr.write(
             f"\r[{'#' * int(width * frac)}{'.' * (width - int(width * frac))}] "
-            f"{self.done}/{self.total} rows{failed}, {elapsed:.1f} s elapsed, "
-            f"{left:.1f} s left "
+            f"{self.done}/{self.total} rows{failed}, {now - self.t0:.1f} s elapsed, "
+            f"{left} "
         )
         sys.stderr.flush()
 

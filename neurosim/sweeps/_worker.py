@@ -9,10 +9,12 @@ kernel it carries compiles once per worker, never once per point.
 from __future__ import annotations
 
 import hashlib
+import importlib.machinery
 import numbers
 import os
 import pickle
 import socket
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -49,6 +51,14 @@ def dumps_function(fn: Callable) -> bytes:
     except ImportError:
         cloudpickle = None
     if cloudpickle is not None:
+        module = sys.modules.get(getattr(fn, "__module__", None) or "")
+        if module is not None and _loaded_from_file(module.__name__):
+            # workers could not import it by name: send the module's code along
+            cloudpickle.register_pickle_by_value(module)
+            try:
+                return cloudpickle.dumps(fn)
+            finally:
+                cloudpickle.unregister_pickle_by_value(module)
         return cloudpickle.dumps(fn)
     module = getattr(fn, "__module__", None)
     if module == "__main__":
@@ -69,6 +79,17 @@ def dumps_function(fn: Callable) -> bytes:
             "define it at the top level of an importable module, or pip install "
             "cloudpickle to send lambdas and closures by value"
         ) from e
+
+
+def _loaded_from_file(name: str) -> bool:
+    """A top-level module (not ``__main__``) that is not importable by its name.
+
+    Scripts loaded with ``importlib.util.spec_from_file_location`` under a made-up
+    name (as ``neurosim demo`` loads the examples) are such modules.
+    """
+    if name == "__main__" or "." in name or name in sys.builtin_module_names:
+        return False
+    return importlib.machinery.PathFinder.find_spec(name) is None
 
 
 def load_function(payload: bytes | None, digest: str | None = None) -> Callable:

@@ -24,7 +24,7 @@ import neurosim as ns
 from neurosim import plotting
 
 
-def cuba(we_mV: float, wi_mV: float, seed: int, n: int = 4000, t_end: float = 0.5):
+def cuba(we_mV: float, wi_mV: float, seed: int, n: int = 4000, t_end: float = 1.0):
     """Rate (Hz) and mean ISI CV of a CUBA network, after 100 ms settling."""
     vt, vr, el, taue, taui = -0.050, -0.060, -0.049, 0.005, 0.010
     rng = np.random.default_rng(seed)

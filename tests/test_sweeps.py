@@ -389,6 +389,11 @@ def test_foreign_or_unrelated_folder_is_refused(pool, tmp_path):
     with pytest.raises(ValidationError, match="different sweep.*seed"):
         ns.sweep(no_seed, {"x": [1, 2]}, out=out, seed=1, progress=False)
     assert sorted(p.name for p in (out / "points").iterdir()) == before
+    # a partial's bound values are part of the sweep
+    ns.sweep(functools.partial(needs_y, y=1), {"x": [1]}, out=tmp_path / "p",
+             client=pool, progress=False)  # fmt: skip
+    with pytest.raises(ValidationError, match=r"different sweep.*y=1.*y=2"):
+        ns.sweep(functools.partial(needs_y, y=2), {"x": [1]}, out=tmp_path / "p")
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
     with pytest.raises(ValidationError, match="not a sweep folder"):

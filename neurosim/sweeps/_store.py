@@ -35,15 +35,29 @@ _RESULT = "result:"  # prefix of result arrays in a row file
 
 
 def function_name(fn: Callable) -> str:
-    """``module.qualname`` of a function (of the wrapped one for a partial)."""
+    """``module.qualname`` of a function; for a partial, of the wrapped one.
+
+    A partial's bound keywords follow in parentheses, their values when they
+    are plain JSON values (so ``partial(f, n=100)`` and ``partial(f, n=200)``
+    are different sweeps), ``...`` otherwise.
+    """
     inner = getattr(fn, "func", fn)  # functools.partial
     module = getattr(inner, "__module__", None) or type(inner).__module__
     qual = getattr(inner, "__qualname__", None) or type(inner).__qualname__
     name = f"{module}.{qual}"
     keywords = getattr(fn, "keywords", None)
     if isinstance(keywords, dict) and keywords:
-        name += "(" + ", ".join(f"{k}=..." for k in sorted(keywords)) + ")"
+        bound = [f"{k}={_plain(v)}" for k, v in sorted(keywords.items())]
+        name += "(" + ", ".join(bound) + ")"
     return name
+
+
+def _plain(value: Any) -> str:
+    """JSON text of a plain value (numbers, str, bool, None, lists); else ``...``."""
+    try:
+        return json.dumps(value, sort_keys=True)
+    except TypeError:
+        return "..."
 
 
 def _source_hash(fn: Callable) -> str | None:

@@ -65,7 +65,7 @@ class Table(Mapping[str, np.ndarray]):
         parameters: Sequence[str],
         schema: Mapping[str, tuple[np.dtype, tuple[int, ...]]],
     ) -> Table:
-        """Build a table from row records (as :func:`._store.read_rows` gives)."""
+        """Build a table from row records (as the output folder stores them)."""
         cols: dict[str, np.ndarray] = {
             p: _column([r["params"][p] for r in rows]) for p in parameters
         }

@@ -11,14 +11,18 @@ at compile time, so a global would silently keep its first value.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import sys
+import threading
+import time
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numba
-from numba.core import event as numba_event
+import numba.core.event
 
 from . import _config
 
@@ -133,7 +137,81 @@ def _log_cpu_fallback() -> None:
     )
 
 
-class _CompileCounter(numba_event.Listener):
+#: A compile that lasts longer than this (seconds) is announced, once per process.
+COMPILE_NOTICE_AFTER_S = 1.0
+_compile_announced = threading.Event()
+
+
+def _announce_compile() -> None:
+    if _compile_announced.is_set():
+        return
+    _compile_announced.set()
+    sys.stderr.write(
+        "neurosim: compiling kernels, first run only (numba caches them on disk "
+        "for later runs) ...\n"
+    )
+    sys.stderr.flush()
+
+
+class CompileWatch(numba.core.event.Listener):
+    """Counts the seconds numba spends compiling (``numba:compile`` events).
+
+    Cache loads are not compiles and are not counted. With ``notice=True``, a
+    compile still running after :data:`COMPILE_NOTICE_AFTER_S` is announced
+    on stderr, once per process (the progress bar's channel).
+
+    Attributes
+    ----------
+    seconds : float
+        Wall time of the compiles that ended so far, in seconds.
+    """
+
+    def __init__(self, notice: bool) -> None:
+        self.seconds = 0.0
+        self._notice = notice
+        self._depth = 0
+        self._t0 = 0.0
+        self._timer: threading.Timer | None = None
+
+    def on_start(self, event: numba.core.event.Event) -> None:  # noqa: D102
+        if self._depth == 0:
+            self._t0 = time.perf_counter()
+            if self._notice and not _compile_announced.is_set():
+                self._timer = threading.Timer(COMPILE_NOTICE_AFTER_S, _announce_compile)
+                self._timer.daemon = True
+                self._timer.start()
+        self._depth += 1
+
+    def on_end(self, event: numba.core.event.Event) -> None:  # noqa: D102
+        self._depth -= 1
+        if self._depth == 0:
+            self.seconds += time.perf_counter() - self._t0
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+
+@contextlib.contextmanager
+def watch_compiles(notice: bool) -> Iterator[CompileWatch]:
+    """Context in which numba's compiles are timed (and announced if ``notice``).
+
+    Parameters
+    ----------
+    notice : bool
+        Announce a compile longer than :data:`COMPILE_NOTICE_AFTER_S` on
+        stderr (once per process).
+
+    Yields
+    ------
+    CompileWatch
+        Its ``seconds`` grows as compiles end.
+    """
+    watch = CompileWatch(notice)
+    with numba.core.event.install_listener("numba:compile", watch):
+        yield watch
+
+
+class _CompileCounter(numba.core.event.Listener):
     """Counts numba compilations (disk-cache loads are not compilations)."""
 
     count = 0
@@ -147,7 +225,7 @@ class _CompileCounter(numba_event.Listener):
 
 @functools.cache
 def _install_compile_counter() -> None:
-    numba_event.register("numba:compile", _CompileCounter())
+    numba.core.event.register("numba:compile", _CompileCounter())
 
 
 def compile_count() -> int:

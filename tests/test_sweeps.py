@@ -487,3 +487,21 @@ def test_sweep_heatmap_shows_the_mean_grid():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.mark.parametrize("cloudpickle", [True, False])
+def test_function_of_a_script_loaded_by_path(pool, tmp_path, monkeypatch, cloudpickle):
+    """As ``neurosim demo`` loads the examples: a made-up module name."""
+    import importlib.util
+
+    path = tmp_path / "script.py"
+    path.write_text("def cube(x):\n    return float(x) ** 3\n")
+    name = f"sweep_test_script_{cloudpickle}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setitem(sys.modules, name, module)
+    if not cloudpickle:
+        monkeypatch.setitem(sys.modules, "cloudpickle", None)  # import fails
+    t = ns.sweep(module.cube, {"x": [1, 2, 3]}, client=pool, progress=False)
+    assert t.ok.all() and t["result"].tolist() == [1.0, 8.0, 27.0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.machinery
+import importlib.util
 import numbers
 import os
 import pickle
@@ -60,6 +61,11 @@ def dumps_function(fn: Callable) -> bytes:
             finally:
                 cloudpickle.unregister_pickle_by_value(module)
         return cloudpickle.dumps(fn)
+    module = sys.modules.get(getattr(fn, "__module__", None) or "")
+    if module is not None and _loaded_from_file(module.__name__):
+        path = getattr(module, "__file__", None)
+        if path is not None and getattr(fn, "__qualname__", "").isidentifier():
+            return pickle.dumps(FileFunction(module.__name__, path, fn.__qualname__))
     module = getattr(fn, "__module__", None)
     if module == "__main__":
         import __main__
@@ -92,6 +98,31 @@ def _loaded_from_file(name: str) -> bool:
     return importlib.machinery.PathFinder.find_spec(name) is None
 
 
+@dataclass(frozen=True)
+class FileFunction:
+    """A top-level function of a script loaded by path under a made-up name.
+
+    Without cloudpickle, workers load the script from ``path`` under the
+    same ``module`` name (local workers share the file system).
+    """
+
+    module: str
+    path: str
+    qualname: str
+
+    def resolve(self) -> Callable:
+        """Import the script if needed; return the function."""
+        mod = sys.modules.get(self.module)
+        if mod is None:
+            spec = importlib.util.spec_from_file_location(self.module, self.path)
+            if spec is None or spec.loader is None:
+                raise ImportError(f"cannot load {self.path}")
+            mod = importlib.util.module_from_spec(spec)
+            sys.modules[self.module] = mod
+            spec.loader.exec_module(mod)
+        return getattr(mod, self.qualname)
+
+
 def load_function(payload: bytes | None, digest: str | None = None) -> Callable:
     """Unpickle a function payload once per process, keeping it by its digest.
 
@@ -104,6 +135,8 @@ def load_function(payload: bytes | None, digest: str | None = None) -> Callable:
         if payload is None:
             raise RuntimeError(f"function {digest[:12]} was never sent to this worker")
         fn = pickle.loads(payload)  # cloudpickle output loads with plain pickle
+        if isinstance(fn, FileFunction):
+            fn = fn.resolve()
         _FUNCTIONS[digest] = fn
     return fn
 

@@ -11,12 +11,11 @@ process (one per core):
   current (white noise of 3 uA/cm^2 RMS held over 0.1 ms steps), three seeds
   per point: the error bars are the standard error over seeds.
 
-Run as a script: ``python examples/13_fi_sweeps.py --out DIR [--quick]``.
+Run as a script: ``python neurosim/examples/13_fi_sweeps.py --out DIR [--quick]``.
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -91,14 +90,10 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     fig.tight_layout()
     path = out_dir / "13_fi_sweeps.png"
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return [path]
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=".", help="folder for the figure")
-    parser.add_argument("--quick", action="store_true", help="small sweeps (seconds)")
-    args = parser.parse_args()
-    Path(args.out).mkdir(parents=True, exist_ok=True)
-    print(main(Path(args.out), quick=args.quick))
+    from neurosim.cli import run_example
+
+    run_example(main, __doc__)

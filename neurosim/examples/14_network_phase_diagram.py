@@ -10,12 +10,12 @@ intervals (CV 0: regular, 1: Poisson-like). The published point
 (we 1.62 mV, wi -9 mV) lies in the asynchronous irregular regime at about
 5-6 Hz.
 
-Run as a script: ``python examples/14_network_phase_diagram.py --out DIR [--quick]``.
+Run as a script:
+``python neurosim/examples/14_network_phase_diagram.py --out DIR [--quick]``.
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -83,14 +83,10 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     fig.tight_layout()
     path = out_dir / "14_network_phase_diagram.png"
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return [path]
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=".", help="folder for the figure")
-    parser.add_argument("--quick", action="store_true", help="small sweep (seconds)")
-    args = parser.parse_args()
-    Path(args.out).mkdir(parents=True, exist_ok=True)
-    print(main(Path(args.out), quick=args.quick))
+    from neurosim.cli import run_example
+
+    run_example(main, __doc__)

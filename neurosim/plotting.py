@@ -921,7 +921,7 @@ def sweep_line(
     ax.set_xlabel(x)
     ax.set_ylabel(result)
     if by is not None or label is not None:
-        ax.legend(fontsize="small")
+        _legend(ax)
     return ax
 
 

@@ -12,6 +12,7 @@ at compile time, so a global would silently keep its first value.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import logging
 import sys
@@ -64,13 +65,74 @@ def cuda_device(fn: Callable) -> Any:
     return cuda.jit(device=True)(fn)
 
 
-def cuda_kernel(fn: Callable | None = None, **options: Any) -> Any:
-    """Compile a ``numba.cuda`` kernel (lazily typed, like :func:`njit`)."""
+@dataclasses.dataclass
+class CudaKernelEntry:
+    """A registered ``numba.cuda`` kernel, as the compile gate sees it.
+
+    Attributes
+    ----------
+    key : str
+        Type-level key: ``"module:qualname"`` for a hand-written kernel; a
+        generator passes its own (e.g. ``"network_step[LIF,HH]"``), so that two
+        generations of the same kernel are one entry.
+    kernel : numba.cuda dispatcher
+        What the drivers launch (a ``FakeCUDAKernel`` under the simulator).
+    py_func : callable
+        The Python source function (compiled by the gate with ``compile_ptx``).
+    options : dict
+        The ``numba.cuda.jit`` options (the gate compiles with the same ones).
+    signatures : list of str or tuple
+        Argument types declared next to the kernel (``numba`` signature strings
+        or tuples of ``numba.types``); the gate adds those recorded from the
+        simulator runs of ``tests/cuda``.
+    recipe : tuple of (str, dict) or None
+        For a generated kernel: ``("module:function", kwargs)``, a call that
+        generates (and so re-registers) it in a fresh process; JSON-able.
+    """
+
+    key: str
+    kernel: Any
+    py_func: Callable
+    options: dict[str, Any]
+    signatures: list[Any]
+    recipe: tuple[str, dict[str, Any]] | None
+
+
+#: Every kernel compiled through :func:`cuda_kernel`, by type-level key. The
+#: compile gate (:mod:`neurosim.kernels.compile_gate`) compiles each for real GPUs.
+CUDA_KERNELS: dict[str, CudaKernelEntry] = {}
+
+
+def cuda_kernel(
+    fn: Callable | None = None,
+    *,
+    key: str | None = None,
+    signatures: list[Any] | None = None,
+    recipe: tuple[str, dict[str, Any]] | None = None,
+    **options: Any,
+) -> Any:
+    """Compile a ``numba.cuda`` kernel (lazily typed, like :func:`njit`).
+
+    Every kernel is registered in :data:`CUDA_KERNELS` under ``key`` (default
+    ``"module:qualname"``; a later registration under the same key replaces
+    the earlier one). ``signatures`` declares argument types for the compile
+    gate; ``recipe`` tells it how to generate the kernel again (generated
+    kernels only). The launched object carries its key as
+    ``neurosim_kernel_key``.
+    """
+    if fn is None:
+        return lambda f: cuda_kernel(
+            f, key=key, signatures=signatures, recipe=recipe, **options
+        )
     from numba import cuda
 
-    if fn is None:
-        return lambda f: cuda.jit(**options)(f)
-    return cuda.jit(**options)(fn)
+    kernel = cuda.jit(**options)(fn)
+    key = key or f"{fn.__module__}:{fn.__qualname__}"
+    kernel.neurosim_kernel_key = key
+    CUDA_KERNELS[key] = CudaKernelEntry(
+        key, kernel, fn, dict(options), list(signatures or ()), recipe
+    )
+    return kernel
 
 
 def require_cuda() -> None:
@@ -209,3 +271,30 @@ def watch_compiles(notice: bool) -> Iterator[CompileWatch]:
     watch = CompileWatch(notice)
     with numba.core.event.install_listener("numba:compile", watch):
         yield watch
+
+
+class _CompileCounter(numba.core.event.Listener):
+    """Counts numba compilations (disk-cache loads are not compilations)."""
+
+    count = 0
+
+    def on_start(self, event: Any) -> None:
+        type(self).count += 1
+
+    def on_end(self, event: Any) -> None:
+        pass
+
+
+@functools.cache
+def _install_compile_counter() -> None:
+    numba.core.event.register("numba:compile", _CompileCounter())
+
+
+def compile_count() -> int:
+    """Numba compilations in this process since the first call of this function.
+
+    Every dispatcher compilation counts (a kernel and each helper it compiles);
+    signatures loaded from the on-disk cache do not.
+    """
+    _install_compile_counter()
+    return _CompileCounter.count

@@ -194,6 +194,54 @@ class StateMonitor(_Sampled):
         raise AttributeError(name)
 
 
+class WeightMonitor(_Sampled):
+    """Weights of a plastic connection, every ``every`` steps.
+
+    Made by :meth:`~neurosim.Network.monitor_weights`. Each sample of step
+    ``k`` is taken at its end, after that step's plasticity update.
+
+    Attributes
+    ----------
+    t : (n_samples,) ndarray
+        Sample times in seconds.
+    record : (n_record,) int64 ndarray
+        The recorded synapses: flat indices ``j * n_post + i`` into the dense
+        ``(n_pre, n_post)`` weights, or positions in the CSR data
+        (:meth:`~neurosim.Simulator.weights` gives the matrix in that order).
+    values : (n_samples, n_record) ndarray
+        The recorded weights (the units of the connection's weights).
+    """
+
+    def __init__(self, target: Any, record: Any, every: int) -> None:
+        super().__init__(target)
+        n = getattr(target, "n_synapses", None)
+        if record is True:
+            if n is None:
+                raise ValidationError(
+                    "record: True needs a connection with a known number of "
+                    "synapses; give synapse indices for ns.Random weights"
+                )
+            record = np.arange(n)
+        rec = np.atleast_1d(np.asarray(record))
+        if rec.ndim != 1 or not np.issubdtype(rec.dtype, np.integer):
+            raise ValidationError(
+                f"record: expected a 1-D list of integer indices or True (got "
+                f"{record!r})"
+            )
+        if rec.size and (rec.min() < 0 or (n is not None and rec.max() >= n)):
+            raise ValidationError(
+                f"record: synapse indices must be in [0, {n}) (got {rec.tolist()})"
+            )
+        self.record = rec.astype(np.int64)
+        self.every = check_number("every", every, low=1, integer=True)
+        self._reset(None)
+
+    @property
+    def values(self) -> np.ndarray:
+        """``(n_samples, n_record)`` recorded weights."""
+        return self._data(self.record.size)
+
+
 class ReadoutMonitor(_Sampled):
     """``synapse(spikes) @ decoders``, computed inside the simulation loop.
 

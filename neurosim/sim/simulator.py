@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import numpy as np
+import scipy.sparse
 
 from .._jit import resolve_backend, watch_compiles
 from .._validation import as_float_array, check_dt
@@ -171,6 +172,34 @@ class Simulator:
         view = self._model_block(group, name, "param")
         view[...] = _per_neuron("value", value, view.shape[0])
 
+    def weights(self, conn: Any) -> Any:
+        """The current weights of a plastic connection (a copy).
+
+        Parameters
+        ----------
+        conn : Connection
+            A connection made with ``plasticity`` in this simulator's network.
+
+        Returns
+        -------
+        numpy.ndarray or scipy.sparse.csr_matrix
+            ``(n_pre, n_post)`` weights in the connection's units (sparse for
+            sparse and ``Random`` weights, with the drawn structure).
+        """
+        entry = self._built.plastic.get(id(conn))
+        if entry is None:
+            raise ValidationError(
+                f"conn: expected a plastic connection of this simulator's network "
+                f"(got {conn!r})"
+            )
+        scale, W, pos0 = entry
+        a = self._built.arrays
+        if scipy.sparse.issparse(W):
+            out = W.copy()
+            out.data = a["sdat"][pos0 : pos0 + W.nnz] / scale
+            return out
+        return a["wdat"][pos0 : pos0 + W.size].reshape(W.shape) / scale
+
     @property
     def n_synapses(self) -> int:
         """Number of synapses (stored weights; ``n_pre * n_post`` for Factored)."""
@@ -315,7 +344,7 @@ class Simulator:
 #: The arrays that hold a run's state (everything else is fixed at build or
 #: scratch rewritten every step).
 RUN_STATE = ("v", "ref", "aux", "mstate", "mref", "X", "xs", "U", "ring",
-             "ring_cnt", "rng_state", "gen_ptr")  # fmt: skip
+             "ring_cnt", "rng_state", "gen_ptr", "wdat", "sdat", "trace")  # fmt: skip
 
 
 def _per_neuron(name: str, value: Any, n: int) -> np.ndarray:

@@ -51,10 +51,38 @@ class AdaptiveLIF(NeuronModel):
 
     @staticmethod
     def derivatives(v, n, J, tau_rc, tau_n):
-        """Right-hand side in 1/s."""
+        """Right-hand side.
+
+        Parameters
+        ----------
+        v, n : float
+            Voltage and adaptation (dimensionless).
+        J : float
+            Input (dimensionless).
+        tau_rc, tau_n : float
+            Time constants, s.
+
+        Returns
+        -------
+        dv, dn : float
+            Derivatives, 1/s.
+        """
         return (J - n - v) / tau_rc, -n / tau_n
 
     @staticmethod
     def reset(v, n, inc_n):
-        """After a spike: ``v <- 0``, ``n <- n + inc_n``."""
+        """After a spike: ``v <- 0``, ``n <- n + inc_n``.
+
+        Parameters
+        ----------
+        v, n : float
+            State at the spike.
+        inc_n : float
+            Adaptation jump.
+
+        Returns
+        -------
+        v, n : float
+            State after the reset.
+        """
         return 0.0, n + inc_n

@@ -62,15 +62,55 @@ class AdEx(NeuronModel):
 
     @staticmethod
     def derivatives(v, w, I, C, g_l, e_l, v_t, delta_t, tau_w, a):
-        """Right-hand side in mV/ms and pA/ms."""
+        """Right-hand side.
+
+        Parameters
+        ----------
+        v, w : float
+            Membrane potential (mV) and adaptation current (pA).
+        I : float
+            Input current, pA.
+        C, g_l, e_l, v_t, delta_t, tau_w, a : float
+            Capacitance (pF), leak (nS), rest (mV), threshold (mV), slope (mV),
+            adaptation time constant (ms) and coupling (nS).
+
+        Returns
+        -------
+        dv, dw : float
+            Derivatives, mV/ms and pA/ms.
+        """
         spike = g_l * delta_t * math.exp((v - v_t) / delta_t)
         return (-g_l * (v - e_l) + spike - w + I) / C, (a * (v - e_l) - w) / tau_w
 
     @staticmethod
     def reset(v, w, b, v_reset):
-        """After a spike: ``v <- v_reset``, ``w <- w + b``."""
+        """After a spike: ``v <- v_reset``, ``w <- w + b``.
+
+        Parameters
+        ----------
+        v, w : float
+            State at the spike.
+        b, v_reset : float
+            Adaptation jump (pA) and reset voltage (mV).
+
+        Returns
+        -------
+        v, w : float
+            State after the reset.
+        """
         return v_reset, w + b
 
     def initial_state(self, n: int) -> dict[str, np.ndarray]:
-        """Rest: ``v = E_L``, ``w = 0``."""
+        """Rest: ``v = E_L``, ``w = 0``.
+
+        Parameters
+        ----------
+        n : int
+            Number of neurons.
+
+        Returns
+        -------
+        dict of str to (n,) ndarray
+            ``{"v": ..., "w": ...}``.
+        """
         return {"v": np.broadcast_to(self.e_l, (n,)).astype(float), "w": np.zeros(n)}

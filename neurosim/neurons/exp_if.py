@@ -58,5 +58,22 @@ class ExpIF(NeuronModel):
 
     @staticmethod
     def derivatives(v, I, tau_m, e_l, v_t, delta_t):
-        """Right-hand side in mV/s."""
+        """Right-hand side.
+
+        Parameters
+        ----------
+        v : float
+            Membrane potential, mV.
+        I : float
+            Input, mV.
+        tau_m : float
+            Membrane time constant, s.
+        e_l, v_t, delta_t : float
+            Rest, soft threshold and slope factor, mV.
+
+        Returns
+        -------
+        float
+            ``dv/dt``, mV/s.
+        """
         return ((e_l - v) + delta_t * math.exp((v - v_t) / delta_t) + I) / tau_m

@@ -61,22 +61,71 @@ class Izhikevich(NeuronModel):
 
     @staticmethod
     def derivatives(v, u, I, a, b):
-        """Right-hand side in mV/ms."""
+        """Right-hand side.
+
+        Parameters
+        ----------
+        v, u : float
+            Membrane potential and recovery variable, mV.
+        I : float
+            Input, mV/ms.
+        a, b : float
+            Recovery rate (1/ms) and sensitivity.
+
+        Returns
+        -------
+        dv, du : float
+            Derivatives, mV/ms.
+        """
         return 0.04 * v * v + 5.0 * v + 140.0 - u + I, a * (b * v - u)
 
     @staticmethod
     def reset(v, u, c, d):
-        """After a spike: ``v <- c``, ``u <- u + d``."""
+        """After a spike: ``v <- c``, ``u <- u + d``.
+
+        Parameters
+        ----------
+        v, u : float
+            State at the spike, mV.
+        c, d : float
+            Reset voltage and jump of ``u``, mV.
+
+        Returns
+        -------
+        v, u : float
+            State after the reset.
+        """
         return c, u + d
 
     @classmethod
     def from_set(cls, name: str) -> Izhikevich:
-        """The model with one of the paper's parameter sets (RS, IB, CH, FS)."""
+        """The model with one of the paper's parameter sets.
+
+        Parameters
+        ----------
+        name : {"RS", "IB", "CH", "FS"}
+            Regular spiking, intrinsically bursting, chattering, fast spiking.
+
+        Returns
+        -------
+        Izhikevich
+        """
         from .._validation import check_choice
 
         return cls(**cls.PARAMETER_SETS[check_choice("name", name, cls.PARAMETER_SETS)])
 
     def initial_state(self, n: int) -> dict[str, np.ndarray]:
-        """``v = -65`` mV and ``u = b v`` (the paper's initial condition)."""
+        """``v = -65`` mV and ``u = b v`` (the paper's initial condition).
+
+        Parameters
+        ----------
+        n : int
+            Number of neurons.
+
+        Returns
+        -------
+        dict of str to (n,) ndarray
+            ``{"v": ..., "u": ...}``.
+        """
         v = np.full(n, -65.0)
         return {"v": v, "u": np.broadcast_to(self.b, (n,)) * v}

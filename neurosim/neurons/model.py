@@ -173,8 +173,22 @@ class NeuronModel(NeuronType):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         check_description(cls)
+        # the constructor takes the declared parameters by keyword
+        cls.__signature__ = inspect.Signature(
+            [
+                inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v)
+                for k, v in cls.params.items()
+            ]
+        )
 
     def __init__(self, **params: Any) -> None:
+        """Store parameter values (each a number or one value per neuron).
+
+        Parameters
+        ----------
+        **params : float or (n,) array_like
+            Values of the class's ``params`` (the others keep their defaults).
+        """
         cls = type(self).__name__
         names = list(type(self).params)
         for key in params:
@@ -200,13 +214,27 @@ class NeuronModel(NeuronType):
         }
 
     def param_values(self) -> dict[str, float | np.ndarray]:
-        """``{name: value}``: floats, or 1-D arrays for per-neuron values."""
+        """The parameter values.
+
+        Returns
+        -------
+        dict of str to float or (n,) ndarray
+            ``{name: value}`` in the order of ``params``.
+        """
         return {k: getattr(self, k) for k in type(self).params}
 
     def n_per_neuron(self) -> int | None:
-        """The length of the per-neuron parameters (None when all are scalars).
+        """The length of the per-neuron parameters.
 
-        Raises when two per-neuron parameters have different lengths.
+        Returns
+        -------
+        int or None
+            The common length, or None when every parameter is a scalar.
+
+        Raises
+        ------
+        ShapeError
+            When two per-neuron parameters have different lengths.
         """
         lengths = {
             k: v.shape[0] for k, v in self.param_values().items() if np.ndim(v) == 1
@@ -219,12 +247,25 @@ class NeuronModel(NeuronType):
         return next(iter(lengths.values()), None)
 
     def initial_state(self, n: int) -> dict[str, np.ndarray]:
-        """Initial values of the state variables for ``n`` neurons.
+        """Initial values of the state variables.
 
         The default broadcasts the class's ``state`` values; override it for
         initial values that depend on parameters (e.g. Izhikevich ``u = b v``).
+
+        Parameters
+        ----------
+        n : int
+            Number of neurons.
+
+        Returns
+        -------
+        dict of str to (n,) ndarray
+            One array per state variable.
         """
         return {k: np.full(n, float(v)) for k, v in type(self).state.items()}
+
+
+NeuronModel.__signature__ = inspect.Signature([])  # type: ignore[attr-defined]
 
 
 def _check_name_list(cls: type, what: str, names: Any) -> list[str]:

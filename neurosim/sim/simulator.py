@@ -110,7 +110,13 @@ class Simulator:
         self._ev_cap = max(1024, 8 * self._built.n_mon)
 
     def snapshot(self) -> dict[str, np.ndarray | int]:
-        """Copies of the run state (:data:`RUN_STATE`) and ``n_steps``."""
+        """Copy the run state.
+
+        Returns
+        -------
+        dict
+            Copies of the arrays named in :data:`RUN_STATE`, and ``n_steps``.
+        """
         out: dict[str, np.ndarray | int] = {
             k: self._built.arrays[k].copy() for k in RUN_STATE
         }
@@ -118,7 +124,13 @@ class Simulator:
         return out
 
     def restore(self, state: dict[str, np.ndarray | int]) -> None:
-        """Put back a :meth:`snapshot` of this simulator (shapes are checked)."""
+        """Put back a :meth:`snapshot` of this simulator (shapes are checked).
+
+        Parameters
+        ----------
+        state : dict
+            What :meth:`snapshot` returned.
+        """
         a = self._built.arrays
         for k in RUN_STATE:
             value = np.asarray(state[k])
@@ -155,19 +167,51 @@ class Simulator:
         return flat[start : start + group.n]
 
     def get_state(self, group: Any, var: str) -> np.ndarray:
-        """A copy of state variable ``var`` of a NeuronModel group (or view)."""
+        """Read a state variable of a NeuronModel group.
+
+        Parameters
+        ----------
+        group : NeuronGroup or GroupView
+            A group (or view) of a :class:`~neurosim.NeuronModel`.
+        var : str
+            One of the model's state variables.
+
+        Returns
+        -------
+        (n,) ndarray
+            A copy, in the model's unit.
+        """
         return self._model_block(group, var, "state").copy()
 
     def set_state(self, group: Any, var: str, value: Any) -> None:
-        """Set state variable ``var`` of a NeuronModel group (scalar or per neuron)."""
+        """Set a state variable of a NeuronModel group for the following runs.
+
+        Parameters
+        ----------
+        group : NeuronGroup or GroupView
+            A group (or view) of a :class:`~neurosim.NeuronModel`.
+        var : str
+            One of the model's state variables.
+        value : float or (n,) array_like
+            New values, in the model's unit.
+        """
         view = self._model_block(group, var, "state")
         view[...] = _per_neuron("value", value, view.shape[0])
 
     def set_param(self, group: Any, name: str, value: Any) -> None:
-        """Set parameter ``name`` of a NeuronModel group for the following runs.
+        """Set a parameter of a NeuronModel group for the following runs.
 
         The compiled code reads parameters from arrays, so this never
         recompiles (the group's model description is left unchanged).
+
+        Parameters
+        ----------
+        group : NeuronGroup or GroupView
+            A group (or view) of a :class:`~neurosim.NeuronModel`.
+        name : str
+            One of the model's parameters.
+        value : float or (n,) array_like
+            New values.
         """
         view = self._model_block(group, name, "param")
         view[...] = _per_neuron("value", value, view.shape[0])

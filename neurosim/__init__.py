@@ -3,11 +3,12 @@
 The public API is re-exported here. ``import neurosim`` imports neither
 matplotlib nor ``numba.cuda``; plotting lives in :mod:`neurosim.plotting` and
 GPU kernels are compiled only when ``backend="cuda"`` is asked for.
+``neurosim.plotting`` is imported on first use of ``ns.plotting``.
 """
 
-from __future__ import annotations
-
-import logging
+import importlib as _importlib
+import logging as _logging
+from types import ModuleType as _ModuleType
 
 from . import ann, exceptions, learning, nef
 from .energy import (
@@ -45,6 +46,7 @@ from .neurons import (
     PoissonSource,
     SpikeSource,
 )
+from .psp import psp_peak, psp_weight
 from .sim import (
     Connection,
     Factored,
@@ -71,7 +73,15 @@ from .synapses import PSC, Alpha, DoubleExp, LinearFilter, Lowpass, Synapse
 
 __version__ = "0.1.0"
 
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
+
+
+def __getattr__(name: str) -> _ModuleType:
+    """Import :mod:`neurosim.plotting` on first use (matplotlib stays unloaded)."""
+    if name == "plotting":
+        return _importlib.import_module(".plotting", __name__)
+    raise AttributeError(f"module 'neurosim' has no attribute {name!r}")
+
 
 __all__ = [
     # modules
@@ -80,6 +90,7 @@ __all__ = [
     "exceptions",
     "learning",
     "nef",
+    "plotting",
     "solvers",
     # errors
     "BackendUnavailable",
@@ -113,6 +124,8 @@ __all__ = [
     "poisson_spikes",
     "regular_spikes",
     "spikes_to_array",
+    "psp_peak",
+    "psp_weight",
     # networks
     "Connection",
     "Factored",

@@ -11,14 +11,19 @@ at compile time, so a global would silently keep its first value.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import logging
+import sys
+import threading
+import time
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numba
+import numba.core.event
 
 from . import _config
 
@@ -192,3 +197,77 @@ def _log_cpu_fallback() -> None:
     logging.getLogger("neurosim").info(
         "backend='auto': no usable CUDA device, running on the CPU"
     )
+
+
+#: A compile that lasts longer than this (seconds) is announced, once per process.
+COMPILE_NOTICE_AFTER_S = 1.0
+_compile_announced = threading.Event()
+
+
+def _announce_compile() -> None:
+    if _compile_announced.is_set():
+        return
+    _compile_announced.set()
+    sys.stderr.write(
+        "neurosim: compiling kernels, first run only (numba caches them on disk "
+        "for later runs) ...\n"
+    )
+    sys.stderr.flush()
+
+
+class CompileWatch(numba.core.event.Listener):
+    """Counts the seconds numba spends compiling (``numba:compile`` events).
+
+    Cache loads are not compiles and are not counted. With ``notice=True``, a
+    compile still running after :data:`COMPILE_NOTICE_AFTER_S` is announced
+    on stderr, once per process (the progress bar's channel).
+
+    Attributes
+    ----------
+    seconds : float
+        Wall time of the compiles that ended so far, in seconds.
+    """
+
+    def __init__(self, notice: bool) -> None:
+        self.seconds = 0.0
+        self._notice = notice
+        self._depth = 0
+        self._t0 = 0.0
+        self._timer: threading.Timer | None = None
+
+    def on_start(self, event: numba.core.event.Event) -> None:  # noqa: D102
+        if self._depth == 0:
+            self._t0 = time.perf_counter()
+            if self._notice and not _compile_announced.is_set():
+                self._timer = threading.Timer(COMPILE_NOTICE_AFTER_S, _announce_compile)
+                self._timer.daemon = True
+                self._timer.start()
+        self._depth += 1
+
+    def on_end(self, event: numba.core.event.Event) -> None:  # noqa: D102
+        self._depth -= 1
+        if self._depth == 0:
+            self.seconds += time.perf_counter() - self._t0
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+
+@contextlib.contextmanager
+def watch_compiles(notice: bool) -> Iterator[CompileWatch]:
+    """Context in which numba's compiles are timed (and announced if ``notice``).
+
+    Parameters
+    ----------
+    notice : bool
+        Announce a compile longer than :data:`COMPILE_NOTICE_AFTER_S` on
+        stderr (once per process).
+
+    Yields
+    ------
+    CompileWatch
+        Its ``seconds`` grows as compiles end.
+    """
+    watch = CompileWatch(notice)
+    with numba.core.event.install_listener("numba:compile", watch):
+        yield watch

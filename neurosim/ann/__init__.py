@@ -25,7 +25,7 @@ from .attention import (
     scaled_dot_product_attention,
     set_num_threads,
 )
-from .data import load_digits_split
+from .data import load_digits, load_digits_split
 from .functions import (
     arctan,
     binary_cross_entropy,
@@ -108,6 +108,7 @@ __all__ = [
     "is_grad_enabled",
     "layer_norm",
     "linear",
+    "load_digits",
     "load_digits_split",
     "log",
     "log_softmax",

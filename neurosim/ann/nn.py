@@ -155,6 +155,7 @@ class Linear(Module):
             check_number("out_features", out_features, low=1, integer=True)
         )
         check_choice("init", init, ("default", *_init.INITS))
+        self.seed = seed  # ann.fit shuffles from it by default
         rng, dt = as_rng(seed), _dtype(dtype)
         shape = (self.out_features, self.in_features)
         bound = 1.0 / np.sqrt(self.in_features)
@@ -200,6 +201,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, *, seed: SeedLike = None) -> None:
         self.p = check_number("p", p, low=0.0, high=1.0, high_open=True)
+        self.seed = seed  # ann.fit shuffles from it by default
         self.rng = as_rng(seed)
 
     def forward(self, x: Any) -> Tensor:
@@ -273,6 +275,7 @@ class MLP(Module):
         self.out_act = (
             None if output_activation is None else F.get_activation(output_activation)
         )
+        self.seed = seed  # ann.fit shuffles from it by default
         rng = as_rng(seed)
         self.layers = [
             Linear(a, b, init=init, seed=rng, dtype=dtype)

@@ -93,6 +93,10 @@ def fit(
         Evaluated after every epoch (in eval mode) into ``val_loss``/``val_accuracy``.
     callbacks : sequence of callables
         ``callback(epoch, history)`` after each epoch; returning True stops training.
+    seed : int, numpy.random.Generator or None
+        Seeds the sample order. Default: the model's own ``seed`` (the one it was
+        built with, e.g. ``MLP(..., seed=0)``), so the same script trains the same
+        way every run; pass a Generator to draw from it instead.
     dtype : numpy dtype, optional
         Convert ``X`` to it (default: the dtype of the first parameter).
 
@@ -123,7 +127,7 @@ def fit(
         y = y.astype(dtype)
     classify = loss == "cross_entropy" and y.ndim == 1
     opt = optimizer if optimizer is not None else SGD(params, lr=0.1)
-    rng = as_rng(seed)
+    rng = as_rng(getattr(model, "seed", None) if seed is None else seed)
     history = History()
     n = len(X)
     t0 = time.perf_counter()

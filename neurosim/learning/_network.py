@@ -229,6 +229,10 @@ class LayeredLearner:
         shuffle : bool
             New sample order each epoch, drawn from ``seed`` exactly as ``ann.fit``
             draws it, so equal seeds give equal batches.
+        seed : int, numpy.random.Generator or None
+            Seeds the sample order. Default: the learner's own ``seed`` (as
+            ``ann.fit`` defaults to the model's), so the same script trains the
+            same way every run.
         validation_data : (X_val, y_val), optional
             Accuracy after every epoch in ``history_["val_accuracy"]``.
         track_alignment : bool
@@ -256,7 +260,7 @@ class LayeredLearner:
                 "optimizer: must be built on this learner's parameters() "
                 "(got an optimiser of other tensors)"
             )
-        rng = as_rng(seed)
+        rng = as_rng(self.seed if seed is None else seed)
         self.history_: dict[str, list[float]] = {}
         self.alignment_ = np.zeros((0, self.n_layers))
         n = len(X)

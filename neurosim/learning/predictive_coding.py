@@ -235,11 +235,30 @@ class PredictiveCoding(LayeredLearner):
             g -= self._df(k, xs[k]) * (eps[k + 1] @ self._back(k))
         return g
 
-    def energy(self, X: Any, y: Any = None) -> float:
-        """Batch-mean free energy of the feedforward state (input, target clamped)."""
+    def energy(
+        self, X: Any, y: Any = None, *, per_sample: bool = False
+    ) -> float | np.ndarray:
+        """Free energy of the feedforward state (input, and target if given, clamped).
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_inputs)
+            Inputs.
+        y : array_like, optional
+            Targets (labels or one row per sample); the top layer is free when
+            omitted.
+        per_sample : bool
+            Return every sample's free energy instead of the batch mean.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            The batch-mean free energy, or the ``(n_samples,)`` free energies.
+        """
         X = self._check_X(X)
         T = None if y is None else self._targets(y, len(X))
-        return float(self._errors(self.forward_values(X), T)[1].mean())
+        F = self._errors(self.forward_values(X), T)[1]
+        return F if per_sample else float(F.mean())
 
     def stability_bound(
         self, F0: float = 0.0, *, clamp_input: bool = True, clamp_top: bool = True

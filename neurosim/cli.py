@@ -286,17 +286,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=partial(_cmd_demo, demo))
     cmp = sub.add_parser(
         "compare-learning",
-        help="train one MLP by backprop and by local rules; print the table",
-        description="Train one MLP (64-128-10, tanh) by backprop and by local "
-        "learning rules on the same data, seeds and optimiser; print the table of "
-        "test accuracies and optionally save the learning curves.",
+        help="train one architecture by backprop, local and spiking rules; "
+        "print the table",
+        description="Train one architecture (64-128-10; tanh for the rate "
+        "networks, LIF neurons for the spiking ones) by backprop, by local "
+        "learning rules and by spiking rules on the same data, seeds and "
+        "optimiser; print the table of test accuracies (and spikes per inference) "
+        "and optionally save the learning curves.",
         formatter_class=_Formatter,
     )
     cmp.add_argument("--data", default="digits", choices=["digits"], help="data set")
     cmp.add_argument(
         "--rules",
         default="backprop,pc,fa",
-        help="comma-separated rules: backprop, pc, pc-fixed, pc-zil, pc-learned, fa",
+        help="comma-separated rules: backprop, pc, pc-fixed, pc-zil, pc-learned, "
+        "fa, snn-bptt, eprop, eprop-readout, ann2snn",
     )
     cmp.add_argument(
         "--epochs", type=_positive(int), default=20, help="training epochs"

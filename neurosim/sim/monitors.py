@@ -200,6 +200,15 @@ class WeightMonitor(_Sampled):
     Made by :meth:`~neurosim.Network.monitor_weights`. Each sample of step
     ``k`` is taken at its end, after that step's plasticity update.
 
+    Parameters
+    ----------
+    target : Connection
+        The plastic connection.
+    record : array_like of int or True
+        Synapse indices (see ``record`` below); ``True`` for all.
+    every : int
+        Record every ``every`` steps.
+
     Attributes
     ----------
     t : (n_samples,) ndarray

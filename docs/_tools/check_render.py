@@ -1,8 +1,8 @@
 """Open the built site in headless Chromium and check that it renders.
 
 ``python docs/_tools/check_render.py [docs/_build/html]`` serves the build on
-127.0.0.1 and opens three pages: the index, a gallery example and an API
-page with equations. On each it checks that there are no console errors,
+127.0.0.1 and opens four pages: the index, a gallery example, an API page
+and a user-guide page with equations. On each it checks that there are no console errors,
 that every image loaded (the gallery page must show at least one figure),
 that every equation was typeset by MathJax (``mjx-container`` elements, no
 ``mjx-merror``), and it saves a screenshot into ``_screenshots/`` of the build
@@ -174,7 +174,11 @@ def main() -> int:
     args = parser.parse_args()
     root = args.build.resolve()
     gallery = sorted(root.glob("auto_examples/*/[0-9][0-9]_*.html"))
-    pages = [("index", "index.html", {}), ("api", API_PAGE, {"math": True})]
+    pages = [
+        ("index", "index.html", {}),
+        ("api", API_PAGE, {"math": True}),
+        ("guide", "guide/nef.html", {"math": True}),
+    ]
     if gallery:
         example = gallery[0].relative_to(root).as_posix()
         pages.insert(1, ("gallery", example, {"figures": 1}))

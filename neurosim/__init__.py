@@ -10,7 +10,7 @@ import importlib as _importlib
 import logging as _logging
 from types import ModuleType as _ModuleType
 
-from . import ann, exceptions, learning, nef
+from . import ann, exceptions, learning, nef, sweeps
 from .energy import (
     RBM,
     ContinuousHopfield,
@@ -69,6 +69,7 @@ from .spikes import (
     regular_spikes,
     spikes_to_array,
 )
+from .sweeps import sweep
 from .synapses import PSC, Alpha, DoubleExp, LinearFilter, Lowpass, Synapse
 
 __version__ = "0.1.0"
@@ -92,6 +93,7 @@ __all__ = [
     "nef",
     "plotting",
     "solvers",
+    "sweeps",
     # errors
     "BackendUnavailable",
     "NeurosimError",
@@ -152,4 +154,6 @@ __all__ = [
     "ModernHopfield",
     "RBM",
     "hopfield_capacity",
+    # parameter sweeps
+    "sweep",
 ]

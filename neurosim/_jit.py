@@ -271,3 +271,30 @@ def watch_compiles(notice: bool) -> Iterator[CompileWatch]:
     watch = CompileWatch(notice)
     with numba.core.event.install_listener("numba:compile", watch):
         yield watch
+
+
+class _CompileCounter(numba.core.event.Listener):
+    """Counts numba compilations (disk-cache loads are not compilations)."""
+
+    count = 0
+
+    def on_start(self, event: Any) -> None:
+        type(self).count += 1
+
+    def on_end(self, event: Any) -> None:
+        pass
+
+
+@functools.cache
+def _install_compile_counter() -> None:
+    numba.core.event.register("numba:compile", _CompileCounter())
+
+
+def compile_count() -> int:
+    """Numba compilations in this process since the first call of this function.
+
+    Every dispatcher compilation counts (a kernel and each helper it compiles);
+    signatures loaded from the on-disk cache do not.
+    """
+    _install_compile_counter()
+    return _CompileCounter.count

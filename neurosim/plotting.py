@@ -853,3 +853,136 @@ def monitor_traces(
     if values.shape[1] > 1:
         _legend(ax)
     return ax
+
+
+def sweep_line(
+    table: Any,
+    result: str,
+    x: str,
+    *,
+    by: str | None = None,
+    error: str = "sem",
+    ax: Any = None,
+    xscale: str = "linear",
+    label: str | None = None,
+) -> Any:
+    """A sweep's result against one parameter, mean and error bars over repeats.
+
+    Successful rows are pooled over the repeats and every parameter other
+    than ``x`` and ``by`` (:meth:`neurosim.sweeps.Table.aggregate`).
+
+    Parameters
+    ----------
+    table : neurosim.sweeps.Table
+        What :func:`neurosim.sweep` returned (or :func:`neurosim.sweeps.load`).
+    result : str
+        A scalar result column (one number per row).
+    x : str
+        The parameter on the horizontal axis.
+    by : str, optional
+        One line per value of this parameter (with a legend).
+    error : {"sem", "std", "none"}
+        Error bars: standard error of the mean, standard deviation, or none.
+    ax : matplotlib Axes, optional
+    xscale : {"linear", "log"}
+        Scale of the horizontal axis.
+    label : str, optional
+        Legend label of the line when ``by`` is None.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    if error not in ("sem", "std", "none"):
+        raise ValueError(f"error: expected 'sem', 'std' or 'none' (got {error!r})")
+    groups = [x] if by is None else [by, x]
+    levels, mean, std, count = table.aggregate(result, by=groups)
+    if mean.ndim != len(groups):
+        raise ValueError(
+            f"result: {result!r} holds arrays of shape {mean.shape[len(groups) :]} "
+            "per row; sweep_line plots one number per row"
+        )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        err = {"sem": std / np.sqrt(count), "std": std, "none": None}[error]
+    ax = _axes(ax)
+    if by is None:
+        mean, err = mean[None], None if err is None else err[None]
+    for k in range(mean.shape[0]):
+        ax.errorbar(
+            levels[-1],
+            mean[k],
+            yerr=None if err is None else np.nan_to_num(err[k]),
+            marker="o",
+            ms=4,
+            capsize=2,
+            label=label if by is None else f"{by} = {levels[0][k]:.3g}",
+        )
+    ax.set_xscale(xscale)
+    ax.set_xlabel(x)
+    ax.set_ylabel(result)
+    if by is not None or label is not None:
+        _legend(ax)
+    return ax
+
+
+def sweep_heatmap(
+    table: Any,
+    result: str,
+    x: str,
+    y: str,
+    *,
+    ax: Any = None,
+    cmap: str = "viridis",
+    colorbar: bool = True,
+    fmt: str = "{:.3g}",
+) -> Any:
+    """A sweep's result over two parameters: the mean over repeats, one cell each.
+
+    Cells sit at the parameters' distinct values in order (evenly spaced,
+    labelled with the values), so uneven or log-spaced grids keep square
+    cells. Groups without a successful row are blank.
+
+    Parameters
+    ----------
+    table : neurosim.sweeps.Table
+        What :func:`neurosim.sweep` returned.
+    result : str
+        A scalar result column.
+    x, y : str
+        Parameters along the horizontal and vertical axes.
+    ax : matplotlib Axes, optional
+    cmap : str
+        Colour map.
+    colorbar : bool
+        Draw a colour bar labelled with ``result``.
+    fmt : str
+        Format of the tick labels.
+
+    Returns
+    -------
+    matplotlib Axes
+        The image is ``ax.images[0]``; its array is the ``(len(y levels),
+        len(x levels))`` grid of means.
+    """
+    levels, mean, _std, _count = table.aggregate(result, by=[y, x])
+    if mean.ndim != 2:
+        raise ValueError(
+            f"result: {result!r} holds arrays of shape {mean.shape[2:]} per row; "
+            "sweep_heatmap plots one number per row"
+        )
+    ax = _axes(ax)
+    image = ax.imshow(
+        np.ma.masked_invalid(mean), origin="lower", aspect="auto", cmap=cmap
+    )
+    for set_ticks, set_labels, lv in (
+        (ax.set_xticks, ax.set_xticklabels, levels[1]),
+        (ax.set_yticks, ax.set_yticklabels, levels[0]),
+    ):
+        step = max(1, len(lv) // 8)  # at most about 8 labels per axis
+        set_ticks(np.arange(0, len(lv), step))
+        set_labels([fmt.format(v) for v in lv[::step]])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label=result)
+    return ax

@@ -104,10 +104,17 @@ GROUPS = {
         "Biological vs backprop learning",
         ["11_pc_vs_backprop", "12_local_rules"],
     ),
+    "sweeps": (
+        "Parameter sweeps",
+        ["13_fi_sweeps", "14_network_phase_diagram"],
+    ),
     "more": ("More examples", []),
 }
-# Examples that need a GPU or a cluster: shown, never run by the build.
-NOT_RUN: list[str] = []
+# Examples that need a GPU, a cluster or worker processes: shown, never run by
+# the build. Their figures, made once by the same script (--quick), are stored
+# in _static/stored/ (see its README) and shown under their group's heading.
+NOT_RUN = ["13_fi_sweeps", "14_network_phase_diagram"]
+STORED = DOCS / "_static" / "stored"
 
 
 def _stage_gallery() -> Path:
@@ -132,9 +139,16 @@ def _stage_gallery() -> Path:
         if not members:
             continue
         (src / group).mkdir()
-        (src / group / "GALLERY_HEADER.rst").write_text(
-            f"{title}\n{'-' * len(title)}\n"
-        )
+        header = f"{title}\n{'-' * len(title)}\n"
+        for p in members:
+            if p.stem in NOT_RUN and (STORED / f"{p.stem}.png").is_file():
+                header += (
+                    f"\n.. figure:: /_static/stored/{p.stem}.png\n"
+                    f"   :width: 100%\n\n"
+                    f"   Stored output of ``{p.name} --quick`` (not run by this "
+                    f"build; see ``docs/_static/stored/README.rst``).\n"
+                )
+        (src / group / "GALLERY_HEADER.rst").write_text(header)
         for p in members:
             (src / group / p.name).symlink_to(p)
     return src

@@ -2,8 +2,9 @@
 
 ``python docs/_tools/check_render.py [docs/_build/html]`` serves the build on
 127.0.0.1 and opens four pages: the index, a gallery example, an API page
-and a user-guide page with equations. On each it checks that there are no console errors,
-that every image loaded (the gallery page must show at least one figure),
+and a user-guide page with equations. On each it checks that there are no
+console errors, that every image loaded (the gallery page must show at least
+one figure),
 that every equation was typeset by MathJax (``mjx-container`` elements, no
 ``mjx-merror``), and it saves a screenshot into ``_screenshots/`` of the build
 folder and checks that it is not blank. It also follows links (index -> user

@@ -146,7 +146,7 @@ def _stage_gallery() -> Path:
                     f"\n.. figure:: /_static/stored/{p.stem}.png\n"
                     f"   :width: 100%\n\n"
                     f"   Stored output of ``{p.name} --quick`` (not run by this "
-                    f"build; see ``docs/_static/stored/README.rst``).\n"
+                    f"build; see ``docs/_static/stored/README.txt``).\n"
                 )
         (src / group / "GALLERY_HEADER.rst").write_text(header)
         for p in members:

@@ -84,15 +84,16 @@ def run_dask(
         for task in tasks
     }
     remaining = set(futures)
-    done = as_completed(futures)
+    # results come back with the completions, gathered in the background
+    done = as_completed(futures, with_results=True, raise_errors=False)
     try:
         while remaining:
             batch = done.next_batch(block=False) if done.has_ready() else []
-            for fut in batch:
+            for fut, result in batch:
                 if fut not in remaining:  # already timed out
                     continue
                 remaining.discard(fut)
-                yield _record(fut, futures[fut])
+                yield _record(fut, result, futures[fut])
                 fut.release()
             if timeout is not None:
                 now = time.monotonic()
@@ -115,11 +116,16 @@ def run_dask(
         client.unsubscribe_topic(topic)
 
 
-def _record(fut: Any, task: Task) -> dict:
-    """A finished future's record (a task error such as KilledWorker included)."""
+def _record(fut: Any, result: Any, task: Task) -> dict:
+    """A finished future's record (a task error such as KilledWorker included).
+
+    ``result`` is what ``as_completed(with_results=True, raise_errors=False)``
+    pairs with the future: the record, ``(type, exception, traceback)`` for an
+    error, or a ``CancelledError``.
+    """
     if fut.status == "finished":
-        return fut.result()
+        return result
     if fut.status == "error":
-        exc = fut.exception()
+        exc = result[1]
         return failed_record(task, f"{type(exc).__name__}: {exc}")
     return failed_record(task, f"CancelledError: the future was {fut.status}")

@@ -617,7 +617,7 @@ def learning_curves(
         h2, l2 = ax2.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
     if handles:
-        _legend(ax2 if acc_keys else ax, handles, labels, below=bool(acc_keys))
+        _legend(ax, handles, labels, below=bool(acc_keys))
     return ax
 
 

@@ -42,9 +42,28 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The layer's computation; ``module(x)`` calls it.
+
+        Parameters
+        ----------
+        *args, **kwargs
+            Inputs: Tensors or arrays, shaped as the layer's docstring says.
+
+        Returns
+        -------
+        Tensor or tuple
+            The outputs, recorded in the autodiff graph.
+        """
         raise NotImplementedError
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct sub-modules with their names (lists as ``name.i``).
+
+        Returns
+        -------
+        iterator of (str, Module)
+            ``(name, module)`` pairs, in attribute order.
+        """
         for name, value in vars(self).items():
             if isinstance(value, Module):
                 yield name, value
@@ -57,7 +76,18 @@ class Module:
                     yield f"{name}.{i}", v
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        """``(dotted name, Tensor)`` for every parameter, PyTorch-style names."""
+        """``(dotted name, Tensor)`` for every parameter, PyTorch-style names.
+
+        Parameters
+        ----------
+        prefix : str
+            Prepended to every name.
+
+        Returns
+        -------
+        iterator of (str, Tensor)
+            Every trainable parameter with its dotted name.
+        """
         for name, value in vars(self).items():
             if isinstance(value, Tensor) and value.requires_grad:
                 yield prefix + name, value
@@ -65,7 +95,13 @@ class Module:
             yield from child.named_parameters(prefix + name + ".")
 
     def parameters(self) -> list[Tensor]:
-        """The trainable Tensors."""
+        """The trainable Tensors.
+
+        Returns
+        -------
+        list of Tensor
+            The trainable Tensors.
+        """
         return [p for _, p in self.named_parameters()]
 
     def zero_grad(self) -> None:
@@ -74,24 +110,52 @@ class Module:
             p.grad = None
 
     def train(self, mode: bool = True) -> Module:
-        """Training mode (dropout active, batch norm uses batch statistics)."""
+        """Training mode (dropout active, batch norm uses batch statistics).
+
+        Parameters
+        ----------
+        mode : bool
+            True for training, False for evaluation.
+
+        Returns
+        -------
+        Module
+            ``self``.
+        """
         self.training = mode
         for _, child in self.named_children():
             child.train(mode)
         return self
 
     def eval(self) -> Module:
-        """Evaluation mode."""
+        """Evaluation mode.
+
+        Returns
+        -------
+        Module
+            ``self``.
+        """
         return self.train(False)
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of the parameter arrays by name."""
+        """Copies of the parameter arrays by name.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            Parameter copies by dotted name.
+        """
         return {k: v.data.copy() for k, v in self.named_parameters()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Copy arrays (or anything with ``.numpy()``/``.detach()``) into parameters.
 
         Every parameter must be present with the same shape.
+
+        Parameters
+        ----------
+        state : dict of str to array_like
+            Arrays by dotted name, e.g. a PyTorch ``state_dict()``.
         """
         params = dict(self.named_parameters())
         missing = sorted(set(params) - set(state))
@@ -113,7 +177,13 @@ class Module:
             p.data[...] = arr
 
     def n_parameters(self) -> int:
-        """Number of trainable scalars."""
+        """Number of trainable scalars.
+
+        Returns
+        -------
+        int
+            Number of trainable scalars.
+        """
         return sum(p.size for p in self.parameters())
 
     def __repr__(self) -> str:
@@ -126,6 +196,13 @@ class Module:
         return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
 
     def extra_repr(self) -> str:
+        """The layer's settings, shown inside its ``repr``.
+
+        Returns
+        -------
+        str
+            E.g. ``"in_features=64, out_features=10, bias=True"``.
+        """
         return ""
 
 
@@ -136,6 +213,21 @@ class Linear(Module):
     PyTorch does; ``"xavier_uniform"``, ``"xavier_normal"``, ``"he_uniform"``,
     ``"he_normal"`` draw the weight from :mod:`neurosim.ann.init` and zero the bias.
     Input ``(..., in)``, output ``(..., out)``.
+
+    Parameters
+    ----------
+    in_features : int
+        Input width.
+    out_features : int
+        Output width.
+    bias : bool
+        Learn a bias. Default True.
+    init : str
+        Weight initialisation: ``"default"`` or a name of :mod:`neurosim.ann.init`.
+    seed : int, numpy.random.Generator or None
+        Seeds the initial weights; ``ann.fit`` also shuffles from it by default.
+    dtype : numpy dtype
+        float64 (default) or float32.
     """
 
     def __init__(
@@ -175,7 +267,18 @@ class Linear(Module):
             self.bias = None
 
     def forward(self, x: Any) -> Tensor:
-        """``(..., in)`` -> ``(..., out)``."""
+        """``(..., in)`` -> ``(..., out)``.
+
+        Parameters
+        ----------
+        x : Tensor or array_like
+            Inputs ``(..., in)``.
+
+        Returns
+        -------
+        Tensor
+            Outputs ``(..., out)``.
+        """
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
@@ -183,7 +286,13 @@ class Linear(Module):
 
 
 class Activation(Module):
-    """An activation function as a layer (``Activation("relu")``)."""
+    """An activation function as a layer (``Activation("relu")``).
+
+    Parameters
+    ----------
+    name : str or callable
+        An activation name (see ``get_activation``) or a function.
+    """
 
     def __init__(self, name: str | Callable[[Any], Tensor]) -> None:
         self.name = name
@@ -197,7 +306,15 @@ class Activation(Module):
 
 
 class Dropout(Module):
-    """Inverted dropout with probability ``p`` (identity in eval mode)."""
+    """Inverted dropout with probability ``p`` (identity in eval mode).
+
+    Parameters
+    ----------
+    p : float
+        Drop probability in [0, 1). Default 0.5.
+    seed : int, numpy.random.Generator or None
+        Seeds the masks.
+    """
 
     def __init__(self, p: float = 0.5, *, seed: SeedLike = None) -> None:
         self.p = check_number("p", p, low=0.0, high=1.0, high_open=True)
@@ -212,7 +329,13 @@ class Dropout(Module):
 
 
 class Sequential(Module):
-    """Layers applied in order; parameters are named ``"0.weight"``, ``"1.bias"``..."""
+    """Layers applied in order; parameters are named ``"0.weight"``, ``"1.bias"``...
+
+    Parameters
+    ----------
+    *layers : Module
+        The layers, in order.
+    """
 
     def __init__(self, *layers: Module) -> None:
         self.layers = list(layers)
@@ -248,9 +371,15 @@ class MLP(Module):
         Weight initialisation of every Linear (see :class:`Linear`).
     dropout : float
         Dropout probability after each hidden activation.
+    seed : int, numpy.random.Generator or None
+        Seeds the initial weights; ``ann.fit`` also shuffles from it by default.
+    dtype : numpy dtype
+        float64 (default) or float32.
 
-    Parameters are named ``layers.0.weight``, ``layers.0.bias``, ``layers.1.weight``...
-    Input ``(..., sizes[0])``, output ``(..., sizes[-1])``.
+    Notes
+    -----
+    Parameters are named ``layers.0.weight``, ``layers.0.bias``,
+    ``layers.1.weight``... Input ``(..., sizes[0])``, output ``(..., sizes[-1])``.
     """
 
     def __init__(
@@ -284,7 +413,18 @@ class MLP(Module):
         self.drop = Dropout(dropout, seed=rng) if dropout > 0 else None
 
     def forward(self, x: Any) -> Tensor:
-        """``(..., sizes[0])`` -> ``(..., sizes[-1])``."""
+        """``(..., sizes[0])`` -> ``(..., sizes[-1])``.
+
+        Parameters
+        ----------
+        x : Tensor or array_like
+            Inputs ``(..., sizes[0])``.
+
+        Returns
+        -------
+        Tensor
+            Outputs ``(..., sizes[-1])``.
+        """
         *hidden, last = self.layers
         for layer in hidden:
             x = self.act(layer(x))
@@ -308,6 +448,17 @@ class LayerNorm(Module):
 
     :math:`y = (x - \mathrm{E}[x]) / \sqrt{\mathrm{Var}[x] + \epsilon} \cdot w + b`,
     biased variance, ``weight`` ones and ``bias`` zeros at start (as PyTorch).
+
+    Parameters
+    ----------
+    normalized_shape : int or sequence of int
+        Shape of the trailing axes normalised over.
+    eps : float
+        Added to the variance. Default 1e-5.
+    elementwise_affine : bool
+        Learn a scale and shift. Default True.
+    dtype : numpy dtype
+        float64 (default) or float32.
     """
 
     def __init__(
@@ -353,6 +504,17 @@ class BatchNorm1d(Module):
     ``running_mean``/``running_var`` (unbiased) with ``momentum``:
     :math:`r \leftarrow (1 - m) r + m\,\hat{s}`. Evaluation: use the running
     statistics. Same conventions as PyTorch.
+
+    Parameters
+    ----------
+    num_features : int
+        Channels C.
+    eps : float
+        Added to the variance. Default 1e-5.
+    momentum : float
+        Weight of each batch in the running statistics. Default 0.1.
+    dtype : numpy dtype
+        float64 (default) or float32.
     """
 
     def __init__(

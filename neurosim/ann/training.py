@@ -37,12 +37,34 @@ class History(dict):
     stopped_early: bool = False
 
     def append(self, **metrics: float) -> None:
+        """Record one epoch's metrics.
+
+        Parameters
+        ----------
+        **metrics : float
+            One value per metric name, appended to that name's list.
+        """
         for k, v in metrics.items():
             self.setdefault(k, []).append(float(v))
 
 
 def predict(model: Callable[[Tensor], Tensor], X: Any, batch_size: int = 1024):
-    """Model outputs for ``X`` as an array, without recording a graph."""
+    """Model outputs for ``X`` as an array, without recording a graph.
+
+    Parameters
+    ----------
+    model : callable
+        A Module (or any ``Tensor -> Tensor`` callable).
+    X : array_like
+        Inputs ``(n, ...)``.
+    batch_size : int
+        Rows per forward pass. Default 1024.
+
+    Returns
+    -------
+    numpy.ndarray
+        The outputs, ``(n, ...)``.
+    """
     X = np.asarray(X)
     with no_grad():
         outs = [
@@ -53,7 +75,20 @@ def predict(model: Callable[[Tensor], Tensor], X: Any, batch_size: int = 1024):
 
 
 def accuracy(logits: Any, labels: Any) -> float:
-    """Fraction of rows whose largest logit is at the true label."""
+    """Fraction of rows whose largest logit is at the true label.
+
+    Parameters
+    ----------
+    logits : Tensor or array_like
+        ``(n, n_classes)`` scores.
+    labels : array_like
+        ``(n,)`` true labels.
+
+    Returns
+    -------
+    float
+        The fraction of rows classified correctly.
+    """
     logits = logits.data if isinstance(logits, Tensor) else np.asarray(logits)
     return float(np.mean(np.argmax(logits, axis=-1) == np.asarray(labels)))
 
@@ -105,6 +140,13 @@ def fit(
     SimulationError
         When the loss becomes NaN or infinite (training diverged); the message
         names the epoch and batch.
+
+    Returns
+    -------
+    History
+        Per-epoch ``loss`` (and ``accuracy``, ``val_loss``, ``val_accuracy`` when
+        measured) and cumulative ``time`` in seconds; ``stopped_early`` when a
+        callback stopped training.
     """
     loss_fn = _LOSSES.get(loss) if isinstance(loss, str) else loss
     if loss_fn is None:

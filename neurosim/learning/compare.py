@@ -44,14 +44,19 @@ class Comparison:
     Attributes
     ----------
     rules : list of str
+        The rules compared, in order.
     curves : dict rule -> (n_seeds, epochs) ndarray
         Test accuracy after every epoch.
     times : dict rule -> (n_seeds,) ndarray
         Wall-clock seconds of each training run (``fit``, evaluation included;
         numba compilation excluded: the spiking kernels are compiled first).
     epochs : int
+        Epochs per run.
     target : float
         Accuracy whose first crossing is reported as "epochs to target".
+    params : dict
+        The shared settings (layer sizes, activation, optimiser, learning
+        rate, batch size, seeds).
     spikes : dict rule -> (n_seeds,) ndarray
         Spiking rules only: hidden-layer spikes per test sample (one inference)
         after training.
@@ -66,7 +71,15 @@ class Comparison:
     spikes: dict[str, np.ndarray] = field(default_factory=dict)
 
     def rows(self) -> list[dict[str, Any]]:
-        """One dict per rule: accuracy mean/sd, seconds per epoch, epochs to target."""
+        """One dict per rule: accuracy mean/sd, seconds per epoch, epochs to target.
+
+        Returns
+        -------
+        list of dict
+            Per rule: ``rule``, ``test_accuracy_mean``, ``test_accuracy_sd``,
+            ``time_per_epoch_s``, ``epochs_to_target`` (None if never reached) and
+            ``seeds_reaching_target``.
+        """
         out = []
         for r in self.rules:
             final = self.curves[r][:, -1]
@@ -95,7 +108,13 @@ class Comparison:
         return out
 
     def table(self) -> str:
-        """Markdown table of :meth:`rows` (accuracy in %, time relative to backprop)."""
+        """Markdown table of :meth:`rows` (accuracy in %, time relative to backprop).
+
+        Returns
+        -------
+        str
+            The table, one row per rule.
+        """
         rows = self.rows()
         base = next((r for r in rows if r["rule"] == "backprop"), None)
         n = len(next(iter(self.curves.values())))
@@ -129,7 +148,18 @@ class Comparison:
         return self.table()
 
     def plot(self, ax: Any = None) -> Any:
-        """Learning curves of every rule on one axis (``plotting.rule_curves``)."""
+        """Learning curves of every rule on one axis (``plotting.rule_curves``).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw (default: a new figure).
+
+        Returns
+        -------
+        matplotlib Axes
+            The axes drawn on.
+        """
         from ..plotting import rule_curves
 
         return rule_curves(self.curves, target=self.target, ax=ax)
@@ -293,10 +323,19 @@ def compare(
     data : "digits" or (X_train, X_test, y_train, y_test)
         ``"digits"``: ``ann.load_digits_split()`` (1437 / 360, random_state 0).
     epochs : int
+        Epochs per run (>= 1).
     seeds : int or sequence of int
         ``3`` means seeds 0, 1, 2.
+    layer_sizes : sequence of int
+        Layer sizes of the MLP, input first. Default (64, 128, 10).
+    activation : str
+        Hidden activation (``"tanh"``, ``"relu"``, ...). Default ``"tanh"``.
     optimizer : {"adam", "sgd"}
-        With ``lr`` (default 1e-3 for Adam, 0.1 for SGD).
+        The optimiser of every rule.
+    lr : float, optional
+        Learning rate (default 1e-3 for Adam, 0.1 for SGD).
+    batch_size : int
+        Samples per update. Default 32.
     target : float
         Accuracy for the "epochs to target" column.
     pc_options : dict, optional

@@ -97,7 +97,18 @@ class Recording:
         return np.split(self.spike_times_flat, np.cumsum(self.spike_counts)[:-1])
 
     def rates(self, t_start: float = 0.0) -> np.ndarray:
-        """Firing rate (Hz) of each neuron: spikes in ``[t_start, t_end]`` / s."""
+        """Firing rate (Hz) of each neuron: spikes in ``[t_start, t_end]`` / s.
+
+        Parameters
+        ----------
+        t_start : float
+            Start of the counting window in seconds (default 0), before ``t_end``.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_neurons,)`` rates in Hz.
+        """
         t_start = check_number("t_start", t_start, low=0.0, high=self.t_end)
         if t_start >= self.t_end:
             raise ValidationError(

@@ -268,6 +268,10 @@ def target_cc(cc: tuple[int, int]) -> Iterator[None]:
         dispatcher.get_current_device = saved
 
 
+def _probe():  # pragma: no cover - compiled by find_tools only
+    pass
+
+
 def find_tools() -> tuple[str | None, str]:
     """Path of ``ptxas`` (None if missing) and why, checking NVVM as well."""
     try:
@@ -276,6 +280,12 @@ def find_tools() -> tuple[str | None, str]:
         nvvm.NVVM()
     except Exception as exc:  # no libNVVM: nothing can be compiled
         return None, f"NVVM not available ({exc}); pip install 'neurosim[gpu-compile]'"
+    try:  # NVVM alone is not enough (a system CUDA may lack NVRTC): compile one
+        from numba import cuda
+
+        cuda.compile_ptx(_probe, (), cc=(8, 0))
+    except Exception as exc:
+        return None, f"compile_ptx fails ({exc}); pip install 'neurosim[gpu-compile]'"
     try:
         from cuda.pathfinder import find_nvidia_binary_utility
 

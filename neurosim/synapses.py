@@ -90,13 +90,16 @@ import numba
 import numpy as np
 import scipy.linalg
 import scipy.signal
+from scipy.special import gammaln
 
 from ._validation import (
     as_float_array,
+    check_alloc,
     check_choice,
     check_dt,
     check_number,
     check_positive,
+    check_shape,
 )
 from .exceptions import ShapeError, ValidationError
 from .kernels.synapses import lti_run, lti_step
@@ -328,7 +331,8 @@ class LinearFilter:
         exactly (bit for bit) what :meth:`filt` gives for the stacked inputs.
         """
         A, B, C, D = self.discretize(dt, method)
-        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        shape = check_shape("shape", shape)
+        check_alloc("shape", math.prod(shape) * A.shape[0], what="the filter state")
         X = self._initial_state(A, B, C, D, y0, shape)
         return SynapseStep(A, B, C, D, X, shape)
 
@@ -447,6 +451,20 @@ class PSC(LinearFilter):
         cls = type(self).__name__
         self.n = check_number(f"{cls}.n", n, low=0, integer=True)
         self.tau = _check_tau(cls, "tau", tau)
+        check_alloc(f"{cls}.n", (self.n + 1) ** 2, what="the state matrix")
+        # the largest coefficient C(n+1, k) tau^k of (tau s + 1)^(n+1) must fit
+        k = np.arange(self.n + 2)
+        log_c = (
+            gammaln(self.n + 2)
+            - gammaln(k + 1)
+            - gammaln(self.n + 2 - k)
+            + k * np.log(self.tau)
+        )
+        if log_c.max() > 700.0 or log_c.min() < -700.0:
+            raise ValidationError(
+                f"{cls}.n: order {self.n} with tau = {self.tau:g} s has denominator "
+                "coefficients beyond float64's range"
+            )
         den = np.poly1d([self.tau, 1.0]) ** (self.n + 1)
         super().__init__([1.0], den.coeffs)
 

@@ -292,7 +292,7 @@ class _RecurrentBase(Module):
         )
 
     def _check(self, x: Any, state: Any, name: str) -> tuple[Tensor, Tensor]:
-        x = as_tensor(x)
+        x = as_tensor(x, name="x")
         if x.ndim != 3 or x.shape[2] != self.input_size:
             raise ShapeError(
                 f"{type(self).__name__}: input must have shape (seq, batch, "
@@ -301,7 +301,7 @@ class _RecurrentBase(Module):
         want = (self.num_layers, x.shape[1], self.hidden_size)
         if state is None:
             return x, Tensor(np.zeros(want, dtype=x.dtype))
-        state = as_tensor(state)
+        state = as_tensor(state, name="state")
         if state.shape != want:
             raise ShapeError(
                 f"{type(self).__name__}: {name} must have shape {want} "
@@ -525,14 +525,14 @@ class MinGRU(Module):
         self.linear_h = Linear(input_size, hidden_size, seed=rng, dtype=dtype)
 
     def forward(self, x: Any, h0: Any = None) -> Tensor:
-        x = as_tensor(x)
+        x = as_tensor(x, name="x")
         if x.ndim != 3 or x.shape[2] != self.input_size:
             raise ShapeError(
                 f"MinGRU: input must have shape (seq, batch, {self.input_size}) "
                 f"(got {x.shape})"
             )
         want = (x.shape[1], self.hidden_size)
-        h0 = Tensor(np.zeros(want, x.dtype)) if h0 is None else as_tensor(h0)
+        h0 = Tensor(np.zeros(want, x.dtype)) if h0 is None else as_tensor(h0, name="h0")
         if h0.shape != want:
             raise ShapeError(f"MinGRU: h0 must have shape {want} (got {h0.shape})")
         if np.any(h0.data < 0):

@@ -109,11 +109,18 @@ def loss_and_error(
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
-    """Cosine similarity of two arrays taken as flat vectors."""
-    a, b = np.ravel(a), np.ravel(b)
+    """Cosine similarity of two arrays taken as flat vectors.
+
+    A zero vector has no direction; as scikit-learn's ``cosine_similarity`` does,
+    its similarity with anything is 0 (not NaN).
+    """
+    a = np.ravel(as_float_array("a", a))
+    b = np.ravel(as_float_array("b", b))
+    if a.size != b.size:
+        raise ShapeError(f"b: has {b.size} elements, a has {a.size}")
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
     if na == 0.0 or nb == 0.0:
-        return float("nan")
+        return 0.0
     return float(a @ b / (na * nb))
 
 

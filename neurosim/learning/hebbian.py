@@ -15,7 +15,7 @@ from .._validation import (
     check_number,
     check_positive,
 )
-from ..exceptions import ShapeError
+from ..exceptions import ShapeError, SimulationError
 
 
 class _LinearHebb:
@@ -35,6 +35,24 @@ class _LinearHebb:
                 f"(got shape {X.shape})"
             )
         return X
+
+    def _commit(self, W: np.ndarray, X: np.ndarray, bound: float) -> None:
+        """Keep the updated weights ``W`` unless the rule has diverged.
+
+        Raises :class:`~neurosim.exceptions.SimulationError` (and keeps the
+        previous weights) when a weight row's norm passes ``bound`` or turns
+        non-finite: the step ``learning_rate * <|x|^2>`` is too large for the data.
+        """
+        norm = np.linalg.norm(W, axis=1).max() if W.size else 0.0
+        if not norm <= bound:
+            step = self.learning_rate * float(np.mean(np.sum(X * X, axis=1)))
+            raise SimulationError(
+                f"learning_rate: {type(self).__name__} diverged after "
+                f"{self.n_updates_} updates (weight norm {norm:.3g}); "
+                f"learning_rate * <|x|^2> = {step:.3g} should be well below 1: "
+                "scale X or lower learning_rate"
+            )
+        self.weights_ = W
 
     def transform(self, X: Any) -> np.ndarray:
         """Postsynaptic activity ``y = X W^T``, (n_samples, n_components)."""
@@ -114,9 +132,10 @@ class Hebbian(_LinearHebb):
             if Y is None
             else as_float_array("Y", Y, shape=(len(X), self.n_components))
         )
-        self.weights_ += (
+        W = self.weights_ + (
             self.learning_rate * (Y.T @ X) / len(X) - self.decay * self.weights_
         )
+        self._commit(W, X, np.inf)  # plain Hebbian grows by design; only NaN/inf
         self.n_updates_ += 1
         return self
 
@@ -182,7 +201,9 @@ class Oja(_LinearHebb):
         C = Y.T @ Y
         if self.rule == "sanger":
             C = np.tril(C)
-        W += self.learning_rate * (Y.T @ X - C @ W) / len(X)
+        W = W + self.learning_rate * (Y.T @ X - C @ W) / len(X)
+        # Oja's rule keeps rows near unit norm; far above it the step is unstable
+        self._commit(W, X, 1e3 * max(1.0, self.init_scale))
         self.n_updates_ += 1
         return self
 

@@ -351,7 +351,7 @@ def _check_weights(weights: Any, n_pre: int, n_post: int) -> Any:
             raise ValidationError("weights: contains NaN or infinite values")
         return w
     if isinstance(weights, numbers.Real) and not isinstance(weights, bool):
-        return np.full((n_pre, n_post), float(weights))
+        return np.full((n_pre, n_post), check_number("weights", weights))
     w = as_float_array("weights", weights, ndim=2)
     if w.shape != (n_pre, n_post):
         raise ShapeError(

@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 
 from .._jit import resolve_backend
-from .._validation import as_float_array, check_choice, check_dt, check_number
+from .._validation import (
+    as_float_array,
+    check_alloc,
+    check_choice,
+    check_dt,
+    check_number,
+    check_steps,
+)
 from ..exceptions import ShapeError, UnstableStepError, ValidationError
 from ..kernels.spike_buffers import compact
 from ..neurons.base import NeuronType
@@ -105,6 +112,7 @@ class Recording:
 
 def _n_steps(dt: float, t_end: float) -> int:
     """Steps covering ``t_end`` (a ratio within 1e-9 of an integer is that integer)."""
+    check_steps("t_end", t_end, dt)  # countable: a clear error instead of a hang
     ratio = t_end / dt
     n = math.ceil(ratio - 1e-9 * max(1.0, ratio))
     return max(n, 1)
@@ -142,6 +150,7 @@ def _current_array(
             arr = np.atleast_1d(arr)[None, :]
             stride = 0
     if n_neurons is not None:
+        check_alloc("n_neurons", n_neurons * arr.shape[0], what="the currents")
         if arr.shape[1] == 1:
             arr = np.repeat(arr, n_neurons, axis=1)
         elif arr.shape[1] != n_neurons:
@@ -341,6 +350,8 @@ def simulate_neurons(
         )
     n_steps = _n_steps(dt, t_end)
     I, stride = _current_array(current, n_steps, dt, n_neurons)
+    if record_v:
+        check_alloc("t_end", n_steps * I.shape[1], what="the recorded voltages")
     driver = _drivers(model, backend)
 
     capacity = _spike_capacity(model, I, n_steps, dt)

@@ -9,8 +9,9 @@ so that a huge allocation fails at once instead of swapping the machine.
 
 Outcomes: ``ok`` (a clear error, or a finite result), or a failure kind:
 ``nonfinite`` (a NaN/inf result), ``unclear`` (an exception that is not a
-``ValueError``/``TypeError`` naming the argument), ``numba`` (a numba error or
-traceback), ``memory`` (a raw ``MemoryError``); the parent adds ``hang``.
+``ValueError``/``TypeError``/neurosim error naming the argument), ``numba``
+(a numba error or traceback), ``memory`` (a raw ``MemoryError``); the parent
+adds ``hang``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import warnings
 import numpy as np
 
 MEMORY_LIMIT = 6 * 2**30  # bytes of address space per worker
+NeurosimError: type = ValueError  # the package's own errors, bound in main()
 
 
 def _nonfinite(value, depth: int = 0) -> str | None:
@@ -71,7 +73,7 @@ def classify(arg: str | None, fn) -> tuple[str, str]:
             return "numba", text
         if arg is None:
             return "unclear", "valid call failed: " + text
-        if isinstance(e, ValueError | TypeError):
+        if isinstance(e, ValueError | TypeError | NeurosimError):
             if re.search(rf"(?<![A-Za-z0-9_]){re.escape(arg)}(?![A-Za-z0-9_])", str(e)):
                 return "ok", text
             return "unclear", "does not name the argument: " + text
@@ -89,6 +91,9 @@ def main() -> None:
     sys.stdout = sys.stderr  # library output never reaches the protocol pipe
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import _badinput_cases as cat
+
+    global NeurosimError
+    from neurosim.exceptions import NeurosimError
 
     all_cases = cat.cases(cat.build_entries()[chunk])
     for i in range(start, len(all_cases)):

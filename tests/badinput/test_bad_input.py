@@ -46,7 +46,13 @@ def run_chunk(chunk: str) -> dict[str, tuple[str, str]]:
     while True:
         r, w = os.pipe()
         proc = subprocess.Popen(
-            [sys.executable, str(HERE / "_badinput_worker.py"), chunk, str(start), str(w)],
+            [
+                sys.executable,
+                str(HERE / "_badinput_worker.py"),
+                chunk,
+                str(start),
+                str(w),
+            ],
             pass_fds=(w,),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -59,7 +65,9 @@ def run_chunk(chunk: str) -> dict[str, tuple[str, str]]:
         deadline = time.monotonic() + limit
         buf = ""
         while True:
-            ready, _, _ = select.select([reader], [], [], max(0.0, deadline - time.monotonic()))
+            ready, _, _ = select.select(
+                [reader], [], [], max(0.0, deadline - time.monotonic())
+            )
             if not ready:
                 break  # the current case ran past its limit
             data = os.read(r, 65536).decode()
@@ -89,7 +97,10 @@ def run_chunk(chunk: str) -> dict[str, tuple[str, str]]:
         if finished:
             return results
         if current is None:  # died between cases: nothing to blame, give up
-            results[f"{chunk}[worker]"] = ("unclear", f"worker exited {proc.returncode}")
+            results[f"{chunk}[worker]"] = (
+                "unclear",
+                f"worker exited {proc.returncode}",
+            )
             return results
         case_id = ids[current]
         how = "hang" if proc.returncode == -9 else "crash"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from . import ann, exceptions, learning, nef
+from . import ann, exceptions, io, learning, nef
 from .energy import (
     RBM,
     ContinuousHopfield,
@@ -19,12 +19,14 @@ from .energy import (
 )
 from .exceptions import (
     BackendUnavailable,
+    FileFormatError,
     NeurosimError,
     ShapeError,
     SimulationError,
     UnstableStepError,
     ValidationError,
 )
+from .io import load, save
 from .nef import (
     BuiltPopulation,
     Decoder,
@@ -78,11 +80,13 @@ __all__ = [
     "ann",
     "dists",
     "exceptions",
+    "io",
     "learning",
     "nef",
     "solvers",
     # errors
     "BackendUnavailable",
+    "FileFormatError",
     "NeurosimError",
     "ShapeError",
     "SimulationError",
@@ -139,4 +143,7 @@ __all__ = [
     "ModernHopfield",
     "RBM",
     "hopfield_capacity",
+    # saving fitted models
+    "load",
+    "save",
 ]

@@ -22,7 +22,7 @@ from ..exceptions import ShapeError
 
 
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:
-    """``(fan_in, fan_out)`` of a weight of ``shape`` (out, in, *receptive)."""
+    """``(fan_in, fan_out)`` of a weight of ``shape`` ``(out, in, *receptive)``."""
     if len(shape) < 2:
         raise ShapeError(f"fans: a weight needs at least 2 dimensions (got {shape})")
     receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1

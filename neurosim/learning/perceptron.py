@@ -18,8 +18,8 @@ class Perceptron:
     :math:`b \leftarrow b + \eta (y - \hat y)`. On linearly separable data it
     converges in a finite number of updates (Novikoff 1962).
 
-    Attributes (after :meth:`fit`)
-    ------------------------------
+    Attributes
+    ----------
     weights_ : (n_features,) array
     bias_ : float
     errors_ : list of int, misclassified samples in each epoch

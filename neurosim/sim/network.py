@@ -135,7 +135,7 @@ class NeuronGroup:
 
 
 class GroupView:
-    """Neurons ``start .. stop-1`` of a :class:`NeuronGroup` (``group[start:stop]``)."""
+    """The neurons ``group[start:stop]`` of a :class:`NeuronGroup` (a view)."""
 
     def __init__(self, group: NeuronGroup, start: int, stop: int) -> None:
         self.group = group

@@ -32,6 +32,8 @@ import numpy as np
 
 from .exceptions import FileFormatError, ValidationError
 
+__all__ = ["load", "read_file", "save", "write_file"]
+
 FORMAT = "neurosim"
 VERSION = 1
 _HEADER = "__neurosim__"

@@ -50,7 +50,9 @@ def test_energy_models(tmp_path, data):
         roundtrip(hop, tmp_path).predict(cues, seed=1), hop.predict(cues, seed=1)
     )
     mh = ns.ModernHopfield(beta=2.0).fit(P)
-    np.testing.assert_array_equal(roundtrip(mh, tmp_path).predict(cues), mh.predict(cues))
+    np.testing.assert_array_equal(
+        roundtrip(mh, tmp_path).predict(cues), mh.predict(cues)
+    )
     rbm = ns.RBM(6, 4, seed=0).fit(V, epochs=2)
     rbm2 = roundtrip(rbm, tmp_path)
     np.testing.assert_array_equal(rbm2.free_energy(V), rbm.free_energy(V))
@@ -154,14 +156,16 @@ def test_load_state_dict_rejects_bad_arrays():
 
 def test_unsaveable_attribute_is_named(tmp_path):
     act = ann.Activation(lambda x: x * 2)
-    with pytest.raises(ValueError, match=r"Activation\.f"):
+    with pytest.raises(
+        ValueError, match=r"Activation\.name: .*lambda.* cannot be saved"
+    ):
         ns.save(act, tmp_path / "a.npz")
     assert not list(tmp_path.iterdir())  # no partial file left behind
 
 
 def _saved(tmp_path):
     path = tmp_path / "m.npz"
-    ns.save(ns.Hopfield().fit(np.sign(np.arange(-8, 8.0)[None])), path)
+    ns.save(ns.Hopfield().fit(np.sign(np.arange(-8, 8.0)[None] + 0.5)), path)
     return path
 
 

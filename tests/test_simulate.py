@@ -150,7 +150,9 @@ def test_unknown_method_backend_model():
         ns.simulate_neurons(LIF, 2.0, dt=DT, t_end=T, method="rk4")
     with pytest.raises(ValueError, match="method: expected one of 'exponential_euler'"):
         ns.simulate_neurons(ns.HodgkinHuxley(), 2.0, dt=1e-5, t_end=T, method="euler")
-    with pytest.raises(ValueError, match="backend: expected one of 'auto', 'cpu', 'cuda'"):
+    with pytest.raises(
+        ValueError, match="backend: expected one of 'auto', 'cpu', 'cuda'"
+    ):
         ns.simulate_neurons(LIF, 2.0, dt=DT, t_end=T, backend="gpu")
     with pytest.raises(TypeError, match="model: expected a neurosim.LIF"):
         ns.simulate_neurons(ns.LIFRate(), 2.0, dt=DT, t_end=T)

@@ -263,7 +263,10 @@ def _spike_capacity(
     n = I.shape[1]
     if isinstance(model, LIF):
         bound = np.floor(n_steps * dt * model.rates(I.max(axis=0))) + 2
-        return np.minimum(bound, n_steps).astype(np.int64)
+        if model.tau_ref >= dt:  # at most one spike per step
+            bound = np.minimum(bound, n_steps)
+        check_alloc("current", bound.sum(), what="the spike times it drives")
+        return bound.astype(np.int64)
     share = max(8, SPIKE_BUFFER_BYTES // (8 * n))
     return np.full(n, min(n_steps, share), dtype=np.int64)
 
@@ -342,11 +345,6 @@ def simulate_neurons(
         raise ValidationError(
             "model: LIF.min_voltage is applied by networks (ns.Network), not by "
             "simulate_neurons; use LIF(min_voltage=None) here"
-        )
-    if isinstance(model, LIF) and 0.0 < model.tau_ref < dt:
-        raise ValidationError(
-            f"dt: must be <= tau_ref = {model.tau_ref:g} s for LIF (got {dt:g}); "
-            "the kernel emits at most one spike per step"
         )
     n_steps = _n_steps(dt, t_end)
     I, stride = _current_array(current, n_steps, dt, n_neurons)

@@ -22,7 +22,7 @@ import select
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import pytest
@@ -141,14 +141,16 @@ def test_bad_input(sweep, chunk):
 
 def main() -> None:
     chunks = sys.argv[1:] or CHUNKS
-    with ThreadPoolExecutor(2) as pool:
-        all_results = dict(zip(chunks, pool.map(run_chunk, chunks), strict=True))
     counts: dict[str, int] = {}
-    for chunk, results in all_results.items():
-        for c, (k, d) in sorted(results.items()):
-            counts[k] = counts.get(k, 0) + 1
-            if k != "ok":
-                print(f"{c}: {k}: {d}")
+    with ThreadPoolExecutor(2) as pool:
+        futures = {pool.submit(run_chunk, c): c for c in chunks}
+        for fut in as_completed(futures):
+            results = fut.result()
+            for c, (k, d) in sorted(results.items()):
+                counts[k] = counts.get(k, 0) + 1
+                if k != "ok":
+                    print(f"{c}: {k}: {d}", flush=True)
+            print(f"# chunk {futures[fut]} done ({len(results)} cases)", flush=True)
     total = sum(counts.values())
     print(json.dumps({"cases": total, **counts}))
 

@@ -1,4 +1,4 @@
-"""LIF kernel semantics at threshold (neurosim.kernels.lif.lif_run), against closed forms.
+"""LIF kernel semantics at threshold (``kernels.lif.lif_run``) against closed forms.
 
 A neuron that starts at or above threshold spikes at once, at t = 0, and rests
 for ``tau_ref`` (Brian2 emits that spike in the first step too); afterwards it

@@ -1,4 +1,4 @@
-"""LIF population on a GPU: the same ``lif_advance`` as a ``numba.cuda`` device function.
+"""LIF population on a GPU: ``lif_advance`` as a ``numba.cuda`` device function.
 
 Imported lazily (only for ``backend="cuda"``); importing it imports
 ``numba.cuda``.

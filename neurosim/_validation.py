@@ -20,16 +20,21 @@ from .exceptions import ShapeError, ValidationError
 SeedLike = int | np.random.Generator | None
 
 
-def as_rng(seed: SeedLike) -> np.random.Generator:
-    """Turn ``seed`` (int, Generator or None) into a ``numpy.random.Generator``."""
+def as_rng(seed: SeedLike, name: str = "seed") -> np.random.Generator:
+    """Turn ``seed`` (int >= 0, Generator or None) into a ``numpy.random.Generator``.
+
+    ``name`` is the argument that errors name.
+    """
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or (
-        isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
-    ):
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        if seed < 0:
+            raise ValidationError(f"{name}: must be >= 0 (got {seed!r})")
         return np.random.default_rng(seed)
     raise TypeError(
-        f"seed: expected an int, a numpy.random.Generator or None (got {seed!r})"
+        f"{name}: expected an int, a numpy.random.Generator or None (got {seed!r})"
     )
 
 
@@ -42,21 +47,26 @@ def check_number(
     low_open: bool = False,
     high_open: bool = False,
     integer: bool = False,
+    allow_inf: bool = False,
 ) -> float:
     """Check that ``value`` is a finite real number within the given bounds.
 
-    Returns it as a ``float`` (or ``int`` when ``integer=True``).
+    Returns it as a ``float`` (or ``int`` when ``integer=True``). ``allow_inf``
+    admits +-inf (for bounds such as ``high=inf``); NaN is never admitted.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         kind = "an integer" if integer else "a real number"
         raise TypeError(
             f"{name}: expected {kind} (got {type(value).__name__} {value!r})"
         )
-    if integer and not float(value).is_integer():
-        raise ValidationError(f"{name}: must be an integer (got {value!r})")
-    v = float(value)
-    if not np.isfinite(v):
+    try:
+        v = float(value)
+    except OverflowError:  # an int beyond float64
+        raise ValidationError(f"{name}: must be finite (got {value!r})") from None
+    if not (np.isfinite(v) or (allow_inf and not np.isnan(v))):
         raise ValidationError(f"{name}: must be finite (got {value!r})")
+    if integer and not v.is_integer():
+        raise ValidationError(f"{name}: must be an integer (got {value!r})")
     if low is not None and (v < low or (low_open and v == low)):
         op = ">" if low_open else ">="
         raise ValidationError(f"{name}: must be {op} {low:g} (got {value!r})")
@@ -211,3 +221,15 @@ def check_shape(name: str, shape: Any) -> tuple[int, ...]:
             f"{name}: expected an int or a tuple of ints (got {shape!r})"
         ) from None
     return tuple(check_number(name, s, low=0, integer=True) for s in items)
+
+
+def check_count(name: str, value: Any, low: int = 1) -> int:
+    """An iteration count: an integer ``>= low`` that a loop can reach (< 2**53).
+
+    A count the user asks for is honoured however long it takes; one beyond
+    2**53 could never finish and is refused.
+    """
+    n = check_number(name, value, low=low, integer=True)
+    if n >= MAX_STEPS:
+        raise ValidationError(f"{name}: {n} iterations could never finish (>= 2**53)")
+    return int(n)

@@ -60,7 +60,7 @@ def _as_trains(spike_times: Any, name: str = "spike_times") -> tuple[list, bool]
                 f"(got {type(spike_times).__name__})"
             ) from e
         if trains and np.ndim(trains[0]) == 0:  # a plain list of numbers
-            trains, single = [np.asarray(trains, dtype=float)], True
+            trains, single = [as_float_array(name, trains)], True
         else:
             single = False
     out = []
@@ -83,7 +83,9 @@ def _as_trains(spike_times: Any, name: str = "spike_times") -> tuple[list, bool]
 
 def _n_steps(t_end: Any, dt: float, n_cols: int = 1) -> int:
     """Steps of ``round(t_end / dt)``, checked to be countable and to fit in memory."""
-    check_positive("t_end", t_end)
+    t_end = check_positive("t_end", t_end)
+    if dt > t_end:
+        raise ValidationError(f"dt: must be <= t_end = {t_end:g} s (got {dt:g})")
     n = check_steps("t_end", t_end, dt)
     check_alloc("t_end", n * max(n_cols, 1), what=f"{n:,} steps x {n_cols} trains")
     return n
@@ -238,10 +240,13 @@ def array_to_spike_times(spikes: Any, dt: float) -> list[np.ndarray]:
     """
     dt = check_dt(dt)
     a = as_float_array("spikes", spikes, ndim=(1, 2))
+    if a.size == 0:
+        return [np.zeros(0) for _ in range(a.shape[1] if a.ndim == 2 else 1)]
     counts = a * dt
     rounded = np.rint(counts)
     # spikes written as c/dt and read back as c/dt*dt carry a few ulps of error
-    if np.any(rounded < 0) or not np.allclose(counts, rounded, rtol=0, atol=1e-6):
+    bad = np.any(rounded < 0) or np.any(rounded > 2**53)
+    if bad or not np.allclose(counts, rounded, rtol=0, atol=1e-6):
         raise ValidationError(
             "spikes: expected non-negative integer multiples of 1/dt "
             f"(1/dt = {1 / dt:g}); is dt right?"

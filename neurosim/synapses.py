@@ -248,7 +248,7 @@ class LinearFilter:
             y0 = np.broadcast_to(y0, shape).reshape(-1)
         except ValueError as e:
             raise ShapeError(
-                f"y0: shape {y0.shape} does not broadcast to one step {shape}"
+                f"y0: shape {y0.shape} does not broadcast to one step of x, {shape}"
             ) from e
         X = np.zeros((n, y0.size))
         if n == 0 or not np.any(y0):
@@ -313,6 +313,8 @@ class LinearFilter:
             raise ShapeError(f"axis: {axis} out of range for x of shape {x.shape}")
         A, B, C, D = self.discretize(dt, method)
         xt = np.moveaxis(x, axis, 0)
+        if x.size == 0:
+            raise ShapeError(f"x: has no samples to filter (shape {x.shape})")
         u = np.ascontiguousarray(xt.reshape(xt.shape[0], -1))
         X = self._initial_state(A, B, C, D, y0, xt.shape[1:])
         y = np.empty_like(u)

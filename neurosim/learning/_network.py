@@ -15,7 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import SeedLike, as_float_array, as_rng, check_choice, check_number
+from .._validation import (
+    SeedLike,
+    as_float_array,
+    as_rng,
+    check_choice,
+    check_count,
+    check_number,
+)
 from ..exceptions import ShapeError, SimulationError, ValidationError
 
 
@@ -251,7 +258,7 @@ class LayeredLearner:
 
         X = self._check_X(X)
         T = self._targets(y, len(X))
-        epochs = check_number("epochs", epochs, low=1, integer=True)
+        epochs = check_count("epochs", epochs, low=1)
         batch_size = check_number("batch_size", batch_size, low=1, integer=True)
         if validation_data is not None:
             Xv = self._check_X(validation_data[0], "validation_data[0]")

@@ -10,7 +10,9 @@ from .._validation import (
     SeedLike,
     as_float_array,
     as_rng,
+    check_alloc,
     check_choice,
+    check_count,
     check_nonnegative,
     check_number,
     check_positive,
@@ -22,6 +24,11 @@ class _LinearHebb:
     """Shared parts: a linear layer ``y = x W^T`` whose weights a local rule changes."""
 
     def _init_weights(self, n_features: int) -> None:
+        check_alloc(
+            f"{type(self).__name__}.n_components",
+            self.n_components * n_features,
+            what="the weights",
+        )
         rng = as_rng(self.seed)
         W = rng.normal(size=(self.n_components, n_features))
         self.weights_ = W / np.linalg.norm(W, axis=1, keepdims=True) * self.init_scale
@@ -50,7 +57,7 @@ class _LinearHebb:
                 f"learning_rate: {type(self).__name__} diverged after "
                 f"{self.n_updates_} updates (weight norm {norm:.3g}); "
                 f"learning_rate * <|x|^2> = {step:.3g} should be well below 1: "
-                "scale X or lower learning_rate"
+                "scale X, or lower learning_rate or init_scale"
             )
         self.weights_ = W
 
@@ -64,7 +71,7 @@ class _LinearHebb:
         Each batch is one :meth:`partial_fit` (a batch-mean update).
         """
         X = self._check(X)
-        epochs = check_number("epochs", epochs, low=1, integer=True)
+        epochs = check_count("epochs", epochs, low=1)
         batch_size = check_number("batch_size", batch_size, low=1, integer=True)
         self._init_weights(X.shape[1])
         starts = range(0, len(X), batch_size)

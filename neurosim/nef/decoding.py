@@ -109,7 +109,11 @@ class Decoder:
         eval_points : (n_points, dimensions) array, optional
             Defaults to ``population.eval_points_``.
         """
-        x = population.eval_points_ if eval_points is None else eval_points
+        x = (
+            population.eval_points_
+            if eval_points is None
+            else as_float_array("eval_points", eval_points, ndim=(1, 2))
+        )
         x = population._check_x(x)
         return self.fit(population.rates(x), evaluate_function(function, x))
 

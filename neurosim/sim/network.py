@@ -31,7 +31,9 @@ import scipy.sparse
 from .._validation import (
     SeedLike,
     as_float_array,
+    check_alloc,
     check_choice,
+    check_count,
     check_nonnegative,
     check_number,
 )
@@ -84,6 +86,7 @@ class NeuronGroup:
         name: str | None = None,
     ) -> None:
         self.n = check_number("NeuronGroup.n", n, low=1, integer=True)
+        check_alloc("NeuronGroup.n", self.n, what="the neurons' state")
         if not isinstance(model, NeuronType):
             raise TypeError(
                 f"NeuronGroup.model: expected a NeuronType such as ns.LIF() "
@@ -661,7 +664,7 @@ def evaluate_input(value: Any, n: int, t: np.ndarray, step0: int) -> np.ndarray 
 
 def check_every(every: Any) -> int:
     """A recording interval in steps (int >= 1)."""
-    return check_number("every", every, low=1, integer=True)
+    return check_count("every", every, low=1)
 
 
 def check_duration(duration: Any) -> float:

@@ -335,6 +335,8 @@ def simulate_neurons(
         )
     dt = check_dt(dt)
     t_end = check_number("t_end", t_end, low=0.0, low_open=True)
+    if dt > t_end:
+        raise ValidationError(f"dt: must be <= t_end = {t_end:g} s (got {dt:g})")
     if not isinstance(record_v, bool | np.bool_):
         raise TypeError(f"record_v: expected a bool (got {record_v!r})")
     if n_neurons is not None:
@@ -416,6 +418,8 @@ def firing_rates(
         Spikes in ``[settle, t_end]`` divided by ``t_end - settle``.
     """
     currents = as_float_array("currents", currents, ndim=(0, 1))
+    if currents.size == 0:
+        raise ShapeError("currents: needs at least one current (got an empty array)")
     t_end = check_number("t_end", t_end, low=0.0, low_open=True)
     settle = check_number("settle", settle, low=0.0)
     if settle >= t_end:
@@ -451,9 +455,13 @@ def neuron_rates(model: NeuronType, currents: Any) -> np.ndarray:
     ndarray
         Rates in Hz, the shape of ``currents``.
     """
+    if not isinstance(model, NeuronType):
+        raise TypeError(
+            f"model: expected a neurosim neuron type (got {type(model).__name__})"
+        )
+    currents = as_float_array("currents", currents)
     rates = getattr(model, "rates", None)
     if rates is not None:
         return np.asarray(rates(currents), dtype=float)
-    currents = as_float_array("currents", currents)
     flat = firing_rates(model, currents.ravel(), **model.rate_options)
     return flat.reshape(currents.shape)

@@ -611,9 +611,12 @@ def population_rate(
     times = as_float_array("times", times, ndim=1)
     n_neurons = check_number("n_neurons", n_neurons, low=1, integer=True)
     t_start = check_number("t_start", t_start, low=0.0)
-    t_end = check_number("t_end", t_end, low=t_start, low_open=True)
+    t_end = check_number("t_end", t_end, low=0.0)
+    if not t_end > t_start:
+        raise ValidationError(f"t_end: must be > t_start = {t_start:g} (got {t_end:g})")
     bin_width = check_number("bin_width", bin_width, low=0.0, low_open=True)
-    check_alloc("bin_width", (t_end - t_start) / bin_width + 2, what="the bins")
+    n_bins = (t_end - t_start) / bin_width + 2
+    check_alloc("t_end, t_start, bin_width", n_bins, what="the bins")
     edges = np.arange(t_start, t_end + 0.5 * bin_width, bin_width)
     counts, edges = np.histogram(times, bins=edges)
     rate = counts / (n_neurons * bin_width)

@@ -239,7 +239,14 @@ class LinearFilter:
         )
 
     def _initial_state(
-        self, A: np.ndarray, B: np.ndarray, C: np.ndarray, D: float, y0: Any, shape
+        self,
+        A: np.ndarray,
+        B: np.ndarray,
+        C: np.ndarray,
+        D: float,
+        y0: Any,
+        shape: tuple[int, ...],
+        dt: float,
     ) -> np.ndarray:
         """States ``(n, n_channels)`` at the steady state whose output is ``y0``."""
         n = A.shape[0]
@@ -259,7 +266,9 @@ class LinearFilter:
             M = np.linalg.inv(np.eye(n) - A)
         except np.linalg.LinAlgError as e:
             raise ValidationError(
-                f"y0: {self!r} has no steady state (pole at s = 0); use y0=0"
+                f"y0: {self!r} has no steady state at dt = {dt:g} s (a pole at "
+                "s = 0, or a dt so small that exp(A dt) rounds to the identity); "
+                "use y0=0"
             ) from e
         g = M @ B
         gain = float(C @ g) + D
@@ -316,7 +325,7 @@ class LinearFilter:
         if x.size == 0:
             raise ShapeError(f"x: has no samples to filter (shape {x.shape})")
         u = np.ascontiguousarray(xt.reshape(xt.shape[0], -1))
-        X = self._initial_state(A, B, C, D, y0, xt.shape[1:])
+        X = self._initial_state(A, B, C, D, y0, xt.shape[1:], dt)
         y = np.empty_like(u)
         # a few blocks per thread; 256 channels per block at most keeps a
         # block's states and scratch (2 n 256 doubles) in L1/L2
@@ -342,7 +351,7 @@ class LinearFilter:
         A, B, C, D = self.discretize(dt, method)
         shape = check_shape("shape", shape)
         check_alloc("shape", math.prod(shape) * A.shape[0], what="the filter state")
-        X = self._initial_state(A, B, C, D, y0, shape)
+        X = self._initial_state(A, B, C, D, y0, shape, dt)
         return SynapseStep(A, B, C, D, X, shape)
 
 

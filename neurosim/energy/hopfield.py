@@ -480,9 +480,10 @@ class ContinuousHopfield:
         tau = check_positive("ContinuousHopfield.tau", self.tau)
         gain = check_positive("ContinuousHopfield.gain", self.gain)
         t_end = check_positive("t_end", t_end)
+        when = "t_end" if dt is not None else "t_end (with dt = tau / 20)"
         dt = tau / 20.0 if dt is None else check_positive("dt", dt)
         X, _ = _check_states("cues", cues, self.weights_.shape[0], binary=False)
-        n_steps = max(1, check_steps("t_end", t_end, dt))
+        n_steps = max(1, check_steps(when, t_end, dt))
         if every is None:
             every = n_steps
         every = check_count("every", every, low=1)

@@ -223,7 +223,11 @@ class Random:
             expect = self.p * total
             while True:
                 size = int(expect + 5.0 * np.sqrt(expect) + 100)
-                gaps = rng.geometric(self.p, size=size).astype(np.int64)
+                if self.p > 1e-9:
+                    gaps = rng.geometric(self.p, size=size).astype(np.int64)
+                else:  # gaps beyond int64: draw them as floats, cap past the end
+                    g = np.floor(np.log(rng.random(size)) / np.log1p(-self.p)) + 1
+                    gaps = np.minimum(g, total + 1).astype(np.int64)
                 idx = pos + np.cumsum(gaps)
                 keep = idx[idx < total]
                 chunks.append(keep)

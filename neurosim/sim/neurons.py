@@ -231,7 +231,7 @@ def _run(
             )
             raise UnstableStepError(
                 f"dt: {dt:g} s ({dt_ms:g} ms) makes method={method!r} unstable for "
-                f"{type(model).__name__}: neuron {i} diverged at "
+                f"{type(model).__name__} at its current: neuron {i} diverged at "
                 f"t = {(status[i] + 1) * dt:g} s ({bad.size} neuron(s) in all); " + hint
             )
     else:

@@ -649,7 +649,7 @@ def build_entries() -> dict[str, list[Entry]]:
                 pre_spikes=(rng.random((50, 2)) < 0.1).astype(float),
                 post_spikes=(rng.random((50, 3)) < 0.1).astype(float),
                 dt=1e-3,
-                w0=np.full((2, 3), 0.5),
+                w0=np.full((3, 2), 0.5),
             ),
         ),
         Entry(

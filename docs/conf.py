@@ -74,5 +74,8 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
 }
 html_show_sourcelink = False
+# An explicit colour mode (the theme logs a console error when none is set).
+html_context = {"default_mode": "auto"}
+html_favicon = "_static/favicon.svg"
 # The vendored MathJax (see _ext/vendor_mathjax.py), relative to _static.
 mathjax_path = "mathjax/tex-mml-chtml.js"

@@ -3,13 +3,14 @@
 The public API is re-exported here. ``import neurosim`` imports neither
 matplotlib nor ``numba.cuda``; plotting lives in :mod:`neurosim.plotting` and
 GPU kernels are compiled only when ``backend="cuda"`` is asked for.
+``neurosim.plotting`` is imported on first use of ``ns.plotting``.
 """
 
-from __future__ import annotations
+import importlib as _importlib
+import logging as _logging
+from types import ModuleType as _ModuleType
 
-import logging
-
-from . import ann, exceptions, io, learning, nef
+from . import ann, exceptions, io, learning, nef, sweeps
 from .energy import (
     RBM,
     ContinuousHopfield,
@@ -47,6 +48,7 @@ from .neurons import (
     PoissonSource,
     SpikeSource,
 )
+from .psp import psp_peak, psp_weight
 from .sim import (
     Connection,
     Factored,
@@ -69,11 +71,20 @@ from .spikes import (
     regular_spikes,
     spikes_to_array,
 )
+from .sweeps import sweep
 from .synapses import PSC, Alpha, DoubleExp, LinearFilter, Lowpass, Synapse
 
 __version__ = "0.1.0"
 
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
+
+
+def __getattr__(name: str) -> _ModuleType:
+    """Import :mod:`neurosim.plotting` on first use (matplotlib stays unloaded)."""
+    if name == "plotting":
+        return _importlib.import_module(".plotting", __name__)
+    raise AttributeError(f"module 'neurosim' has no attribute {name!r}")
+
 
 __all__ = [
     # modules
@@ -83,7 +94,9 @@ __all__ = [
     "io",
     "learning",
     "nef",
+    "plotting",
     "solvers",
+    "sweeps",
     # errors
     "BackendUnavailable",
     "FileFormatError",
@@ -117,6 +130,8 @@ __all__ = [
     "poisson_spikes",
     "regular_spikes",
     "spikes_to_array",
+    "psp_peak",
+    "psp_weight",
     # networks
     "Connection",
     "Factored",
@@ -146,4 +161,6 @@ __all__ = [
     # saving fitted models
     "load",
     "save",
+    # parameter sweeps
+    "sweep",
 ]

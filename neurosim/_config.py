@@ -3,7 +3,6 @@
 ``NEUROSIM_CACHE``            "0" disables numba's on-disk cache (default on).
 ``NEUROSIM_FASTMATH``         "1" compiles CPU kernels with fastmath (default off).
 ``NEUROSIM_THREADS_PER_BLOCK`` CUDA block size (default 128).
-``NEUROSIM_QUICK``            "1" makes examples and the demo use short runs.
 """
 
 from __future__ import annotations
@@ -21,8 +20,3 @@ def _flag(name: str, default: bool) -> bool:
 CACHE: bool = _flag("NEUROSIM_CACHE", True)
 FASTMATH: bool = _flag("NEUROSIM_FASTMATH", False)
 THREADS_PER_BLOCK: int = int(os.environ.get("NEUROSIM_THREADS_PER_BLOCK", "128"))
-
-
-def quick() -> bool:
-    """Whether examples should run in their short form (``NEUROSIM_QUICK=1``)."""
-    return _flag("NEUROSIM_QUICK", False)

@@ -12,16 +12,21 @@ at compile time, so a global would silently keep its first value.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import glob
 import logging
 import os
+import sys
+import threading
+import time
 import types
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numba
+import numba.core.event
 from numba.core.caching import FunctionCache
 
 from . import _config
@@ -115,13 +120,74 @@ def cuda_device(fn: Callable) -> Any:
     return cuda.jit(device=True)(fn)
 
 
-def cuda_kernel(fn: Callable | None = None, **options: Any) -> Any:
-    """Compile a ``numba.cuda`` kernel (lazily typed, like :func:`njit`)."""
+@dataclasses.dataclass
+class CudaKernelEntry:
+    """A registered ``numba.cuda`` kernel, as the compile gate sees it.
+
+    Attributes
+    ----------
+    key : str
+        Type-level key: ``"module:qualname"`` for a hand-written kernel; a
+        generator passes its own (e.g. ``"network_step[LIF,HH]"``), so that two
+        generations of the same kernel are one entry.
+    kernel : numba.cuda dispatcher
+        What the drivers launch (a ``FakeCUDAKernel`` under the simulator).
+    py_func : callable
+        The Python source function (compiled by the gate with ``compile_ptx``).
+    options : dict
+        The ``numba.cuda.jit`` options (the gate compiles with the same ones).
+    signatures : list of str or tuple
+        Argument types declared next to the kernel (``numba`` signature strings
+        or tuples of ``numba.types``); the gate adds those recorded from the
+        simulator runs of ``tests/cuda``.
+    recipe : tuple of (str, dict) or None
+        For a generated kernel: ``("module:function", kwargs)``, a call that
+        generates (and so re-registers) it in a fresh process; JSON-able.
+    """
+
+    key: str
+    kernel: Any
+    py_func: Callable
+    options: dict[str, Any]
+    signatures: list[Any]
+    recipe: tuple[str, dict[str, Any]] | None
+
+
+#: Every kernel compiled through :func:`cuda_kernel`, by type-level key. The
+#: compile gate (:mod:`neurosim.kernels.compile_gate`) compiles each for real GPUs.
+CUDA_KERNELS: dict[str, CudaKernelEntry] = {}
+
+
+def cuda_kernel(
+    fn: Callable | None = None,
+    *,
+    key: str | None = None,
+    signatures: list[Any] | None = None,
+    recipe: tuple[str, dict[str, Any]] | None = None,
+    **options: Any,
+) -> Any:
+    """Compile a ``numba.cuda`` kernel (lazily typed, like :func:`njit`).
+
+    Every kernel is registered in :data:`CUDA_KERNELS` under ``key`` (default
+    ``"module:qualname"``; a later registration under the same key replaces
+    the earlier one). ``signatures`` declares argument types for the compile
+    gate; ``recipe`` tells it how to generate the kernel again (generated
+    kernels only). The launched object carries its key as
+    ``neurosim_kernel_key``.
+    """
+    if fn is None:
+        return lambda f: cuda_kernel(
+            f, key=key, signatures=signatures, recipe=recipe, **options
+        )
     from numba import cuda
 
-    if fn is None:
-        return lambda f: cuda.jit(**options)(f)
-    return cuda.jit(**options)(fn)
+    kernel = cuda.jit(**options)(fn)
+    key = key or f"{fn.__module__}:{fn.__qualname__}"
+    kernel.neurosim_kernel_key = key
+    CUDA_KERNELS[key] = CudaKernelEntry(
+        key, kernel, fn, dict(options), list(signatures or ()), recipe
+    )
+    return kernel
 
 
 def require_cuda() -> None:
@@ -186,3 +252,104 @@ def _log_cpu_fallback() -> None:
     logging.getLogger("neurosim").info(
         "backend='auto': no usable CUDA device, running on the CPU"
     )
+
+
+#: A compile that lasts longer than this (seconds) is announced, once per process.
+COMPILE_NOTICE_AFTER_S = 1.0
+_compile_announced = threading.Event()
+
+
+def _announce_compile() -> None:
+    if _compile_announced.is_set():
+        return
+    _compile_announced.set()
+    sys.stderr.write(
+        "neurosim: compiling kernels, first run only (numba caches them on disk "
+        "for later runs) ...\n"
+    )
+    sys.stderr.flush()
+
+
+class CompileWatch(numba.core.event.Listener):
+    """Counts the seconds numba spends compiling (``numba:compile`` events).
+
+    Cache loads are not compiles and are not counted. With ``notice=True``, a
+    compile still running after :data:`COMPILE_NOTICE_AFTER_S` is announced
+    on stderr, once per process (the progress bar's channel).
+
+    Attributes
+    ----------
+    seconds : float
+        Wall time of the compiles that ended so far, in seconds.
+    """
+
+    def __init__(self, notice: bool) -> None:
+        self.seconds = 0.0
+        self._notice = notice
+        self._depth = 0
+        self._t0 = 0.0
+        self._timer: threading.Timer | None = None
+
+    def on_start(self, event: numba.core.event.Event) -> None:  # noqa: D102
+        if self._depth == 0:
+            self._t0 = time.perf_counter()
+            if self._notice and not _compile_announced.is_set():
+                self._timer = threading.Timer(COMPILE_NOTICE_AFTER_S, _announce_compile)
+                self._timer.daemon = True
+                self._timer.start()
+        self._depth += 1
+
+    def on_end(self, event: numba.core.event.Event) -> None:  # noqa: D102
+        self._depth -= 1
+        if self._depth == 0:
+            self.seconds += time.perf_counter() - self._t0
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+
+@contextlib.contextmanager
+def watch_compiles(notice: bool) -> Iterator[CompileWatch]:
+    """Context in which numba's compiles are timed (and announced if ``notice``).
+
+    Parameters
+    ----------
+    notice : bool
+        Announce a compile longer than :data:`COMPILE_NOTICE_AFTER_S` on
+        stderr (once per process).
+
+    Yields
+    ------
+    CompileWatch
+        Its ``seconds`` grows as compiles end.
+    """
+    watch = CompileWatch(notice)
+    with numba.core.event.install_listener("numba:compile", watch):
+        yield watch
+
+
+class _CompileCounter(numba.core.event.Listener):
+    """Counts numba compilations (disk-cache loads are not compilations)."""
+
+    count = 0
+
+    def on_start(self, event: Any) -> None:
+        type(self).count += 1
+
+    def on_end(self, event: Any) -> None:
+        pass
+
+
+@functools.cache
+def _install_compile_counter() -> None:
+    numba.core.event.register("numba:compile", _CompileCounter())
+
+
+def compile_count() -> int:
+    """Numba compilations in this process since the first call of this function.
+
+    Every dispatcher compilation counts (a kernel and each helper it compiles);
+    signatures loaded from the on-disk cache do not.
+    """
+    _install_compile_counter()
+    return _CompileCounter.count

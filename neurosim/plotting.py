@@ -38,6 +38,23 @@ def use_headless() -> None:
     matplotlib.use("Agg")
 
 
+def show() -> None:
+    """Show the open figures on screen (``matplotlib.pyplot.show``).
+
+    Off screen (the Agg backend, as under ``neurosim demo``) it does nothing.
+    """
+    import matplotlib.pyplot as plt
+
+    plt.show()
+
+
+def close_all() -> None:
+    """Close every open figure and free its memory."""
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 def _axes(ax: Any = None, projection: str | None = None) -> Any:
     """Return ``ax``, or the axes of a new figure when it is None."""
     if ax is not None:
@@ -46,6 +63,44 @@ def _axes(ax: Any = None, projection: str | None = None) -> Any:
 
     fig = plt.figure()
     return fig.add_subplot(1, 1, 1, projection=projection)
+
+
+def _legend(
+    ax: Any, handles: Any = None, labels: Any = None, below: bool = False
+) -> Any:
+    """A legend outside the axes (right, or ``below``), so it never hides data."""
+    args = () if handles is None else (handles, labels)
+    if below:  # e.g. beside a twin y axis, whose labels take the right side
+        return ax.legend(
+            *args,
+            fontsize="small",
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.18),
+            ncols=2,
+        )
+    return ax.legend(
+        *args,
+        fontsize="small",
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0.0,
+    )
+
+
+def _integer_ticks(axis: Any) -> None:
+    """Ticks at whole numbers only (epochs, steps)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _overlap_widths(n: int) -> list[float]:
+    """Line widths that shrink along a series of ``n`` curves.
+
+    Curves that coincide (backprop and an exact variant of it) stay visible:
+    each earlier, wider line shows as an outline around the later ones.
+    """
+    return [1.2 + 1.8 * (n - 1 - i) / max(n - 1, 1) for i in range(n)]
 
 
 def raster(
@@ -67,8 +122,18 @@ def raster(
     times, indices : 1-D arrays, optional
         Alternatively, flat event lists (``monitor.times``, ``monitor.indices``).
     ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
     time_unit : {"s", "ms"}
         Unit of the x axis.
+    color : matplotlib colour
+        Colour of the ticks.
+    markersize : float
+        Tick size in points.
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on.
     """
     scale = _time_scale(time_unit)
     markersize = check_number("markersize", markersize, low=0.0)
@@ -121,6 +186,15 @@ def voltage_trace(
         Voltage unit for the y label (e.g. "mV"; dimensionless when empty).
     threshold : float, optional
         Draw a dashed line at this voltage.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    time_unit : {"s", "ms"}
+        Unit of the x axis.
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on.
     """
     scale = _time_scale(time_unit)
     t = _series("t", t, ndim=1)
@@ -134,9 +208,9 @@ def voltage_trace(
     if threshold is not None:
         ax.axhline(threshold, color="gray", ls="--", lw=0.8)
     ax.set_xlabel(f"time ({time_unit})")
-    ax.set_ylabel(f"v ({unit})" if unit else "v")
+    ax.set_ylabel(f"v ({unit})" if unit else "v (dimensionless)")
     if len(cols) > 1:
-        ax.legend(fontsize="small")
+        _legend(ax)
     return ax
 
 
@@ -149,7 +223,28 @@ def fi_curve(
     current_unit: str = "",
     styles: Sequence[str] | None = None,
 ) -> Any:
-    """Firing rate (Hz) against input current, for one or several curves."""
+    """Firing rate (Hz) against input current, for one or several curves.
+
+    Parameters
+    ----------
+    currents : (n,) array
+        Input currents, in ``current_unit``.
+    rates : (n,) array or a list of them
+        Firing rates in Hz (e.g. from :func:`neurosim.firing_rates`).
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    labels : sequence of str, optional
+        One legend entry per curve.
+    current_unit : str
+        Unit of the currents, for the x label (e.g. ``"uA/cm^2"``).
+    styles : sequence of str, optional
+        One matplotlib format string per curve (default solid lines).
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on.
+    """
     currents = _series("currents", currents, ndim=1)
     if rates is None or isinstance(rates, str):
         raise TypeError(f"rates: expected an array or a list of arrays (got {rates!r})")
@@ -170,7 +265,7 @@ def fi_curve(
     )
     ax.set_ylabel("firing rate (Hz)")
     if labels is not None:
-        ax.legend(fontsize="small")
+        _legend(ax)
     return ax
 
 
@@ -184,6 +279,13 @@ def tuning_curves(x: Any, rates: np.ndarray | None = None, *, ax: Any = None) ->
         curves over ``[-1, 1]`` are computed.
     rates : (n_points, n_neurons) array
         Firing rates at those points.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on.
     """
     if rates is None:
         if not hasattr(x, "rates"):
@@ -218,13 +320,23 @@ def rule_curves(
         E.g. ``neurosim.learning.compare(...).curves``.
     target : float, optional
         Draw a dashed horizontal line at this value.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    ylabel : str
+        Label of the y axis.
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on.
     """
     ax = _axes(ax)
-    for name, c in curves.items():
+    widths = _overlap_widths(len(curves))
+    for i, (name, c) in enumerate(curves.items()):
         c = np.atleast_2d(np.asarray(c, dtype=float))
         epochs = np.arange(1, c.shape[1] + 1)
         mean = c.mean(axis=0)
-        (line,) = ax.plot(epochs, mean, label=name)
+        (line,) = ax.plot(epochs, mean, lw=widths[i], label=name)
         if len(c) > 1:
             sd = c.std(axis=0, ddof=1)
             ax.fill_between(
@@ -234,7 +346,8 @@ def rule_curves(
         ax.axhline(target, color="0.5", ls="--", lw=0.8)
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
-    ax.legend(loc="lower right")
+    _integer_ticks(ax.xaxis)
+    _legend(ax)
     return ax
 
 
@@ -255,6 +368,13 @@ def relaxation_energy(
         One per curve.
     log : bool
         Logarithmic energy axis.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on.
     """
     ax = _axes(ax)
     curves = [energy] if np.ndim(energy[0]) == 0 else list(energy)
@@ -264,9 +384,10 @@ def relaxation_energy(
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("inference step")
-    ax.set_ylabel("free energy F")
+    ax.set_ylabel("free energy F (batch mean)")
+    _integer_ticks(ax.xaxis)
     if labels is not None:
-        ax.legend()
+        _legend(ax)
     return ax
 
 
@@ -281,20 +402,34 @@ def gradient_alignment(
     ----------
     alignment : (epochs, n_layers) array, or dict name -> such arrays
         E.g. ``model.alignment_`` after ``fit(track_alignment=True)``.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on.
     """
     ax = _axes(ax)
-    items = alignment.items() if isinstance(alignment, dict) else [("", alignment)]
+    if not isinstance(alignment, dict):
+        alignment = {"": alignment}
+    items = list(alignment.items())
     styles = ["-", "--", ":", "-."]
-    for j, (name, a) in enumerate(items):
-        a = np.asarray(a, dtype=float)
+    series = [
+        (j, k, name, np.asarray(a, dtype=float))
+        for j, (name, a) in enumerate(items)
+        for k in range(np.asarray(a).shape[1])
+    ]
+    widths = _overlap_widths(len(series))
+    for i, (j, k, name, a) in enumerate(series):
+        label = f"{name} layer {k + 1}".strip()
         epochs = np.arange(1, len(a) + 1)
-        for k in range(a.shape[1]):
-            label = f"{name} layer {k + 1}".strip()
-            ax.plot(epochs, a[:, k], styles[j % len(styles)], label=label)
+        ax.plot(epochs, a[:, k], styles[j % len(styles)], lw=widths[i], label=label)
     ax.set_xlabel("epoch")
     ax.set_ylabel("cos(update, backprop gradient)")
-    ax.set_ylim(top=1.0)
-    ax.legend()
+    ax.set_ylim(top=1.05)  # a perfectly aligned rule (cos = 1) stays off the frame
+    _integer_ticks(ax.xaxis)
+    _legend(ax)
     return ax
 
 
@@ -306,29 +441,42 @@ def decoded(
     ax: Any = None,
     labels: Sequence[str] | None = None,
 ) -> Any:
-    """Decoded estimate (solid) against the actual value (dashed) over time.
+    """Decoded estimate against its target over time.
+
+    The target is drawn first, wide and light grey, so that it stays visible
+    under the decoded trace (coloured, thin, on top).
 
     Parameters
     ----------
     t : (n_steps,) array
-        Times in seconds (or any x axis, e.g. represented values).
-    actual, estimate : (n_steps,) or (n_steps, d) arrays
-        The true signal and the population's decoded estimate.
+        Times in seconds.
+    actual : (n_steps,) or (n_steps, d) array
+        The target signal (represented value, dimensionless).
+    estimate : (n_steps,) or (n_steps, d) array
+        The population's decoded estimate of it.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
     labels : sequence of str, optional
-        One name per dimension.
+        One name per dimension (default ``x0, x1, ...``).
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on.
     """
     ax = _axes(ax)
     actual = np.asarray(actual).reshape(len(t), -1)
     estimate = np.asarray(estimate).reshape(len(t), -1)
+    d = max(actual.shape[1], estimate.shape[1])
+    names = list(labels) if labels is not None else [f"x{k}" for k in range(d)]
+    for k in range(actual.shape[1]):
+        ax.plot(t, actual[:, k], color="0.7", lw=3.5, zorder=1,
+                label=f"{names[k]} target")  # fmt: skip
     for k in range(estimate.shape[1]):
-        name = labels[k] if labels is not None else f"x{k}"
-        (line,) = ax.plot(t, estimate[:, k], lw=1, label=f"{name} decoded")
-        if k < actual.shape[1]:
-            ax.plot(t, actual[:, k], "--", color=line.get_color(), lw=1.5,
-                    label=f"{name} actual")  # fmt: skip
+        ax.plot(t, estimate[:, k], lw=1, zorder=2, label=f"{names[k]} decoded")
     ax.set_xlabel("time (s)")
-    ax.set_ylabel("value")
-    ax.legend(fontsize="small")
+    ax.set_ylabel("represented value")
+    _legend(ax)
     return ax
 
 
@@ -347,8 +495,15 @@ def psc_kernels(
         Each must have ``impulse(t)``; its ``repr`` labels the curve.
     t : (n_times,) array, optional
         Times in seconds (default 0 to 50 ms).
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
     time_unit : {"ms", "s"}
         Unit of the x axis.
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on.
     """
     ax = _axes(ax)
     t = np.linspace(0.0, 0.05, 501) if t is None else np.asarray(t, float)
@@ -357,14 +512,29 @@ def psc_kernels(
         ax.plot(t * scale, syn.impulse(t), lw=1.5, label=repr(syn))
     ax.set_xlabel(f"time ({time_unit})")
     ax.set_ylabel("h(t) (1/s)")
-    ax.legend(fontsize="small")
+    _legend(ax)
     return ax
 
 
 def phase(x: np.ndarray, *, ax: Any = None, lw: float = 0.6, **kwargs: Any) -> Any:
-    """Phase portrait of a 2-D or 3-D trajectory ``x`` of shape ``(n_steps, 2|3)``.
+    """Phase portrait of a 2-D or 3-D trajectory.
 
-    A 3-D trajectory needs 3-D axes; when ``ax`` is None they are made.
+    Parameters
+    ----------
+    x : (n_steps, 2) or (n_steps, 3) array
+        The trajectory (e.g. a decoded state, dimensionless).
+    ax : matplotlib Axes, optional
+        Where to draw; a 3-D trajectory needs 3-D axes, made when ``ax`` is
+        None.
+    lw : float
+        Line width.
+    **kwargs
+        Passed to ``ax.plot``.
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on.
     """
     x = np.asarray(x)
     if x.ndim != 2 or x.shape[1] not in (2, 3):
@@ -383,46 +553,62 @@ def phase(x: np.ndarray, *, ax: Any = None, lw: float = 0.6, **kwargs: Any) -> A
 def filtered_spikes(
     t: np.ndarray,
     filtered: np.ndarray,
-    spike_times: Sequence[np.ndarray],
+    spike_times: Sequence[np.ndarray] | None = None,
     *,
     ax: Any = None,
     rate: float | np.ndarray | None = None,
+    labels: Sequence[str] | None = None,
     time_unit: str = "s",
 ) -> Any:
-    """Filtered spike trains (Hz) drawn over the raster they came from.
+    """Filtered spike trains (Hz) with the raster they came from above them.
 
     Parameters
     ----------
     t : (n_times,) array
         Times in seconds.
-    filtered : (n_times,) or (n_times, n_neurons) array
-        Filtered spike trains in Hz (e.g. ``syn.filt(spikes, dt)``).
-    spike_times : list of 1-D arrays
-        The spikes, one array per neuron; drawn as ticks in a band below the
-        traces (neuron 0 at the top of the band).
+    filtered : (n_times,) or (n_times, n_traces) array
+        Filtered spike trains in Hz (e.g. ``syn.filt(spikes, dt)``, or a
+        neuron's trace beside the population mean).
+    spike_times : list of 1-D arrays, optional
+        The spikes, one array per neuron, drawn as ticks in a band at the top
+        of the axes (neuron 0 uppermost), in axes coordinates: the ticks have
+        no rate value.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
     rate : float or (n_times,) array, optional
-        True underlying rate, drawn dashed.
+        True underlying rate in Hz, drawn dashed.
+    labels : sequence of str, optional
+        One legend entry per trace.
     time_unit : {"s", "ms"}
         Unit of the x axis.
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on.
     """
     ax = _axes(ax)
     f = np.asarray(filtered, float)
     f = f[:, None] if f.ndim == 1 else f
     scale = 1e3 if time_unit == "ms" else 1.0
     ts = np.asarray(t, float) * scale
-    ax.plot(ts, f, lw=1)
+    for k in range(f.shape[1]):
+        ax.plot(ts, f[:, k], lw=1, label=None if labels is None else labels[k])
     if rate is not None:
         ax.plot(ts, np.broadcast_to(rate, ts.shape), "k--", lw=1, label="rate")
-        ax.legend(fontsize="small")
     top = max(float(f.max()), 1.0) if f.size else 1.0
-    n = len(spike_times)
-    band = 0.25 * top  # the raster occupies a band below zero
-    for i, s in enumerate(spike_times):
-        y = -band * (i + 0.5) / max(n, 1)
-        ax.plot(np.asarray(s) * scale, np.full(len(s), y), "|", color="k", ms=3)
-    ax.set_ylim(-band, 1.05 * top)
+    band = 0.25  # top quarter of the axes holds the raster
+    n = len(spike_times) if spike_times is not None else 0
+    for i, s in enumerate(spike_times or []):
+        y = 1.0 - band * (i + 0.5) / n
+        ax.plot(np.asarray(s) * scale, np.full(len(s), y), "|", color="k", ms=3,
+                transform=ax.get_xaxis_transform())  # fmt: skip
+    bottom = min(0.0, float(f.min())) if f.size else 0.0
+    ax.set_ylim(bottom, 1.05 * top / (1.0 - band) if n else 1.05 * top)
     ax.set_xlabel(f"time ({time_unit})")
     ax.set_ylabel("filtered spikes (Hz)")
+    if labels is not None or rate is not None:
+        _legend(ax)
     return ax
 
 
@@ -445,6 +631,13 @@ def learning_curves(
         left axis; accuracies, when present, on a second axis at the right.
     logy : bool
         Logarithmic loss axis.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on.
     """
     ax = _axes(ax)
     keys = [k for k in history if k != "time"] if keys is None else list(keys)
@@ -467,7 +660,7 @@ def learning_curves(
         h2, l2 = ax2.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
     if handles:
-        ax.legend(handles, labels, fontsize="small")
+        _legend(ax, handles, labels, below=bool(acc_keys))
     return ax
 
 
@@ -492,6 +685,15 @@ def patterns(
         Images per row of the grid (default: up to 10).
     gap : int
         Blank pixels between images.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    cmap : str
+        Matplotlib colormap name.
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on.
     """
     imgs = _series("images", images, ndim=(1, 2, 3))
     gap = check_number("gap", gap, low=0, integer=True)
@@ -544,7 +746,23 @@ def energy_trace(
 ) -> Any:
     """Energy against iteration (or time, given ``x``) for one or several runs.
 
-    ``energies`` is ``(n_steps,)`` or ``(n_steps, n_runs)``.
+    Parameters
+    ----------
+    energies : (n_steps,) or (n_steps, n_runs) array
+        Energies (dimensionless, e.g. ``Hopfield.energy`` along a run).
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    x : (n_steps,) array, optional
+        Values of the x axis (default: the update index).
+    xlabel : str
+        Label of the x axis, with its unit if it has one.
+    label : str, optional
+        Legend entry.
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on.
     """
     E = _series("energies", energies)
     xs = np.arange(len(E)) if x is None else _series("x", x, ndim=1, length=len(E))
@@ -553,7 +771,7 @@ def energy_trace(
     ax.set_xlabel(xlabel)
     ax.set_ylabel("energy")
     if label is not None:
-        ax.legend(fontsize="small")
+        _legend(ax)
     return ax
 
 
@@ -566,7 +784,29 @@ def capacity_curve(
     critical_load: float | None = 0.138,
     label: str | None = None,
 ) -> Any:
-    """Recall fraction against load M/N, with the N -> infinity critical load marked."""
+    """Recall fraction against load M/N, with the N -> infinity critical load marked.
+
+    Parameters
+    ----------
+    loads : (n,) array
+        Stored patterns per neuron, M / N.
+    recall : (n,) array
+        Fraction of patterns recalled at each load.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    stderr : (n,) array, optional
+        Standard errors, drawn as error bars.
+    critical_load : float or None
+        Load marked by a dashed line (default 0.138, Amit, Gutfreund and
+        Sompolinsky 1985); None for none.
+    label : str, optional
+        Legend entry.
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on.
+    """
     loads = _series("loads", loads, ndim=1)
     recall = _series("recall", recall, ndim=1, length=len(loads))
     ax = _axes(ax)
@@ -578,7 +818,7 @@ def capacity_curve(
     ax.set_ylabel("fraction recalled")
     ax.set_ylim(-0.02, 1.02)
     if label is not None:
-        ax.legend(fontsize="small")
+        _legend(ax)
     return ax
 
 
@@ -606,6 +846,15 @@ def population_rate(
         Bin width in seconds (default 5 ms).
     t_start : float
         Start of the interval, in seconds.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    time_unit : {"s", "ms"}
+        Unit of the x axis.
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on.
     """
     scale = _time_scale(time_unit)
     times = as_float_array("times", times, ndim=1)
@@ -638,7 +887,25 @@ def monitor_traces(
 ) -> Any:
     """The traces of a state monitor (``net.monitor_state``), one per neuron.
 
-    ``scale`` multiplies the values (``1e3`` with ``unit="mV"`` for volts).
+    Parameters
+    ----------
+    monitor : StateMonitor
+        A monitor after a run (``t``, ``values``, ``record``).
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    scale : float
+        Factor applied to the values (``1e3`` with ``unit="mV"`` for volts).
+    unit : str
+        Unit of the scaled values, for the y label.
+    time_unit : {"s", "ms"}
+        Unit of the x axis.
+    threshold : float, optional
+        Draw a dashed line at this value (before scaling).
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on.
     """
     values = np.asarray(monitor.values) * scale
     ax = voltage_trace(
@@ -653,5 +920,138 @@ def monitor_traces(
     for line, i in zip(ax.get_lines(), monitor.record, strict=False):
         line.set_label(f"neuron {i}")
     if values.shape[1] > 1:
-        ax.legend(fontsize="small")
+        _legend(ax)
+    return ax
+
+
+def sweep_line(
+    table: Any,
+    result: str,
+    x: str,
+    *,
+    by: str | None = None,
+    error: str = "sem",
+    ax: Any = None,
+    xscale: str = "linear",
+    label: str | None = None,
+) -> Any:
+    """A sweep's result against one parameter, mean and error bars over repeats.
+
+    Successful rows are pooled over the repeats and every parameter other
+    than ``x`` and ``by`` (:meth:`neurosim.sweeps.Table.aggregate`).
+
+    Parameters
+    ----------
+    table : neurosim.sweeps.Table
+        What :func:`neurosim.sweep` returned (or :func:`neurosim.sweeps.load`).
+    result : str
+        A scalar result column (one number per row).
+    x : str
+        The parameter on the horizontal axis.
+    by : str, optional
+        One line per value of this parameter (with a legend).
+    error : {"sem", "std", "none"}
+        Error bars: standard error of the mean, standard deviation, or none.
+    ax : matplotlib Axes, optional
+    xscale : {"linear", "log"}
+        Scale of the horizontal axis.
+    label : str, optional
+        Legend label of the line when ``by`` is None.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    if error not in ("sem", "std", "none"):
+        raise ValueError(f"error: expected 'sem', 'std' or 'none' (got {error!r})")
+    groups = [x] if by is None else [by, x]
+    levels, mean, std, count = table.aggregate(result, by=groups)
+    if mean.ndim != len(groups):
+        raise ValueError(
+            f"result: {result!r} holds arrays of shape {mean.shape[len(groups) :]} "
+            "per row; sweep_line plots one number per row"
+        )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        err = {"sem": std / np.sqrt(count), "std": std, "none": None}[error]
+    ax = _axes(ax)
+    if by is None:
+        mean, err = mean[None], None if err is None else err[None]
+    for k in range(mean.shape[0]):
+        ax.errorbar(
+            levels[-1],
+            mean[k],
+            yerr=None if err is None else np.nan_to_num(err[k]),
+            marker="o",
+            ms=4,
+            capsize=2,
+            label=label if by is None else f"{by} = {levels[0][k]:.3g}",
+        )
+    ax.set_xscale(xscale)
+    ax.set_xlabel(x)
+    ax.set_ylabel(result)
+    if by is not None or label is not None:
+        _legend(ax)
+    return ax
+
+
+def sweep_heatmap(
+    table: Any,
+    result: str,
+    x: str,
+    y: str,
+    *,
+    ax: Any = None,
+    cmap: str = "viridis",
+    colorbar: bool = True,
+    fmt: str = "{:.3g}",
+) -> Any:
+    """A sweep's result over two parameters: the mean over repeats, one cell each.
+
+    Cells sit at the parameters' distinct values in order (evenly spaced,
+    labelled with the values), so uneven or log-spaced grids keep square
+    cells. Groups without a successful row are blank.
+
+    Parameters
+    ----------
+    table : neurosim.sweeps.Table
+        What :func:`neurosim.sweep` returned.
+    result : str
+        A scalar result column.
+    x, y : str
+        Parameters along the horizontal and vertical axes.
+    ax : matplotlib Axes, optional
+    cmap : str
+        Colour map.
+    colorbar : bool
+        Draw a colour bar labelled with ``result``.
+    fmt : str
+        Format of the tick labels.
+
+    Returns
+    -------
+    matplotlib Axes
+        The image is ``ax.images[0]``; its array is the ``(len(y levels),
+        len(x levels))`` grid of means.
+    """
+    levels, mean, _std, _count = table.aggregate(result, by=[y, x])
+    if mean.ndim != 2:
+        raise ValueError(
+            f"result: {result!r} holds arrays of shape {mean.shape[2:]} per row; "
+            "sweep_heatmap plots one number per row"
+        )
+    ax = _axes(ax)
+    image = ax.imshow(
+        np.ma.masked_invalid(mean), origin="lower", aspect="auto", cmap=cmap
+    )
+    for set_ticks, set_labels, lv in (
+        (ax.set_xticks, ax.set_xticklabels, levels[1]),
+        (ax.set_yticks, ax.set_yticklabels, levels[0]),
+    ):
+        step = max(1, len(lv) // 8)  # at most about 8 labels per axis
+        set_ticks(np.arange(0, len(lv), step))
+        set_labels([fmt.format(v) for v in lv[::step]])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label=result)
     return ax

@@ -170,7 +170,14 @@ class LinearFilter:
         return float(self.num[-1] / self.den[-1])
 
     def continuous_ss(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-        """Continuous state space ``(Ac (n, n), Bc (n,), Cc (n,), Dc)``."""
+        """Continuous state space ``(Ac (n, n), Bc (n,), Cc (n,), Dc)``.
+
+        Returns
+        -------
+        Ac, Bc, Cc, Dc : numpy.ndarray and float
+            ``dx/dt = Ac x + Bc u``, ``y = Cc x + Dc u``: Ac is (n, n), Bc and Cc
+            are (n,), Dc a float.
+        """
         if self.order == 0:
             z = np.zeros((0, 0))
             return z, np.zeros(0), np.zeros(0), float(self.num[-1] / self.den[-1])
@@ -182,6 +189,16 @@ class LinearFilter:
 
         For a filter with a direct term ``Dc != 0`` the ``Dc delta(t)`` part
         is not included.
+
+        Parameters
+        ----------
+        t : array_like
+            Times in seconds, any shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``h(t)`` in 1/s, the shape of ``t``.
         """
         t = as_float_array("t", t)
         Ac, Bc, Cc, _ = self.continuous_ss()
@@ -347,6 +364,22 @@ class LinearFilter:
         ``syn.step_function(dt, shape)(u_k)`` returns ``y[k]`` for the input
         ``u_k`` of one step and keeps the state; a sequence of calls gives
         exactly (bit for bit) what :meth:`filt` gives for the stacked inputs.
+
+        Parameters
+        ----------
+        dt : float
+            Time step in seconds (> 0).
+        shape : int or tuple of int
+            Shape of one step's input (the channels); default a scalar.
+        y0 : float or array_like
+            Initial output, held as a steady state. Default 0.
+        method : {"zoh", "impulse"}
+            Discretisation, as in :meth:`discretize`.
+
+        Returns
+        -------
+        SynapseStep
+            Call it with each step's input; it returns that step's output.
         """
         A, B, C, D = self.discretize(dt, method)
         shape = check_shape("shape", shape)
@@ -421,11 +454,29 @@ class Lowpass(LinearFilter):
         return f"Lowpass(tau={self.tau!r})"
 
     def continuous_ss(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-        """``ds/dt = (u - s)/tau``, ``y = s``."""
+        """``ds/dt = (u - s)/tau``, ``y = s``.
+
+        Returns
+        -------
+        Ac, Bc, Cc, Dc : numpy.ndarray and float
+            ``dx/dt = Ac x + Bc u``, ``y = Cc x + Dc u``: Ac is (n, n), Bc and Cc
+            are (n,), Dc a float.
+        """
         return _cascade([self.tau])
 
     def impulse(self, t: Any) -> np.ndarray:
-        """``h(t) = exp(-t/tau) / tau`` for ``t >= 0``, else 0."""
+        """``h(t) = exp(-t/tau) / tau`` for ``t >= 0``, else 0.
+
+        Parameters
+        ----------
+        t : array_like
+            Times in seconds, any shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``h(t)`` in 1/s, the shape of ``t``.
+        """
         t = as_float_array("t", t)
         tp = np.maximum(t, 0.0)
         return np.where(t >= 0, np.exp(-tp / self.tau) / self.tau, 0.0)
@@ -433,7 +484,21 @@ class Lowpass(LinearFilter):
     def discretize(
         self, dt: float, method: str = "zoh"
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-        """Closed form of :meth:`LinearFilter.discretize` (see class Notes)."""
+        """Closed form of :meth:`LinearFilter.discretize` (see class Notes).
+
+        Parameters
+        ----------
+        dt : float
+            Time step in seconds (> 0).
+        method : {"zoh", "impulse"}
+            As in :meth:`LinearFilter.discretize`.
+
+        Returns
+        -------
+        A, B, C, D : numpy.ndarray and float
+            The discrete state space, ``y[k] = C @ x[k] + D u[k]``, ``x[k+1] = A @
+            x[k] + B u[k]``.
+        """
         dt = check_dt(dt)
         check_choice("method", method, _METHODS)
         a = math.exp(-dt / self.tau)
@@ -490,11 +555,29 @@ class PSC(LinearFilter):
         return f"PSC(n={self.n!r}, tau={self.tau!r})"
 
     def continuous_ss(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-        """Cascade of ``n + 1`` lowpass sections with time constant ``tau``."""
+        """Cascade of ``n + 1`` lowpass sections with time constant ``tau``.
+
+        Returns
+        -------
+        Ac, Bc, Cc, Dc : numpy.ndarray and float
+            ``dx/dt = Ac x + Bc u``, ``y = Cc x + Dc u``: Ac is (n, n), Bc and Cc
+            are (n,), Dc a float.
+        """
         return _cascade([self.tau] * (self.n + 1))
 
     def impulse(self, t: Any) -> np.ndarray:
-        """``h(t) = t**n exp(-t/tau) / (n! tau**(n+1))`` for ``t >= 0``, else 0."""
+        """``h(t) = t**n exp(-t/tau) / (n! tau**(n+1))`` for ``t >= 0``, else 0.
+
+        Parameters
+        ----------
+        t : array_like
+            Times in seconds, any shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``h(t)`` in 1/s, the shape of ``t``.
+        """
         t = as_float_array("t", t)
         x = np.maximum(t, 0.0) / self.tau
         n = self.n
@@ -555,11 +638,29 @@ class DoubleExp(LinearFilter):
         return f"DoubleExp(tau_rise={self.tau_rise!r}, tau_decay={self.tau_decay!r})"
 
     def continuous_ss(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-        """Rise section followed by decay section."""
+        """Rise section followed by decay section.
+
+        Returns
+        -------
+        Ac, Bc, Cc, Dc : numpy.ndarray and float
+            ``dx/dt = Ac x + Bc u``, ``y = Cc x + Dc u``: Ac is (n, n), Bc and Cc
+            are (n,), Dc a float.
+        """
         return _cascade([self.tau_rise, self.tau_decay])
 
     def impulse(self, t: Any) -> np.ndarray:
-        """Closed-form ``h(t)`` (see class docstring), 0 for ``t < 0``."""
+        """Closed-form ``h(t)`` (see class docstring), 0 for ``t < 0``.
+
+        Parameters
+        ----------
+        t : array_like
+            Times in seconds, any shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``h(t)`` in 1/s, the shape of ``t``.
+        """
         t = as_float_array("t", t)
         tp = np.maximum(t, 0.0)
         # h is symmetric in the two time constants; factoring out the slower

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
 
 import matplotlib
 import numpy as np
 import pytest
 
 matplotlib.use("Agg")
-os.environ.setdefault("NEUROSIM_QUICK", "1")
 
 
 def pytest_addoption(parser):

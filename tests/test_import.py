@@ -7,8 +7,25 @@ import sys
 def test_import_does_not_load_matplotlib_or_cuda():
     code = (
         "import sys, neurosim; "
-        "bad = [m for m in ('matplotlib', 'numba.cuda') if m in sys.modules]; "
+        "mods = ('matplotlib', 'numba.cuda', 'distributed'); "
+        "bad = [m for m in mods if m in sys.modules]; "
         "print(bad); sys.exit(1 if bad else 0)"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_plotting_is_a_lazy_attribute_and_the_namespace_has_no_stray_names():
+    code = (
+        "import sys, types, neurosim as ns; "
+        "assert 'neurosim.plotting' not in sys.modules; "
+        "assert callable(ns.plotting.raster); "
+        "assert 'matplotlib' not in sys.modules; "
+        "stray = [n for n in dir(ns) if not n.startswith('_') and n not in ns.__all__"
+        " and not (isinstance(getattr(ns, n), types.ModuleType)"
+        " and getattr(ns, n).__name__ == 'neurosim.' + n)]; "
+        "assert not stray, stray; "
+        "assert all(hasattr(ns, n) for n in ns.__all__)"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr

@@ -16,5 +16,4 @@ def test_readme_has_examples():
 @pytest.mark.slow
 @pytest.mark.parametrize("i", range(len(BLOCKS)))
 def test_readme_block_runs(i):
-    pytest.importorskip("sklearn")  # the ann/learning blocks load the digits
     exec(compile(BLOCKS[i], f"README.md block {i}", "exec"), {})

@@ -25,7 +25,8 @@ from .attention import (
     scaled_dot_product_attention,
     set_num_threads,
 )
-from .data import load_digits_split
+from .conversion import ConversionRun, ConvertedSNN, convert_mlp
+from .data import load_digits, load_digits_split
 from .functions import (
     arctan,
     binary_cross_entropy,
@@ -63,10 +64,33 @@ from .nn import (
 )
 from .optim import SGD, Adam, Optimizer
 from .recurrent import GRU, LSTM, RNN, MinGRU, RNNCell
+from .spiking import (
+    ATan,
+    FastSigmoid,
+    Leaky,
+    RLeaky,
+    SpikingMLP,
+    Surrogate,
+    check_spikes,
+    leaky_integrator,
+    rate_encode,
+    repeat_current,
+    spike,
+)
 from .tensor import Function, Tensor, is_grad_enabled, no_grad, tensor, unbroadcast
 from .training import History, accuracy, fit, predict
 
 __all__ = [
+    "spike",
+    "repeat_current",
+    "rate_encode",
+    "check_spikes",
+    "Surrogate",
+    "SpikingMLP",
+    "RLeaky",
+    "Leaky",
+    "FastSigmoid",
+    "ATan",
     "GRU",
     "LSTM",
     "MLP",
@@ -75,6 +99,8 @@ __all__ = [
     "Activation",
     "Adam",
     "BatchNorm1d",
+    "ConversionRun",
+    "ConvertedSNN",
     "Dropout",
     "Function",
     "History",
@@ -95,6 +121,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "causal_mask",
     "concat",
+    "convert_mlp",
     "cross_entropy",
     "dropout",
     "exp",
@@ -107,7 +134,9 @@ __all__ = [
     "init",
     "is_grad_enabled",
     "layer_norm",
+    "leaky_integrator",
     "linear",
+    "load_digits",
     "load_digits_split",
     "log",
     "log_softmax",

@@ -335,6 +335,7 @@ class MultiHeadAttention(Module):
             "dropout", dropout, low=0.0, high=1.0, high_open=True
         )
         self.batch_first = bool(batch_first)
+        self.seed = seed  # ann.fit shuffles from it by default
         rng, dt = as_rng(seed), _dtype(dtype)
         self.rng = rng
         self.in_proj_weight = parameter(_init.xavier_uniform((3 * E, E), rng, dtype=dt))
@@ -465,6 +466,7 @@ class TransformerEncoderLayer(Module):
         seed: SeedLike = None,
         dtype: Any = np.float64,
     ) -> None:
+        self.seed = seed  # ann.fit shuffles from it by default
         rng = as_rng(seed)
         self.causal, self.norm_first = bool(causal), bool(norm_first)
         self.self_attn = MultiHeadAttention(
@@ -526,6 +528,7 @@ class TransformerEncoder(Module):
         dtype: Any = np.float64,
         **layer_kwargs: Any,
     ) -> None:
+        self.seed = seed  # ann.fit shuffles from it by default
         rng = as_rng(seed)
         n = int(check_number("num_layers", num_layers, low=1, integer=True))
         self.layers = [

@@ -1,7 +1,15 @@
-"""Small data sets for the artificial-network examples and benchmarks."""
+"""Small data sets for the artificial-network examples and benchmarks.
+
+The 8x8 digits ship with the package (``neurosim/data/digits.npz``, 49 kB), so
+the examples need no download and no scikit-learn: they are the test set of the
+UCI "Optical Recognition of Handwritten Digits" data set (E. Alpaydin and C.
+Kaynak, 1998, https://doi.org/10.24432/C50P49, CC BY 4.0), the same 1,797 images
+as ``sklearn.datasets.load_digits``.
+"""
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -9,18 +17,36 @@ import numpy as np
 from .._validation import check_choice
 
 
+def _digits_file() -> dict[str, np.ndarray]:
+    with (resources.files("neurosim") / "data" / "digits.npz").open("rb") as f:
+        with np.load(f) as data:
+            return {k: data[k] for k in data.files}
+
+
+def load_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The 1,797 8x8 digits, as ``sklearn.datasets.load_digits`` gives them.
+
+    Returns
+    -------
+    X : numpy.ndarray
+        ``(1797, 64)`` float64 pixels, integers 0..16 (row-major 8x8 images).
+    y : numpy.ndarray
+        ``(1797,)`` int64 labels 0..9.
+    """
+    data = _digits_file()
+    X = data["images"].reshape(-1, 64).astype(np.float64)
+    return X, data["target"].astype(np.int64)
+
+
 def load_digits_split(
-    test_size: int = 360,
-    random_state: int = 0,
     scale: str = "standard",
     dtype: Any = np.float64,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """scikit-learn's 8x8 digits (1797 images), split 1437 / 360.
+    """The 8x8 digits split 1437 / 360, the standard split of neurosim.
 
-    Returns ``(X_train, X_test, y_train, y_test)``: X of shape (n, 64), y integer
-    labels 0..9. The split is ``sklearn.model_selection.train_test_split(
-    test_size=360, random_state=0)`` (shuffled, not stratified), the standard
-    split of the neurosim benchmarks.
+    The split is scikit-learn's ``train_test_split(test_size=360,
+    random_state=0)`` (shuffled, not stratified); its indices ship with the data,
+    so scikit-learn is not needed.
 
     Parameters
     ----------
@@ -28,28 +54,22 @@ def load_digits_split(
         ``"standard"``: z-score every pixel with the training set's mean and
         standard deviation (constant pixels are only centred); ``"unit"``: divide
         the raw values 0..16 by 16; ``"none"``: raw values.
+    dtype : numpy dtype, default numpy.float64
+        Floating-point type of the returned images.
 
-    Raises
-    ------
-    ImportError
-        When scikit-learn (an optional extra, ``pip install scikit-learn``) is
-        not installed.
+    Returns
+    -------
+    X_train, X_test : numpy.ndarray
+        ``(1437, 64)`` and ``(360, 64)`` images.
+    y_train, y_test : numpy.ndarray
+        ``(1437,)`` and ``(360,)`` int64 labels 0..9.
     """
     check_choice("scale", scale, ("standard", "unit", "none"))
-    try:
-        from sklearn.datasets import load_digits
-        from sklearn.model_selection import train_test_split
-    except ImportError as e:
-        raise ImportError(
-            "load_digits_split needs scikit-learn, an optional extra: "
-            "pip install scikit-learn"
-        ) from e
-    digits = load_digits()
-    X = digits.data.astype(np.float64)
-    y = digits.target.astype(np.int64)
-    X_tr, X_te, y_tr, y_te = train_test_split(
-        X, y, test_size=test_size, random_state=random_state
-    )
+    data = _digits_file()
+    X = data["images"].reshape(-1, 64).astype(np.float64)
+    y = data["target"].astype(np.int64)
+    train, test = data["train_index"], data["test_index"]
+    X_tr, X_te, y_tr, y_te = X[train], X[test], y[train], y[test]
     if scale == "unit":
         X_tr, X_te = X_tr / 16.0, X_te / 16.0
     elif scale == "standard":

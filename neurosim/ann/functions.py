@@ -38,6 +38,8 @@ def _check_broadcast(name: str, a: np.ndarray, b: np.ndarray) -> None:
 
 # ------------------------------------------------------------------ arithmetic
 class Add(Function):
+    """The autodiff op behind ``add`` (forward and backward on arrays)."""
+
     def forward(self, a, b):
         _check_broadcast("add", a, b)
         self.shapes = (a.shape, b.shape)
@@ -52,6 +54,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    """The autodiff op behind ``sub`` (forward and backward on arrays)."""
+
     def forward(self, a, b):
         _check_broadcast("sub", a, b)
         self.shapes = (a.shape, b.shape)
@@ -66,6 +70,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    """The autodiff op behind ``mul`` (forward and backward on arrays)."""
+
     def forward(self, a, b):
         _check_broadcast("mul", a, b)
         self.a, self.b = a, b
@@ -80,6 +86,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    """The autodiff op behind ``div`` (forward and backward on arrays)."""
+
     def forward(self, a, b):
         _check_broadcast("div", a, b)
         self.a, self.b = a, b
@@ -95,6 +103,8 @@ class Div(Function):
 
 
 class AddConst(Function):
+    """The autodiff op behind ``add`` (forward and backward on arrays)."""
+
     def forward(self, a, c):
         return a + a.dtype.type(c)
 
@@ -103,6 +113,8 @@ class AddConst(Function):
 
 
 class MulConst(Function):
+    """The autodiff op behind ``mul`` (forward and backward on arrays)."""
+
     def forward(self, a, c):
         self.c = a.dtype.type(c)
         return a * self.c
@@ -124,6 +136,8 @@ class RDivConst(Function):
 
 
 class Neg(Function):
+    """The autodiff op behind ``neg`` (forward and backward on arrays)."""
+
     def forward(self, a):
         return -a
 
@@ -143,7 +157,20 @@ class Power(Function):
 
 
 def add(a: Any, b: Any) -> Tensor:
-    """``a + b`` with broadcasting."""
+    """``a + b`` with broadcasting.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    b : Tensor, array_like or number
+        The second operand (broadcast against ``a``).
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     if _is_number(b):
         return AddConst.apply(a, c=b)
     if _is_number(a):
@@ -152,7 +179,20 @@ def add(a: Any, b: Any) -> Tensor:
 
 
 def sub(a: Any, b: Any) -> Tensor:
-    """``a - b`` with broadcasting."""
+    """``a - b`` with broadcasting.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    b : Tensor, array_like or number
+        The second operand (broadcast against ``a``).
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     if _is_number(b):
         return AddConst.apply(a, c=-b)
     if _is_number(a):
@@ -161,7 +201,20 @@ def sub(a: Any, b: Any) -> Tensor:
 
 
 def mul(a: Any, b: Any) -> Tensor:
-    """``a * b`` (elementwise) with broadcasting."""
+    """``a * b`` (elementwise) with broadcasting.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    b : Tensor, array_like or number
+        The second operand (broadcast against ``a``).
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     if _is_number(b):
         return MulConst.apply(a, c=b)
     if _is_number(a):
@@ -170,7 +223,20 @@ def mul(a: Any, b: Any) -> Tensor:
 
 
 def div(a: Any, b: Any) -> Tensor:
-    """``a / b`` (elementwise) with broadcasting."""
+    """``a / b`` (elementwise) with broadcasting.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    b : Tensor, array_like or number
+        The second operand (broadcast against ``a``).
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     if _is_number(b):
         return MulConst.apply(a, c=1.0 / b)
     if _is_number(a):
@@ -179,12 +245,36 @@ def div(a: Any, b: Any) -> Tensor:
 
 
 def neg(a: Any) -> Tensor:
-    """``-a``."""
+    """``-a``.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Neg.apply(a)
 
 
 def power(a: Any, p: float) -> Tensor:
-    """``a ** p`` for a constant number ``p``."""
+    """``a ** p`` for a constant number ``p``.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    p : float
+        The exponent.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     if not _is_number(p):
         raise TypeError(f"power: exponent must be a number (got {type(p).__name__})")
     return Power.apply(a, p=p)
@@ -249,12 +339,40 @@ class Linear(Function):
 
 
 def matmul(a: Any, b: Any) -> Tensor:
-    """Matrix product ``a @ b`` (batch dimensions broadcast)."""
+    """Matrix product ``a @ b`` (batch dimensions broadcast).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    b : Tensor, array_like or number
+        The second operand (broadcast against ``a``).
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return MatMul.apply(a, b)
 
 
 def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
-    """Affine map ``x @ weight.T + bias``; ``weight`` has shape (out, in)."""
+    """Affine map ``x @ weight.T + bias``; ``weight`` has shape (out, in).
+
+    Parameters
+    ----------
+    x : Tensor or array_like
+        Inputs ``(..., in)``.
+    weight : Tensor
+        ``(out, in)`` weights.
+    bias : Tensor, optional
+        ``(out,)`` biases.
+
+    Returns
+    -------
+    Tensor
+        ``(..., out)`` outputs.
+    """
     if bias is None:
         return Linear.apply(x, weight)
     return Linear.apply(x, weight, bias)
@@ -269,6 +387,8 @@ def _norm_axis(axis: Axis, ndim: int) -> tuple[int, ...]:
 
 
 class Sum(Function):
+    """The autodiff op behind ``sum`` (forward and backward on arrays)."""
+
     def forward(self, a, axis=None, keepdims=False):
         self.shape = a.shape
         self.axes = _norm_axis(axis, a.ndim)
@@ -282,6 +402,8 @@ class Sum(Function):
 
 
 class Mean(Function):
+    """The autodiff op behind ``mean`` (forward and backward on arrays)."""
+
     def forward(self, a, axis=None, keepdims=False):
         self.shape = a.shape
         self.axes = _norm_axis(axis, a.ndim)
@@ -313,22 +435,69 @@ class Max(Function):
 
 
 def sum(a: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Sum over ``axis`` (all axes when None)."""
+    """Sum over ``axis`` (all axes when None).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    axis : int, tuple of int or None
+        Axes to reduce (all when None).
+    keepdims : bool
+        Keep the reduced axes with length 1. Default False.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Sum.apply(a, axis=axis, keepdims=keepdims)
 
 
 def mean(a: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Mean over ``axis`` (all axes when None)."""
+    """Mean over ``axis`` (all axes when None).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    axis : int, tuple of int or None
+        Axes to reduce (all when None).
+    keepdims : bool
+        Keep the reduced axes with length 1. Default False.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Mean.apply(a, axis=axis, keepdims=keepdims)
 
 
 def max(a: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Maximum over ``axis`` (ties share the gradient)."""
+    """Maximum over ``axis`` (ties share the gradient).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    axis : int, tuple of int or None
+        Axes to reduce (all when None).
+    keepdims : bool
+        Keep the reduced axes with length 1. Default False.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Max.apply(a, axis=axis, keepdims=keepdims)
 
 
 # ------------------------------------------------------------- shape handling
 class Reshape(Function):
+    """The autodiff op behind ``reshape`` (forward and backward on arrays)."""
+
     def forward(self, a, shape):
         self.shape = a.shape
         try:
@@ -343,6 +512,8 @@ class Reshape(Function):
 
 
 class Transpose(Function):
+    """The autodiff op behind ``transpose`` (forward and backward on arrays)."""
+
     def forward(self, a, axes=None):
         self.axes = axes
         return np.transpose(a, axes)
@@ -354,6 +525,8 @@ class Transpose(Function):
 
 
 class GetItem(Function):
+    """The autodiff op behind ``getitem`` (forward and backward on arrays)."""
+
     def forward(self, a, index):
         self.shape, self.dtype, self.index = a.shape, a.dtype, index
         return a[index]
@@ -369,6 +542,8 @@ class GetItem(Function):
 
 
 class Concat(Function):
+    """The autodiff op behind ``concat`` (forward and backward on arrays)."""
+
     def forward(self, *arrays, axis=0):
         ref = arrays[0].shape
         ax = axis % arrays[0].ndim
@@ -390,6 +565,8 @@ class Concat(Function):
 
 
 class Stack(Function):
+    """The autodiff op behind ``stack`` (forward and backward on arrays)."""
+
     def forward(self, *arrays, axis=0):
         for arr in arrays[1:]:
             if arr.shape != arrays[0].shape:
@@ -405,34 +582,101 @@ class Stack(Function):
 
 
 def reshape(a: Any, shape: Sequence[int]) -> Tensor:
-    """``a`` with a new shape (one entry may be -1)."""
+    """``a`` with a new shape (one entry may be -1).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    shape : sequence of int
+        The new shape.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Reshape.apply(a, shape=tuple(shape))
 
 
 def transpose(a: Any, axes: Sequence[int] | None = None) -> Tensor:
-    """Permute axes (reverse them when ``axes`` is None)."""
+    """Permute axes (reverse them when ``axes`` is None).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    axes : sequence of int, optional
+        The permutation (reversed axes when None).
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Transpose.apply(a, axes=None if axes is None else tuple(axes))
 
 
 def getitem(a: Any, index: Any) -> Tensor:
-    """``a[index]`` (basic or advanced indexing)."""
+    """``a[index]`` (basic or advanced indexing).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    index : int, slice, array or tuple of them
+        The index.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     if isinstance(index, Tensor):
         index = index.data.astype(np.intp)
     return GetItem.apply(a, index=index)
 
 
 def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
+    """Join tensors along an existing axis.
+
+    Parameters
+    ----------
+    tensors : sequence of Tensor or array_like
+        The pieces.
+    axis : int
+        The axis to join along. Default 0.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Concat.apply(*tensors, axis=axis)
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors of equal shape along a new axis."""
+    """Join tensors of equal shape along a new axis.
+
+    Parameters
+    ----------
+    tensors : sequence of Tensor or array_like
+        Pieces of equal shape.
+    axis : int
+        Position of the new axis. Default 0.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Stack.apply(*tensors, axis=axis)
 
 
 # ----------------------------------------------------------- elementwise maps
 class Exp(Function):
+    """The autodiff op behind ``exp`` (forward and backward on arrays)."""
+
     def forward(self, a):
         self.out = np.exp(a)
         return self.out
@@ -442,6 +686,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    """The autodiff op behind ``log`` (forward and backward on arrays)."""
+
     def forward(self, a):
         self.a = a
         return np.log(a)
@@ -451,6 +697,8 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    """The autodiff op behind ``sqrt`` (forward and backward on arrays)."""
+
     def forward(self, a):
         self.out = np.sqrt(a)
         return self.out
@@ -460,6 +708,8 @@ class Sqrt(Function):
 
 
 class Tanh(Function):
+    """The autodiff op behind ``tanh`` (forward and backward on arrays)."""
+
     def forward(self, a):
         self.out = np.tanh(a)
         return self.out
@@ -474,6 +724,8 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class Sigmoid(Function):
+    """The autodiff op behind ``sigmoid`` (forward and backward on arrays)."""
+
     def forward(self, a):
         self.out = _sigmoid(a)
         return self.out
@@ -484,6 +736,8 @@ class Sigmoid(Function):
 
 
 class ReLU(Function):
+    """The autodiff op behind ``relu`` (forward and backward on arrays)."""
+
     def forward(self, a):
         self.mask = a > 0
         return a * self.mask
@@ -493,6 +747,8 @@ class ReLU(Function):
 
 
 class Softplus(Function):
+    """The autodiff op behind ``softplus`` (forward and backward on arrays)."""
+
     def forward(self, a):
         self.a = a
         return np.logaddexp(a, 0)
@@ -502,6 +758,8 @@ class Softplus(Function):
 
 
 class Arctan(Function):
+    """The autodiff op behind ``arctan`` (forward and backward on arrays)."""
+
     def forward(self, a):
         self.a = a
         return np.arctan(a)
@@ -524,6 +782,8 @@ class Threshold(Function):
 
 
 class Abs(Function):
+    """The autodiff op behind ``abs`` (forward and backward on arrays)."""
+
     def forward(self, a):
         self.sign = np.sign(a)
         return np.abs(a)
@@ -533,32 +793,98 @@ class Abs(Function):
 
 
 def exp(a: Any) -> Tensor:
-    """Elementwise ``exp``."""
+    """Elementwise ``exp``.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Exp.apply(a)
 
 
 def log(a: Any) -> Tensor:
-    """Elementwise natural logarithm."""
+    """Elementwise natural logarithm.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Log.apply(a)
 
 
 def sqrt(a: Any) -> Tensor:
-    """Elementwise square root."""
+    """Elementwise square root.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Sqrt.apply(a)
 
 
 def abs(a: Any) -> Tensor:  # noqa: A001
-    """Elementwise absolute value (gradient 0 at 0)."""
+    """Elementwise absolute value (gradient 0 at 0).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Abs.apply(a)
 
 
 def tanh(a: Any) -> Tensor:
-    """Hyperbolic tangent."""
+    """Hyperbolic tangent.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Tanh.apply(a)
 
 
 def sigmoid(a: Any) -> Tensor:
-    r"""Logistic function :math:`\sigma(x) = 1 / (1 + e^{-x})`."""
+    r"""Logistic function :math:`\sigma(x) = 1 / (1 + e^{-x})`.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Sigmoid.apply(a)
 
 
@@ -566,17 +892,50 @@ logistic = sigmoid
 
 
 def relu(a: Any) -> Tensor:
-    r"""Rectified linear unit :math:`\max(x, 0)` (gradient 0 at 0)."""
+    r"""Rectified linear unit :math:`\max(x, 0)` (gradient 0 at 0).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return ReLU.apply(a)
 
 
 def softplus(a: Any) -> Tensor:
-    r"""Softplus :math:`\log(1 + e^x)`, computed without overflow."""
+    r"""Softplus :math:`\log(1 + e^x)`, computed without overflow.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Softplus.apply(a)
 
 
 def arctan(a: Any) -> Tensor:
-    """Elementwise arctangent."""
+    """Elementwise arctangent.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Arctan.apply(a)
 
 
@@ -588,6 +947,20 @@ def threshold(a: Any, surrogate: str | None = "fast_sigmoid", slope=10.0) -> Ten
     the derivative of the fast sigmoid :math:`x / (1 + k|x|)` (SuperSpike, Zenke &
     Ganguli 2018): :math:`\partial H / \partial x \approx 1 / (1 + k|x|)^2`, with
     :math:`k` = ``slope``. ``surrogate=None`` gives the true (zero) gradient.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    surrogate : "fast_sigmoid" or None
+        Gradient used in the backward pass.
+    slope : float
+        Steepness :math:`k` of the surrogate. Default 10.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
     """
     if surrogate is not None:
         check_choice("surrogate", surrogate, ("fast_sigmoid",))
@@ -597,6 +970,8 @@ def threshold(a: Any, surrogate: str | None = "fast_sigmoid", slope=10.0) -> Ten
 
 # -------------------------------------------------------------------- softmax
 class Softmax(Function):
+    """The autodiff op behind ``softmax`` (forward and backward on arrays)."""
+
     def forward(self, a, axis=-1):
         e = np.exp(a - a.max(axis=axis, keepdims=True))
         e /= e.sum(axis=axis, keepdims=True)
@@ -609,6 +984,8 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    """The autodiff op behind ``log_softmax`` (forward and backward on arrays)."""
+
     def forward(self, a, axis=-1):
         z = a - a.max(axis=axis, keepdims=True)
         z -= np.log(np.exp(z).sum(axis=axis, keepdims=True))
@@ -620,12 +997,38 @@ class LogSoftmax(Function):
 
 
 def softmax(a: Any, axis: int = -1) -> Tensor:
-    r"""Softmax :math:`e^{x_i} / \sum_j e^{x_j}` along ``axis`` (max-shifted)."""
+    r"""Softmax :math:`e^{x_i} / \sum_j e^{x_j}` along ``axis`` (max-shifted).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    axis : int
+        The axis normalised over. Default -1.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return Softmax.apply(a, axis=axis)
 
 
 def log_softmax(a: Any, axis: int = -1) -> Tensor:
-    r"""Log-softmax :math:`x_i - \log\sum_j e^{x_j}` (log-sum-exp, max-shifted)."""
+    r"""Log-softmax :math:`x_i - \log\sum_j e^{x_j}` (log-sum-exp, max-shifted).
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    axis : int
+        The axis normalised over. Default -1.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
+    """
     return LogSoftmax.apply(a, axis=axis)
 
 
@@ -647,6 +1050,16 @@ def get_activation(name: str | Callable[[Any], Tensor]) -> Callable[[Any], Tenso
 
     Known names: logistic (= sigmoid), tanh, relu, softplus, arctan, threshold,
     identity (= linear).
+
+    Parameters
+    ----------
+    name : str or callable
+        A known name, or a function of a Tensor.
+
+    Returns
+    -------
+    callable
+        The activation function.
     """
     if callable(name):
         return name
@@ -713,8 +1126,16 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Tensor:
     Parameters
     ----------
     logits : (..., C) Tensor
+        Unnormalised class scores.
     target : (...) integer class labels, or (..., C) class probabilities
+        The true classes.
     reduction : {"mean", "sum", "none"}
+        How the per-sample losses are combined. Default ``"mean"``.
+
+    Returns
+    -------
+    Tensor
+        The loss: a scalar, or ``(...)`` per-sample losses for ``"none"``.
     """
     _reduce("cross_entropy", reduction)
     logits = as_tensor(logits, name="logits")
@@ -765,7 +1186,22 @@ def _target(name: str, pred: Tensor, target: Any) -> Tensor:
 
 
 def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
-    r"""Mean squared error :math:`\frac{1}{n}\sum (y - t)^2`."""
+    r"""Mean squared error :math:`\frac{1}{n}\sum (y - t)^2`.
+
+    Parameters
+    ----------
+    pred : Tensor or array_like
+        Predictions.
+    target : array_like
+        Targets.
+    reduction : {"mean", "sum", "none"}
+        How the per-sample losses are combined. Default ``"mean"``.
+
+    Returns
+    -------
+    Tensor
+        The loss: a scalar, or one value per sample for ``reduction="none"``.
+    """
     _reduce("mse_loss", reduction)
     pred = as_tensor(pred, name="pred")
     d = pred - _target("mse_loss", pred, target)
@@ -773,6 +1209,8 @@ def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
 
 
 class BCEWithLogits(Function):
+    """The autodiff op behind ``binary_cross_entropy_with_logits``."""
+
     def forward(self, z, t):
         self.z, self.t = z, t
         return np.logaddexp(0, z) - t * z
@@ -790,6 +1228,20 @@ def binary_cross_entropy_with_logits(
               = \log(1 + e^{z}) - t z,
 
     evaluated as ``logaddexp(0, z) - t z``, which never overflows.
+
+    Parameters
+    ----------
+    logits : Tensor or array_like
+        Logits :math:`z`.
+    target : array_like
+        Targets in [0, 1].
+    reduction : {"mean", "sum", "none"}
+        How the per-sample losses are combined. Default ``"mean"``.
+
+    Returns
+    -------
+    Tensor
+        The loss: a scalar, or one value per sample for ``reduction="none"``.
     """
     _reduce("binary_cross_entropy_with_logits", reduction)
     logits = as_tensor(logits, name="logits")
@@ -802,6 +1254,20 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> Te
 
     Prefer :func:`binary_cross_entropy_with_logits` when the probabilities come
     from a sigmoid: it stays finite where ``p`` rounds to 0 or 1.
+
+    Parameters
+    ----------
+    probs : Tensor or array_like
+        Probabilities in (0, 1).
+    target : array_like
+        Targets in [0, 1].
+    reduction : {"mean", "sum", "none"}
+        How the per-sample losses are combined. Default ``"mean"``.
+
+    Returns
+    -------
+    Tensor
+        The loss: a scalar, or one value per sample for ``reduction="none"``.
     """
     _reduce("binary_cross_entropy", reduction)
     probs = as_tensor(probs, name="probs")
@@ -838,6 +1304,8 @@ class BCE(Function):
 
 # ------------------------------------------------------ regularisation, norms
 class DropoutFn(Function):
+    """The autodiff op behind ``dropout`` (forward and backward on arrays)."""
+
     def forward(self, a, mask):
         self.mask = mask
         return a * mask
@@ -851,6 +1319,22 @@ def dropout(a: Any, p: float, rng: np.random.Generator, training: bool = True):
 
     Kept elements are divided by ``1 - p`` so the expected value is unchanged;
     outside training (or with ``p == 0``) the input is returned unchanged.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        The input.
+    p : float
+        Drop probability in [0, 1).
+    rng : numpy.random.Generator
+        Draws the mask.
+    training : bool
+        Apply dropout (else return ``a``). Default True.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
     """
     p = check_number("p", p, low=0.0, high=1.0, high_open=True)
     a = as_tensor(a, name="a")
@@ -899,6 +1383,24 @@ def layer_norm(
     .. math:: y = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} \, w + b
 
     with the biased variance, as in PyTorch.
+
+    Parameters
+    ----------
+    x : Tensor or array_like
+        The input.
+    weight : Tensor, optional
+        Scale :math:`w` of the normalised axes' shape (1 when None).
+    bias : Tensor, optional
+        Shift :math:`b` (0 when None).
+    n_axes : int
+        Number of trailing axes normalised over. Default 1.
+    eps : float
+        Added to the variance. Default 1e-5.
+
+    Returns
+    -------
+    Tensor
+        The result, recorded for :meth:`Tensor.backward`.
     """
     eps = check_number("eps", eps, low=0.0)
     n_axes = check_number("n_axes", n_axes, low=1, integer=True)

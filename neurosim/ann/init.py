@@ -22,7 +22,18 @@ from ..exceptions import ShapeError
 
 
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:
-    """``(fan_in, fan_out)`` of a weight of ``shape`` ``(out, in, *receptive)``."""
+    """``(fan_in, fan_out)`` of a weight of ``shape`` ``(out, in, *receptive)``.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Array shape, ``(fan_out, fan_in, ...)`` as for ``Linear.weight``.
+
+    Returns
+    -------
+    fan_in, fan_out : int
+        Inputs and outputs per unit, receptive field included.
+    """
     if len(shape) < 2:
         raise ShapeError(f"fans: a weight needs at least 2 dimensions (got {shape})")
     receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
@@ -32,7 +43,24 @@ def fans(shape: tuple[int, ...]) -> tuple[int, int]:
 def xavier_uniform(
     shape: tuple[int, ...], seed: SeedLike = None, gain: float = 1.0, dtype=np.float64
 ) -> np.ndarray:
-    """Glorot uniform: ``U(-a, a)``, ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
+    """Glorot uniform: ``U(-a, a)``, ``a = gain * sqrt(6 / (fan_in + fan_out))``.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Array shape, ``(fan_out, fan_in, ...)`` as for ``Linear.weight``.
+    seed : int, numpy.random.Generator or None
+        Seeds the draw.
+    gain : float
+        Scale factor (> 0). Default 1.
+    dtype : numpy dtype
+        Floating-point type. Default float64.
+
+    Returns
+    -------
+    numpy.ndarray
+        The drawn array, of ``shape``.
+    """
     fan_in, fan_out = fans(shape)
     a = check_positive("gain", gain) * np.sqrt(6.0 / (fan_in + fan_out))
     return as_rng(seed).uniform(-a, a, size=shape).astype(dtype)
@@ -41,7 +69,24 @@ def xavier_uniform(
 def xavier_normal(
     shape: tuple[int, ...], seed: SeedLike = None, gain: float = 1.0, dtype=np.float64
 ) -> np.ndarray:
-    """Glorot normal: ``N(0, s**2)``, ``s = gain * sqrt(2 / (fan_in + fan_out))``."""
+    """Glorot normal: ``N(0, s**2)``, ``s = gain * sqrt(2 / (fan_in + fan_out))``.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Array shape, ``(fan_out, fan_in, ...)`` as for ``Linear.weight``.
+    seed : int, numpy.random.Generator or None
+        Seeds the draw.
+    gain : float
+        Scale factor (> 0). Default 1.
+    dtype : numpy dtype
+        Floating-point type. Default float64.
+
+    Returns
+    -------
+    numpy.ndarray
+        The drawn array, of ``shape``.
+    """
     fan_in, fan_out = fans(shape)
     std = check_positive("gain", gain) * np.sqrt(2.0 / (fan_in + fan_out))
     return (as_rng(seed).standard_normal(shape) * std).astype(dtype)
@@ -53,7 +98,24 @@ def he_uniform(
     gain: float = np.sqrt(2.0),
     dtype: Any = np.float64,
 ) -> np.ndarray:
-    """He uniform: ``U(-a, a)``, ``a = gain * sqrt(3 / fan_in)`` (ReLU: gain sqrt 2)."""
+    """He uniform: ``U(-a, a)``, ``a = gain * sqrt(3 / fan_in)`` (ReLU: gain sqrt 2).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Array shape, ``(fan_out, fan_in, ...)`` as for ``Linear.weight``.
+    seed : int, numpy.random.Generator or None
+        Seeds the draw.
+    gain : float
+        Scale factor (> 0). Default sqrt(2), for ReLU.
+    dtype : numpy dtype
+        Floating-point type. Default float64.
+
+    Returns
+    -------
+    numpy.ndarray
+        The drawn array, of ``shape``.
+    """
     fan_in, _ = fans(shape)
     a = check_positive("gain", gain) * np.sqrt(3.0 / fan_in)
     return as_rng(seed).uniform(-a, a, size=shape).astype(dtype)
@@ -65,7 +127,24 @@ def he_normal(
     gain: float = np.sqrt(2.0),
     dtype: Any = np.float64,
 ) -> np.ndarray:
-    """He normal: ``N(0, std**2)``, ``std = gain / sqrt(fan_in)``."""
+    """He normal: ``N(0, std**2)``, ``std = gain / sqrt(fan_in)``.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Array shape, ``(fan_out, fan_in, ...)`` as for ``Linear.weight``.
+    seed : int, numpy.random.Generator or None
+        Seeds the draw.
+    gain : float
+        Scale factor (> 0). Default sqrt(2), for ReLU.
+    dtype : numpy dtype
+        Floating-point type. Default float64.
+
+    Returns
+    -------
+    numpy.ndarray
+        The drawn array, of ``shape``.
+    """
     fan_in, _ = fans(shape)
     std = check_positive("gain", gain) / np.sqrt(fan_in)
     return (as_rng(seed).standard_normal(shape) * std).astype(dtype)
@@ -74,7 +153,24 @@ def he_normal(
 def uniform(
     shape: tuple[int, ...], bound: float, seed: SeedLike = None, dtype=np.float64
 ) -> np.ndarray:
-    """``U(-bound, bound)`` (PyTorch's default for Linear and recurrent layers)."""
+    """``U(-bound, bound)`` (PyTorch's default for Linear and recurrent layers).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Array shape, ``(fan_out, fan_in, ...)`` as for ``Linear.weight``.
+    bound : float
+        Half-width of the interval.
+    seed : int, numpy.random.Generator or None
+        Seeds the draw.
+    dtype : numpy dtype
+        Floating-point type. Default float64.
+
+    Returns
+    -------
+    numpy.ndarray
+        The drawn array, of ``shape``.
+    """
     return as_rng(seed).uniform(-bound, bound, size=shape).astype(dtype)
 
 

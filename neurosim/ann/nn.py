@@ -57,9 +57,28 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The layer's computation; ``module(x)`` calls it.
+
+        Parameters
+        ----------
+        *args, **kwargs
+            Inputs: Tensors or arrays, shaped as the layer's docstring says.
+
+        Returns
+        -------
+        Tensor or tuple
+            The outputs, recorded in the autodiff graph.
+        """
         raise NotImplementedError
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct sub-modules with their names (lists as ``name.i``).
+
+        Returns
+        -------
+        iterator of (str, Module)
+            ``(name, module)`` pairs, in attribute order.
+        """
         for name, value in vars(self).items():
             if isinstance(value, Module):
                 yield name, value
@@ -72,7 +91,18 @@ class Module:
                     yield f"{name}.{i}", v
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        """``(dotted name, Tensor)`` for every parameter, PyTorch-style names."""
+        """``(dotted name, Tensor)`` for every parameter, PyTorch-style names.
+
+        Parameters
+        ----------
+        prefix : str
+            Prepended to every name.
+
+        Returns
+        -------
+        iterator of (str, Tensor)
+            Every trainable parameter with its dotted name.
+        """
         for name, value in vars(self).items():
             if isinstance(value, Tensor) and value.requires_grad:
                 yield prefix + name, value
@@ -80,7 +110,13 @@ class Module:
             yield from child.named_parameters(prefix + name + ".")
 
     def parameters(self) -> list[Tensor]:
-        """The trainable Tensors."""
+        """The trainable Tensors.
+
+        Returns
+        -------
+        list of Tensor
+            The trainable Tensors.
+        """
         return [p for _, p in self.named_parameters()]
 
     def zero_grad(self) -> None:
@@ -89,14 +125,31 @@ class Module:
             p.grad = None
 
     def train(self, mode: bool = True) -> Module:
-        """Training mode (dropout active, batch norm uses batch statistics)."""
+        """Training mode (dropout active, batch norm uses batch statistics).
+
+        Parameters
+        ----------
+        mode : bool
+            True for training, False for evaluation.
+
+        Returns
+        -------
+        Module
+            ``self``.
+        """
         self.training = mode
         for _, child in self.named_children():
             child.train(mode)
         return self
 
     def eval(self) -> Module:
-        """Evaluation mode."""
+        """Evaluation mode.
+
+        Returns
+        -------
+        Module
+            ``self``.
+        """
         return self.train(False)
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
@@ -119,7 +172,13 @@ class Module:
     buffer_names: tuple[str, ...] = ()
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of the parameter and buffer arrays by name (PyTorch's names)."""
+        """Copies of the parameter and buffer arrays by name (PyTorch's names).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            Parameter and buffer copies by dotted name.
+        """
         out = {k: v.data.copy() for k, v in self.named_parameters()}
         out.update({k: np.array(v, copy=True) for k, v in self.named_buffers()})
         return out
@@ -131,6 +190,11 @@ class Module:
         buffers (batch-norm statistics) are loaded when present. Nothing is
         changed unless every array passes. A PyTorch ``state_dict()`` of the
         same architecture loads as it is.
+
+        Parameters
+        ----------
+        state : dict of str to array_like
+            Arrays by dotted name, e.g. a PyTorch ``state_dict()``.
         """
         if not isinstance(state, Mapping):
             raise TypeError(
@@ -158,7 +222,13 @@ class Module:
                 setattr(modules[owner], attr, arr)
 
     def n_parameters(self) -> int:
-        """Number of trainable scalars."""
+        """Number of trainable scalars.
+
+        Returns
+        -------
+        int
+            Number of trainable scalars.
+        """
         return sum(p.size for p in self.parameters())
 
     def __repr__(self) -> str:
@@ -171,6 +241,13 @@ class Module:
         return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
 
     def extra_repr(self) -> str:
+        """The layer's settings, shown inside its ``repr``.
+
+        Returns
+        -------
+        str
+            E.g. ``"in_features=64, out_features=10, bias=True"``.
+        """
         return ""
 
 
@@ -181,6 +258,21 @@ class Linear(Module):
     PyTorch does; ``"xavier_uniform"``, ``"xavier_normal"``, ``"he_uniform"``,
     ``"he_normal"`` draw the weight from :mod:`neurosim.ann.init` and zero the bias.
     Input ``(..., in)``, output ``(..., out)``.
+
+    Parameters
+    ----------
+    in_features : int
+        Input width.
+    out_features : int
+        Output width.
+    bias : bool
+        Learn a bias. Default True.
+    init : str
+        Weight initialisation: ``"default"`` or a name of :mod:`neurosim.ann.init`.
+    seed : int, numpy.random.Generator or None
+        Seeds the initial weights; ``ann.fit`` also shuffles from it by default.
+    dtype : numpy dtype
+        float64 (default) or float32.
     """
 
     def __init__(
@@ -200,6 +292,7 @@ class Linear(Module):
             check_number("out_features", out_features, low=1, integer=True)
         )
         check_choice("init", init, ("default", *_init.INITS))
+        self.seed = seed  # ann.fit shuffles from it by default
         rng, dt = as_rng(seed), _dtype(dtype)
         shape = (self.out_features, self.in_features)
         bound = 1.0 / np.sqrt(self.in_features)
@@ -219,7 +312,18 @@ class Linear(Module):
             self.bias = None
 
     def forward(self, x: Any) -> Tensor:
-        """``(..., in)`` -> ``(..., out)``."""
+        """``(..., in)`` -> ``(..., out)``.
+
+        Parameters
+        ----------
+        x : Tensor or array_like
+            Inputs ``(..., in)``.
+
+        Returns
+        -------
+        Tensor
+            Outputs ``(..., out)``.
+        """
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
@@ -227,7 +331,13 @@ class Linear(Module):
 
 
 class Activation(Module):
-    """An activation function as a layer (``Activation("relu")``)."""
+    """An activation function as a layer (``Activation("relu")``).
+
+    Parameters
+    ----------
+    name : str or callable
+        An activation name (see ``get_activation``) or a function.
+    """
 
     def __init__(self, name: str | Callable[[Any], Tensor]) -> None:
         self.name = name
@@ -241,10 +351,19 @@ class Activation(Module):
 
 
 class Dropout(Module):
-    """Inverted dropout with probability ``p`` (identity in eval mode)."""
+    """Inverted dropout with probability ``p`` (identity in eval mode).
+
+    Parameters
+    ----------
+    p : float
+        Drop probability in [0, 1). Default 0.5.
+    seed : int, numpy.random.Generator or None
+        Seeds the masks.
+    """
 
     def __init__(self, p: float = 0.5, *, seed: SeedLike = None) -> None:
         self.p = check_number("p", p, low=0.0, high=1.0, high_open=True)
+        self.seed = seed  # ann.fit shuffles from it by default
         self.rng = as_rng(seed)
 
     def forward(self, x: Any) -> Tensor:
@@ -255,7 +374,13 @@ class Dropout(Module):
 
 
 class Sequential(Module):
-    """Layers applied in order; parameters are named ``"0.weight"``, ``"1.bias"``..."""
+    """Layers applied in order; parameters are named ``"0.weight"``, ``"1.bias"``...
+
+    Parameters
+    ----------
+    *layers : Module
+        The layers, in order.
+    """
 
     def __init__(self, *layers: Module) -> None:
         self.layers = list(layers)
@@ -291,9 +416,15 @@ class MLP(Module):
         Weight initialisation of every Linear (see :class:`Linear`).
     dropout : float
         Dropout probability after each hidden activation.
+    seed : int, numpy.random.Generator or None
+        Seeds the initial weights; ``ann.fit`` also shuffles from it by default.
+    dtype : numpy dtype
+        float64 (default) or float32.
 
-    Parameters are named ``layers.0.weight``, ``layers.0.bias``, ``layers.1.weight``...
-    Input ``(..., sizes[0])``, output ``(..., sizes[-1])``.
+    Notes
+    -----
+    Parameters are named ``layers.0.weight``, ``layers.0.bias``,
+    ``layers.1.weight``... Input ``(..., sizes[0])``, output ``(..., sizes[-1])``.
     """
 
     def __init__(
@@ -318,6 +449,7 @@ class MLP(Module):
         self.out_act = (
             None if output_activation is None else F.get_activation(output_activation)
         )
+        self.seed = seed  # ann.fit shuffles from it by default
         rng = as_rng(seed)
         self.layers = [
             Linear(a, b, init=init, seed=rng, dtype=dtype)
@@ -327,7 +459,18 @@ class MLP(Module):
         self.drop = Dropout(dropout, seed=rng) if dropout > 0 else None
 
     def forward(self, x: Any) -> Tensor:
-        """``(..., sizes[0])`` -> ``(..., sizes[-1])``."""
+        """``(..., sizes[0])`` -> ``(..., sizes[-1])``.
+
+        Parameters
+        ----------
+        x : Tensor or array_like
+            Inputs ``(..., sizes[0])``.
+
+        Returns
+        -------
+        Tensor
+            Outputs ``(..., sizes[-1])``.
+        """
         *hidden, last = self.layers
         for layer in hidden:
             x = self.act(layer(x))
@@ -351,6 +494,17 @@ class LayerNorm(Module):
 
     :math:`y = (x - \mathrm{E}[x]) / \sqrt{\mathrm{Var}[x] + \epsilon} \cdot w + b`,
     biased variance, ``weight`` ones and ``bias`` zeros at start (as PyTorch).
+
+    Parameters
+    ----------
+    normalized_shape : int or sequence of int
+        Shape of the trailing axes normalised over.
+    eps : float
+        Added to the variance. Default 1e-5.
+    elementwise_affine : bool
+        Learn a scale and shift. Default True.
+    dtype : numpy dtype
+        float64 (default) or float32.
     """
 
     def __init__(
@@ -396,6 +550,17 @@ class BatchNorm1d(Module):
     ``running_mean``/``running_var`` (unbiased) with ``momentum``:
     :math:`r \leftarrow (1 - m) r + m\,\hat{s}`. Evaluation: use the running
     statistics. Same conventions as PyTorch.
+
+    Parameters
+    ----------
+    num_features : int
+        Channels C.
+    eps : float
+        Added to the variance. Default 1e-5.
+    momentum : float
+        Weight of each batch in the running statistics. Default 0.1.
+    dtype : numpy dtype
+        float64 (default) or float32.
     """
 
     def __init__(

@@ -20,7 +20,15 @@ from .tensor import Tensor
 
 
 class Optimizer:
-    """Base class: holds the parameters and the learning rate ``lr``."""
+    """Base class: holds the parameters and the learning rate ``lr``.
+
+    Parameters
+    ----------
+    params : iterable of Tensor
+        The parameters to update (e.g. ``model.parameters()``).
+    lr : float
+        Learning rate (> 0).
+    """
 
     def __init__(self, params: Iterable[Tensor], lr: float) -> None:
         self.params = list(params)
@@ -37,6 +45,7 @@ class Optimizer:
             p.grad = None
 
     def step(self) -> None:
+        """One update of every parameter that has a gradient (in subclasses)."""
         raise NotImplementedError
 
 
@@ -47,6 +56,20 @@ class SGD(Optimizer):
     :math:`v \leftarrow \mu v + g` and :math:`w \leftarrow w - \eta v`
     (Nesterov: :math:`w \leftarrow w - \eta (g + \mu v)`); ``momentum=0`` is
     plain SGD, :math:`w \leftarrow w - \eta g`.
+
+    Parameters
+    ----------
+    params : iterable of Tensor
+        The parameters to update (e.g. ``model.parameters()``).
+    lr : float
+        Learning rate :math:`\eta` (> 0). Default 0.01.
+    momentum : float
+        Momentum :math:`\mu` in [0, 1). Default 0 (plain SGD).
+    weight_decay : float
+        L2 coefficient :math:`\lambda` (>= 0) added to the gradient as
+        :math:`\lambda w`. Default 0.
+    nesterov : bool
+        Nesterov momentum. Default False.
     """
 
     def __init__(
@@ -96,6 +119,22 @@ class Adam(Optimizer):
     ``weight_decay`` adds :math:`\lambda w` to the gradient (L2, as PyTorch's
     Adam); ``decoupled=True`` instead shrinks :math:`w \leftarrow w(1 - \eta\lambda)`
     before the step (AdamW).
+
+    Parameters
+    ----------
+    params : iterable of Tensor
+        The parameters to update (e.g. ``model.parameters()``).
+    lr : float
+        Learning rate :math:`\eta` (> 0). Default 1e-3.
+    betas : (float, float)
+        Decay rates :math:`(\beta_1, \beta_2)` of the first and second moment
+        estimates, each in [0, 1). Default (0.9, 0.999).
+    eps : float
+        :math:`\epsilon` (> 0) added to the denominator. Default 1e-8.
+    weight_decay : float
+        Weight decay :math:`\lambda` (>= 0). Default 0.
+    decoupled : bool
+        Decoupled weight decay (AdamW) instead of L2. Default False.
     """
 
     def __init__(

@@ -263,6 +263,7 @@ class _RecurrentBase(Module):
             check_number("num_layers", num_layers, low=1, integer=True)
         )
         self.bias = bool(bias)
+        self.seed = seed  # ann.fit shuffles from it by default
         rng, dt = as_rng(seed), _dtype(dtype)
         H, G = self.hidden_size, self.n_gates * self.hidden_size
         bound = 1.0 / np.sqrt(
@@ -422,6 +423,7 @@ class RNNCell(Module):
         seed: SeedLike = None,
         dtype: Any = np.float64,
     ) -> None:
+        self.seed = seed  # ann.fit shuffles from it by default
         rng, dt = as_rng(seed), _dtype(dtype)
         bound = 1.0 / np.sqrt(hidden_size)
         self.weight_ih = parameter(
@@ -519,6 +521,7 @@ class MinGRU(Module):
     ) -> None:
         from .nn import Linear
 
+        self.seed = seed  # ann.fit shuffles from it by default
         rng = as_rng(seed)
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         self.linear_z = Linear(input_size, hidden_size, seed=rng, dtype=dtype)

@@ -39,12 +39,31 @@ def no_grad() -> Iterator[None]:
 
 
 def is_grad_enabled() -> bool:
-    """Whether operations currently record the graph."""
+    """Whether operations currently record the graph.
+
+    Returns
+    -------
+    bool
+        True unless inside ``no_grad()``.
+    """
     return _GRAD_ENABLED[0]
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``grad`` over the axes along which an array of ``shape`` was broadcast."""
+    """Sum ``grad`` over the axes along which an array of ``shape`` was broadcast.
+
+    Parameters
+    ----------
+    grad : numpy.ndarray
+        A gradient of the broadcast result.
+    shape : tuple of int
+        The shape of the array before broadcasting.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``grad`` summed down to ``shape``.
+    """
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
@@ -139,19 +158,48 @@ class Tensor:
         return f"Tensor({np.array2string(self.data, threshold=20)}{grad})"
 
     def numpy(self) -> np.ndarray:
-        """The data as an ndarray (not a copy)."""
+        """The data as an ndarray (not a copy).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``self.data``.
+        """
         return self.data
 
     def item(self) -> float:
-        """The value of a one-element tensor as a Python float."""
+        """The value of a one-element tensor as a Python float.
+
+        Returns
+        -------
+        float
+            The single value.
+        """
         return self.data.item()
 
     def detach(self) -> Tensor:
-        """A new leaf sharing the data, cut from the graph."""
+        """A new leaf sharing the data, cut from the graph.
+
+        Returns
+        -------
+        Tensor
+            A leaf with the same data and no gradient.
+        """
         return Tensor._wrap(self.data, False)
 
     def astype(self, dtype: Any) -> Tensor:
-        """A copy of the data in another dtype (a new leaf)."""
+        """A copy of the data in another dtype (a new leaf).
+
+        Parameters
+        ----------
+        dtype : numpy dtype
+            The new type.
+
+        Returns
+        -------
+        Tensor
+            A new leaf.
+        """
         return Tensor(self.data.astype(dtype), requires_grad=self.requires_grad)
 
     def zero_grad(self) -> None:
@@ -262,17 +310,69 @@ class Tensor:
 
     # ---------------------------------------------------------- methods
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims=False) -> Tensor:
+        """Sum over ``axis`` (``ann.functions.sum``).
+
+        Parameters
+        ----------
+        axis : int, tuple of int or None
+            Axes to reduce (all when None).
+        keepdims : bool
+            Keep the reduced axes with length 1. Default False.
+
+        Returns
+        -------
+        Tensor
+            The sum.
+        """
         return F.sum(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims=False) -> Tensor:
+        """Mean over ``axis`` (``ann.functions.mean``).
+
+        Parameters
+        ----------
+        axis : int, tuple of int or None
+            Axes to reduce (all when None).
+        keepdims : bool
+            Keep the reduced axes with length 1. Default False.
+
+        Returns
+        -------
+        Tensor
+            The mean.
+        """
         return F.mean(self, axis=axis, keepdims=keepdims)
 
     def reshape(self, *shape: Any) -> Tensor:
+        """The same data with a new shape (one entry may be -1).
+
+        Parameters
+        ----------
+        *shape : int or a tuple of int
+            The new shape, as separate ints or one tuple.
+
+        Returns
+        -------
+        Tensor
+            The reshaped tensor.
+        """
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
             shape = tuple(shape[0])
         return F.reshape(self, shape)
 
     def transpose(self, *axes: int) -> Tensor:
+        """Permute the axes (reverse them when none are given).
+
+        Parameters
+        ----------
+        *axes : int
+            The permutation.
+
+        Returns
+        -------
+        Tensor
+            The transposed tensor.
+        """
         return F.transpose(self, axes or None)
 
     @property
@@ -280,18 +380,53 @@ class Tensor:
         return F.transpose(self, None)
 
     def exp(self) -> Tensor:
+        """Elementwise exponential.
+
+        Returns
+        -------
+        Tensor
+            The result, recorded for :meth:`backward`.
+        """
         return F.exp(self)
 
     def log(self) -> Tensor:
+        """Elementwise natural logarithm.
+
+        Returns
+        -------
+        Tensor
+            The result, recorded for :meth:`backward`.
+        """
         return F.log(self)
 
     def tanh(self) -> Tensor:
+        """Hyperbolic tangent.
+
+        Returns
+        -------
+        Tensor
+            The result, recorded for :meth:`backward`.
+        """
         return F.tanh(self)
 
     def relu(self) -> Tensor:
+        """Rectified linear unit.
+
+        Returns
+        -------
+        Tensor
+            The result, recorded for :meth:`backward`.
+        """
         return F.relu(self)
 
     def sigmoid(self) -> Tensor:
+        """Logistic function.
+
+        Returns
+        -------
+        Tensor
+            The result, recorded for :meth:`backward`.
+        """
         return F.sigmoid(self)
 
 
@@ -339,14 +474,54 @@ class Function:
     out_dtype: np.dtype
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The op on arrays; saves what :meth:`backward` needs on ``self``.
+
+        Parameters
+        ----------
+        *args : numpy.ndarray
+            The inputs' data.
+        **kwargs
+            The op's options (axis, shape, ...).
+
+        Returns
+        -------
+        numpy.ndarray or tuple of numpy.ndarray
+            The output data.
+        """
         raise NotImplementedError
 
     def backward(self, *grads: np.ndarray) -> Any:
+        """Gradients of the inputs from the gradients of the outputs.
+
+        Parameters
+        ----------
+        *grads : numpy.ndarray
+            The gradient of each output.
+
+        Returns
+        -------
+        numpy.ndarray, None or tuple of them
+            One gradient per input, shaped like it (None for inputs that need
+            none).
+        """
         raise NotImplementedError
 
     @classmethod
     def apply(cls, *inputs: Any, **options: Any) -> Any:
-        """Run ``forward`` on the inputs' data and link the output(s) into the graph."""
+        """Run ``forward`` on the inputs' data and link the output(s) into the graph.
+
+        Parameters
+        ----------
+        *inputs : Tensor or array_like
+            The op's inputs.
+        **options
+            Passed to :meth:`forward`.
+
+        Returns
+        -------
+        Tensor or tuple of Tensor
+            The output(s), linked to this op for :meth:`Tensor.backward`.
+        """
         try:
             tensors = tuple(
                 x if isinstance(x, Tensor) else Tensor._wrap(_as_data(x), False)
@@ -385,7 +560,22 @@ class Function:
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
-    """Make a :class:`Tensor` (same as the constructor)."""
+    """Make a :class:`Tensor` (same as the constructor).
+
+    Parameters
+    ----------
+    data : array_like
+        The values.
+    requires_grad : bool
+        Record operations on it for :meth:`Tensor.backward`. Default False.
+    dtype : numpy dtype, optional
+        Type of the data (float64 by default).
+
+    Returns
+    -------
+    Tensor
+        The new tensor.
+    """
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 

@@ -37,12 +37,34 @@ class History(dict):
     stopped_early: bool = False
 
     def append(self, **metrics: float) -> None:
+        """Record one epoch's metrics.
+
+        Parameters
+        ----------
+        **metrics : float
+            One value per metric name, appended to that name's list.
+        """
         for k, v in metrics.items():
             self.setdefault(k, []).append(float(v))
 
 
 def predict(model: Callable[[Tensor], Tensor], X: Any, batch_size: int = 1024):
-    """Model outputs for ``X`` as an array, without recording a graph."""
+    """Model outputs for ``X`` as an array, without recording a graph.
+
+    Parameters
+    ----------
+    model : callable
+        A Module (or any ``Tensor -> Tensor`` callable).
+    X : array_like
+        Inputs ``(n, ...)``.
+    batch_size : int
+        Rows per forward pass. Default 1024.
+
+    Returns
+    -------
+    numpy.ndarray
+        The outputs, ``(n, ...)``.
+    """
     X = np.asarray(X)
     with no_grad():
         outs = [
@@ -53,7 +75,20 @@ def predict(model: Callable[[Tensor], Tensor], X: Any, batch_size: int = 1024):
 
 
 def accuracy(logits: Any, labels: Any) -> float:
-    """Fraction of rows whose largest logit is at the true label."""
+    """Fraction of rows whose largest logit is at the true label.
+
+    Parameters
+    ----------
+    logits : Tensor or array_like
+        ``(n, n_classes)`` scores.
+    labels : array_like
+        ``(n,)`` true labels.
+
+    Returns
+    -------
+    float
+        The fraction of rows classified correctly.
+    """
     logits = logits.data if isinstance(logits, Tensor) else np.asarray(logits)
     return float(np.mean(np.argmax(logits, axis=-1) == np.asarray(labels)))
 
@@ -93,6 +128,10 @@ def fit(
         Evaluated after every epoch (in eval mode) into ``val_loss``/``val_accuracy``.
     callbacks : sequence of callables
         ``callback(epoch, history)`` after each epoch; returning True stops training.
+    seed : int, numpy.random.Generator or None
+        Seeds the sample order. Default: the model's own ``seed`` (the one it was
+        built with, e.g. ``MLP(..., seed=0)``), so the same script trains the same
+        way every run; pass a Generator to draw from it instead.
     dtype : numpy dtype, optional
         Convert ``X`` to it (default: the dtype of the first parameter).
 
@@ -101,6 +140,13 @@ def fit(
     SimulationError
         When the loss becomes NaN or infinite (training diverged); the message
         names the epoch and batch.
+
+    Returns
+    -------
+    History
+        Per-epoch ``loss`` (and ``accuracy``, ``val_loss``, ``val_accuracy`` when
+        measured) and cumulative ``time`` in seconds; ``stopped_early`` when a
+        callback stopped training.
     """
     loss_fn = _LOSSES.get(loss) if isinstance(loss, str) else loss
     if loss_fn is None:
@@ -123,7 +169,7 @@ def fit(
         y = y.astype(dtype)
     classify = loss == "cross_entropy" and y.ndim == 1
     opt = optimizer if optimizer is not None else SGD(params, lr=0.1)
-    rng = as_rng(seed)
+    rng = as_rng(getattr(model, "seed", None) if seed is None else seed)
     history = History()
     n = len(X)
     t0 = time.perf_counter()

@@ -170,7 +170,18 @@ class Hopfield:
         self.bias = bias
 
     def fit(self, patterns: Any) -> Hopfield:
-        """Store ``patterns`` ``(M, N)`` of +-1; returns ``self``."""
+        """Store ``patterns`` ``(M, N)`` of +-1; returns ``self``.
+
+        Parameters
+        ----------
+        patterns : (M, N) array_like
+            +-1 patterns to store, one per row.
+
+        Returns
+        -------
+        Hopfield
+            ``self``, with ``weights_`` and ``bias_`` set.
+        """
         n = self.n_neurons
         if n is not None:
             n = check_number("Hopfield.n_neurons", n, low=1, integer=True)
@@ -191,7 +202,18 @@ class Hopfield:
         return self
 
     def energy(self, x: Any) -> float | np.ndarray:
-        """``E = -1/2 x W x^T - b x^T`` for one state ``(N,)`` or many ``(n, N)``."""
+        """``E = -1/2 x W x^T - b x^T`` for one state ``(N,)`` or many ``(n, N)``.
+
+        Parameters
+        ----------
+        x : (N,) or (n, N) array_like
+            States (+-1, or any real values).
+
+        Returns
+        -------
+        float or numpy.ndarray
+            The energy of one state, or ``(n,)`` energies.
+        """
         _check_fitted(self, "weights_")
         X, single = _check_states("x", x, self.weights_.shape[0], binary=False)
         E = -0.5 * np.einsum("ij,ij->i", X @ self.weights_, X) - X @ self.bias_
@@ -210,6 +232,10 @@ class Hopfield:
 
         Parameters
         ----------
+
+        cues : (N,) or (n_cues, N) array_like
+
+            +-1 starting states.
         n_iter : int
             Maximum number of sweeps (async: every unit once, in a random
             order drawn anew per sweep and per cue) or synchronous steps.
@@ -309,6 +335,22 @@ class Hopfield:
 
         Asynchronous runs record after every single-unit update, so they need
         ``(n_iter * N + 1) * N`` numbers at most; keep ``N`` modest.
+
+        Parameters
+        ----------
+        cue : (N,) array_like
+            +-1 starting state.
+        n_iter : int
+            Most sweeps. Default 20.
+        update : {"async", "sync"}
+            Update order, as in :meth:`predict`.
+        seed : int, numpy.random.Generator or None
+            Seeds the asynchronous update order.
+
+        Returns
+        -------
+        HopfieldTrajectory
+            Every state, its energy and the run's status.
         """
         _check_fitted(self, "weights_")
         n_iter = check_count("n_iter", n_iter, low=1)
@@ -412,7 +454,18 @@ class ContinuousHopfield:
         self.bias = bias
 
     def fit(self, patterns: Any) -> ContinuousHopfield:
-        """Store ``patterns`` ``(M, N)`` of +-1; returns ``self``."""
+        """Store ``patterns`` ``(M, N)`` of +-1; returns ``self``.
+
+        Parameters
+        ----------
+        patterns : (M, N) array_like
+            +-1 patterns to store, one per row.
+
+        Returns
+        -------
+        ContinuousHopfield
+            ``self``, with ``weights_`` and ``bias_`` set.
+        """
         check_positive("ContinuousHopfield.tau", self.tau)
         check_positive("ContinuousHopfield.gain", self.gain)
         proto = Hopfield(self.n_neurons, rule=self.rule, bias=self.bias).fit(patterns)
@@ -422,7 +475,18 @@ class ContinuousHopfield:
         return self
 
     def energy(self, x: Any) -> float | np.ndarray:
-        """Lyapunov energy of potentials ``x`` ``(N,)`` or ``(n, N)``."""
+        """Lyapunov energy of potentials ``x`` ``(N,)`` or ``(n, N)``.
+
+        Parameters
+        ----------
+        x : (N,) or (n, N) array_like
+            Membrane potentials.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            The energy of one state, or ``(n,)`` energies.
+        """
         _check_fitted(self, "weights_")
         g = check_positive("ContinuousHopfield.gain", self.gain)
         X, single = _check_states("x", x, self.weights_.shape[0], binary=False)
@@ -446,12 +510,21 @@ class ContinuousHopfield:
 
         Parameters
         ----------
+
+        cues : (N,) or (n_cues, N) array_like
+
+            Initial potentials.
         t_end : float
             Duration in seconds (rounded to a whole number of steps).
         dt : float, optional
             RK4 step in seconds (default ``tau / 20``).
         every : int
             Keep every ``every``-th step.
+
+        Returns
+        -------
+        ContinuousTrajectory
+            Recorded times, potentials and energies.
         """
         X, out, dt, every = self._integrate(cues, t_end, dt, every)
         n_rec = out.shape[0]
@@ -464,7 +537,22 @@ class ContinuousHopfield:
     def predict(
         self, cues: Any, t_end: float, *, dt: float | None = None
     ) -> np.ndarray:
-        """Activities ``tanh(gain x)`` after ``t_end`` seconds, shaped like ``cues``."""
+        """Activities ``tanh(gain x)`` after ``t_end`` seconds, shaped like ``cues``.
+
+        Parameters
+        ----------
+        cues : (N,) or (n_cues, N) array_like
+            Initial potentials.
+        t_end : float
+            Duration in seconds.
+        dt : float, optional
+            RK4 step in seconds (default as in :meth:`run`).
+
+        Returns
+        -------
+        numpy.ndarray
+            Activities, shaped like ``cues``.
+        """
         X, _, _, _ = self._integrate(cues, t_end, dt, None)
         V = np.tanh(self.gain * X)
         return V[0] if np.ndim(cues) == 1 else V
@@ -524,7 +612,18 @@ class ModernHopfield:
         self.beta = beta
 
     def fit(self, patterns: Any) -> ModernHopfield:
-        """Store ``patterns`` ``(M, N)``; returns ``self``."""
+        """Store ``patterns`` ``(M, N)``; returns ``self``.
+
+        Parameters
+        ----------
+        patterns : (M, N) array_like
+            Real-valued patterns to store, one per row.
+
+        Returns
+        -------
+        ModernHopfield
+            ``self``, with ``patterns_`` set.
+        """
         check_positive("ModernHopfield.beta", self.beta)
         self.patterns_ = _check_patterns("patterns", patterns, None, binary=False)
         return self
@@ -533,7 +632,18 @@ class ModernHopfield:
         return self.beta * (Q @ self.patterns_.T)
 
     def energy(self, xi: Any) -> float | np.ndarray:
-        """Energy of states ``(N,)`` or ``(n, N)``."""
+        """Energy of states ``(N,)`` or ``(n, N)``.
+
+        Parameters
+        ----------
+        xi : (N,) or (n, N) array_like
+            States.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            The energy of one state, or ``(n,)`` energies.
+        """
         _check_fitted(self, "patterns_")
         beta = check_positive("ModernHopfield.beta", self.beta)
         Q, single = _check_states("xi", xi, self.patterns_.shape[1], binary=False)
@@ -553,6 +663,20 @@ class ModernHopfield:
         """Apply the update to cues ``(N,)`` or ``(n_cues, N)`` up to ``n_iter`` times.
 
         Stops early when no state moves by more than ``tol`` (max-norm).
+
+        Parameters
+        ----------
+        cues : (N,) or (n_cues, N) array_like
+            Starting states.
+        n_iter : int
+            Most updates (>= 1). Default 1.
+        tol : float
+            Stop when no state moves by more than this (max-norm). Default 1e-10.
+
+        Returns
+        -------
+        numpy.ndarray
+            The updated states, shaped like ``cues``.
         """
         _check_fitted(self, "patterns_")
         check_positive("ModernHopfield.beta", self.beta)
@@ -625,6 +749,32 @@ def hopfield_capacity(
     ``m = x . xi / N`` with the cued pattern is ``>= threshold``. For Hebbian
     storage with N -> infinity, recall collapses at load 0.138 (Amit,
     Gutfreund & Sompolinsky 1985).
+
+    Parameters
+    ----------
+    n_neurons : int
+        Network size N.
+    loads : (n_loads,) array_like
+        Loads M / N (> 0).
+    n_trials : int
+        Networks per load. Default 5.
+    flip : float
+        Fraction of bits flipped in each cue. Default 0.05.
+    threshold : float
+        Overlap counted as a recall. Default 0.99.
+    n_iter : int
+        Most sweeps per recall. Default 50.
+    update : {"async", "sync"}
+        Update order, as in :meth:`Hopfield.predict`.
+    rule : {"hebbian", "pseudo_inverse"}
+        Storage rule. Default Hebbian.
+    seed : int, numpy.random.Generator or None
+        Seeds patterns, cues and update orders.
+
+    Returns
+    -------
+    CapacityResult
+        Loads, patterns per load, recall fraction and mean overlap.
     """
     N = check_number("n_neurons", n_neurons, low=1, integer=True)
     check_alloc("n_neurons", N * N, what="the (n_neurons, n_neurons) weights")

@@ -95,7 +95,26 @@ class RBM:
         lr: float = 0.1,
         batch_size: int = 10,
     ) -> RBM:
-        """Train by CD-``k`` on binary data ``V`` ``(n_samples, n_visible)``."""
+        """Train by CD-``k`` on binary data ``V`` ``(n_samples, n_visible)``.
+
+        Parameters
+        ----------
+        V : (n_samples, n_visible) array_like
+            Binary (0/1) training data.
+        k : int
+            Gibbs steps per contrastive-divergence update. Default 1.
+        epochs : int
+            Passes over the data. Default 20.
+        lr : float
+            Learning rate. Default 0.1.
+        batch_size : int
+            Samples per update. Default 10.
+
+        Returns
+        -------
+        RBM
+            ``self``, trained; ``reconstruction_error_`` per epoch.
+        """
         nv = check_number("RBM.n_visible", self.n_visible, low=1, integer=True)
         nh = check_number("RBM.n_hidden", self.n_hidden, low=1, integer=True)
         scale = check_number("RBM.init_scale", self.init_scale, low=0.0)
@@ -142,15 +161,48 @@ class RBM:
             raise ValidationError("RBM: call fit(V) before using the model")
 
     def hidden_probs(self, V: np.ndarray) -> np.ndarray:
-        """``p(h = 1 | v)`` for rows of ``V``."""
+        """``p(h = 1 | v)`` for rows of ``V``.
+
+        Parameters
+        ----------
+        V : (n, n_visible) array
+            Visible states.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, n_hidden)`` probabilities.
+        """
         return _sigmoid(V @ self.weights_ + self.hidden_bias_)
 
     def visible_probs(self, H: np.ndarray) -> np.ndarray:
-        """``p(v = 1 | h)`` for rows of ``H``."""
+        """``p(v = 1 | h)`` for rows of ``H``.
+
+        Parameters
+        ----------
+        H : (n, n_hidden) array
+            Hidden states.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, n_visible)`` probabilities.
+        """
         return _sigmoid(H @ self.weights_.T + self.visible_bias_)
 
     def free_energy(self, V: Any) -> np.ndarray:
-        """``F(v) = -b v^T - sum_j log(1 + exp(c_j + v W_:j))`` per row of ``V``."""
+        """``F(v) = -b v^T - sum_j log(1 + exp(c_j + v W_:j))`` per row of ``V``.
+
+        Parameters
+        ----------
+        V : (n, n_visible) array_like
+            Binary visible states.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n,)`` free energies.
+        """
         self._check_fitted()
         V = _check_binary("V", V, self.weights_.shape[0])
         return -(V @ self.visible_bias_) - np.sum(
@@ -158,7 +210,18 @@ class RBM:
         )
 
     def reconstruct(self, V: Any) -> np.ndarray:
-        """Mean-field reconstruction ``p(v = 1 | h = p(h = 1 | V))``."""
+        """Mean-field reconstruction ``p(v = 1 | h = p(h = 1 | V))``.
+
+        Parameters
+        ----------
+        V : (n, n_visible) array_like
+            Binary visible states.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, n_visible)`` reconstruction probabilities.
+        """
         self._check_fitted()
         V = _check_binary("V", V, self.weights_.shape[0])
         return self.visible_probs(self.hidden_probs(V))
@@ -170,6 +233,20 @@ class RBM:
 
         Each chain starts from uniformly random visible units and runs
         ``n_gibbs`` block Gibbs steps ``v -> h -> v``.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of chains (>= 1).
+        n_gibbs : int
+            Gibbs steps per chain. Default 1000.
+        seed : int, numpy.random.Generator or None
+            Seeds the chains.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_samples, n_visible)`` binary samples.
         """
         self._check_fitted()
         n_samples = check_number("n_samples", n_samples, low=1, integer=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ._network import backprop_grads, cosine
 from .compare import Comparison, compare
+from .eprop import EProp
 from .feedback_alignment import FeedbackAlignment
 from .hebbian import Hebbian, Oja
 from .perceptron import Perceptron
@@ -22,6 +23,7 @@ from .stdp import STDP
 __all__ = [
     "Comparison",
     "PES",
+    "EProp",
     "Perceptron",
     "STDP",
     "FeedbackAlignment",

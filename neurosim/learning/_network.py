@@ -120,6 +120,16 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 
     A zero vector has no direction; as scikit-learn's ``cosine_similarity`` does,
     its similarity with anything is 0 (not NaN).
+
+    Parameters
+    ----------
+    a, b : array_like
+        Arrays of the same size.
+
+    Returns
+    -------
+    float
+        ``a . b / (|a| |b|)``; 0 when either is zero.
     """
     a = np.ravel(as_float_array("a", a))
     b = np.ravel(as_float_array("b", b))
@@ -155,7 +165,13 @@ class LayeredLearner:
 
     # ------------------------------------------------------------ parameters
     def parameters(self) -> list:
-        """The ``ann.Tensor`` parameters (``W0, b0, W1, ...``) an optimiser steps."""
+        """The ``ann.Tensor`` parameters (``W0, b0, W1, ...``) an optimiser steps.
+
+        Returns
+        -------
+        list of ann.Tensor
+            The weights and biases, ``W0, b0, W1, b1, ...``.
+        """
         return self.net.parameters()
 
     @property
@@ -164,7 +180,13 @@ class LayeredLearner:
         return len(self.net.layers)
 
     def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """``(W, b)`` arrays per layer; ``W`` is (n_out, n_in), as in ``ann.Linear``."""
+        """``(W, b)`` arrays per layer; ``W`` is (n_out, n_in), as in ``ann.Linear``.
+
+        Returns
+        -------
+        list of (numpy.ndarray, numpy.ndarray)
+            The ``(W, b)`` pairs, input layer first (views, not copies).
+        """
         return [(lin.weight.data, lin.bias.data) for lin in self.net.layers]
 
     def _f(self, k: int, x: np.ndarray) -> np.ndarray:
@@ -175,7 +197,18 @@ class LayeredLearner:
         return np.ones_like(x) if k == 0 else self.act_.df(x)
 
     def forward_values(self, X: np.ndarray) -> list[np.ndarray]:
-        """Pre-activations of every layer of the feedforward pass, input first."""
+        """Pre-activations of every layer of the feedforward pass, input first.
+
+        Parameters
+        ----------
+        X : (n_samples, n_in) array
+            Inputs.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            ``[X, x^1, ..., x^L]``: the input and each layer's pre-activation.
+        """
         xs = [X]
         for k, (W, b) in enumerate(self.weights()):
             xs.append(self._f(k, xs[-1]) @ W.T + b)
@@ -236,13 +269,22 @@ class LayeredLearner:
         Parameters
         ----------
         X : (n_samples, n_in) array
+            Inputs.
         y : (n_samples,) int labels or (n_samples, n_out) targets
-        epochs, batch_size : int
+            Targets: class labels (one-hot inside) or target rows.
+        epochs : int
+            Passes over the data (>= 1).
+        batch_size : int
+            Samples per update (the last batch of an epoch may be smaller).
         optimizer : ann.Optimizer, optional
             Built on :meth:`parameters`; default ``ann.SGD(lr=0.1)``.
         shuffle : bool
             New sample order each epoch, drawn from ``seed`` exactly as ``ann.fit``
             draws it, so equal seeds give equal batches.
+        seed : int, numpy.random.Generator or None
+            Seeds the sample order. Default: the learner's own ``seed`` (as
+            ``ann.fit`` defaults to the model's), so the same script trains the
+            same way every run.
         validation_data : (X_val, y_val), optional
             Accuracy after every epoch in ``history_["val_accuracy"]``.
         track_alignment : bool
@@ -252,7 +294,8 @@ class LayeredLearner:
 
         Returns
         -------
-        self
+        LayeredLearner
+            ``self``, trained; ``history_`` holds the per-epoch metrics.
         """
         from ..ann import SGD
 
@@ -270,7 +313,7 @@ class LayeredLearner:
                 "optimizer: must be built on this learner's parameters() "
                 "(got an optimiser of other tensors)"
             )
-        rng = as_rng(seed)
+        rng = as_rng(self.seed if seed is None else seed)
         self.history_: dict[str, list[float]] = {}
         self.alignment_ = np.zeros((0, self.n_layers))
         n = len(X)
@@ -324,16 +367,51 @@ class LayeredLearner:
 
     # ------------------------------------------------------------ prediction
     def decision_function(self, X: Any) -> np.ndarray:
-        """Output layer values (logits for cross entropy), (n_samples, n_out)."""
+        """Output layer values (logits for cross entropy), (n_samples, n_out).
+
+        Parameters
+        ----------
+        X : (n_samples, n_in) array_like
+            Inputs.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_samples, n_out)`` output values.
+        """
         return self.forward_values(self._check_X(X))[-1]
 
     def predict(self, X: Any) -> np.ndarray:
-        """Class labels (cross entropy) or output values (mse)."""
+        """Class labels (cross entropy) or output values (mse).
+
+        Parameters
+        ----------
+        X : (n_samples, n_in) array_like
+            Inputs.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_samples,)`` labels, or ``(n_samples, n_out)`` values.
+        """
         out = self.decision_function(X)
         return np.argmax(out, axis=1) if self.loss == "cross_entropy" else out
 
     def score(self, X: Any, y: Any) -> float:
-        """Classification accuracy of :meth:`predict` on ``(X, y)``."""
+        """Classification accuracy of :meth:`predict` on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : (n_samples, n_in) array_like
+            Inputs.
+        y : (n_samples,) array_like
+            True labels (or one-hot rows).
+
+        Returns
+        -------
+        float
+            The fraction classified correctly.
+        """
         labels = np.argmax(self._targets(y), axis=1)
         out = self.decision_function(X)
         return float(np.mean(np.argmax(out, axis=1) == labels))
@@ -347,6 +425,20 @@ def backprop_grads(
     The reference the local rules are measured against:
     :math:`\\delta^L = -e`, :math:`\\delta^k = f'(x^k) \\odot \\delta^{k+1} W_k`,
     :math:`\\partial L / \\partial W_k = \\delta^{k+1\\top} f(x^k) / n`.
+
+    Parameters
+    ----------
+    model : LayeredLearner
+        The network (its current weights).
+    X : (n_samples, n_in) array
+        Inputs.
+    T : (n_samples, n_out) array
+        Targets (one-hot rows for labels).
+
+    Returns
+    -------
+    list of (numpy.ndarray, numpy.ndarray)
+        ``(dW, db)`` per layer, shaped like the weights.
     """
     xs = model.forward_values(X)
     _, err = loss_and_error(model.loss, xs[-1], T)

@@ -1,4 +1,11 @@
-"""Train one MLP by backprop and by local rules; tabulate how close they come."""
+"""Train one architecture by backprop, local rules and spiking rules; tabulate them.
+
+Rate networks: ``backprop``, predictive coding (``pc*``), feedback alignment
+(``fa``). Spiking networks: ``snn-bptt`` (surrogate-gradient BPTT,
+:class:`~neurosim.ann.SpikingMLP`), ``eprop`` and its readout-only control
+``eprop-readout`` (:class:`~neurosim.learning.EProp`), and ``ann2snn`` (a ReLU
+MLP trained by backprop and converted by :func:`~neurosim.ann.convert_mlp`).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +21,19 @@ from ..exceptions import ValidationError
 from .feedback_alignment import FeedbackAlignment
 from .predictive_coding import PredictiveCoding
 
-RULES = ("backprop", "pc", "pc-fixed", "pc-zil", "pc-learned", "fa")
+RULES = (
+    "backprop",
+    "pc",
+    "pc-fixed",
+    "pc-zil",
+    "pc-learned",
+    "fa",
+    "snn-bptt",
+    "eprop",
+    "eprop-readout",
+    "ann2snn",
+)
+SPIKING_RULES = ("snn-bptt", "eprop", "eprop-readout", "ann2snn")
 OPTIMIZERS = {"adam": 1e-3, "sgd": 0.1}
 
 
@@ -25,13 +44,22 @@ class Comparison:
     Attributes
     ----------
     rules : list of str
+        The rules compared, in order.
     curves : dict rule -> (n_seeds, epochs) ndarray
         Test accuracy after every epoch.
     times : dict rule -> (n_seeds,) ndarray
-        Wall-clock seconds of each training run (``fit``, evaluation included).
+        Wall-clock seconds of each training run (``fit``, evaluation included;
+        numba compilation excluded: the spiking kernels are compiled first).
     epochs : int
+        Epochs per run.
     target : float
         Accuracy whose first crossing is reported as "epochs to target".
+    params : dict
+        The shared settings (layer sizes, activation, optimiser, learning
+        rate, batch size, seeds).
+    spikes : dict rule -> (n_seeds,) ndarray
+        Spiking rules only: hidden-layer spikes per test sample (one inference)
+        after training.
     """
 
     rules: list[str]
@@ -40,9 +68,18 @@ class Comparison:
     epochs: int
     target: float
     params: dict[str, Any] = field(default_factory=dict)
+    spikes: dict[str, np.ndarray] = field(default_factory=dict)
 
     def rows(self) -> list[dict[str, Any]]:
-        """One dict per rule: accuracy mean/sd, seconds per epoch, epochs to target."""
+        """One dict per rule: accuracy mean/sd, seconds per epoch, epochs to target.
+
+        Returns
+        -------
+        list of dict
+            Per rule: ``rule``, ``test_accuracy_mean``, ``test_accuracy_sd``,
+            ``time_per_epoch_s``, ``epochs_to_target`` (None if never reached) and
+            ``seeds_reaching_target``.
+        """
         out = []
         for r in self.rules:
             final = self.curves[r][:, -1]
@@ -63,20 +100,29 @@ class Comparison:
                     "time_per_epoch_s": float(self.times[r].mean() / self.epochs),
                     "epochs_to_target": float(np.mean(reached)) if reached else None,
                     "seeds_reaching_target": len(reached),
+                    "spikes_per_inference": float(self.spikes[r].mean())
+                    if r in self.spikes
+                    else None,
                 }
             )
         return out
 
     def table(self) -> str:
-        """Markdown table of :meth:`rows` (accuracy in %, time relative to backprop)."""
+        """Markdown table of :meth:`rows` (accuracy in %, time relative to backprop).
+
+        Returns
+        -------
+        str
+            The table, one row per rule.
+        """
         rows = self.rows()
         base = next((r for r in rows if r["rule"] == "backprop"), None)
         n = len(next(iter(self.curves.values())))
         head = (
             f"| rule | test accuracy % (mean ± sd, {n} seeds) | s / epoch "
-            f"| x backprop | epochs to {self.target:.0%} |"
+            f"| x backprop | epochs to {self.target:.0%} | spikes / inference |"
         )
-        lines = [head, "| --- | --- | --- | --- | --- |"]
+        lines = [head, "| --- | --- | --- | --- | --- | --- |"]
         for r in rows:
             rel = (
                 f"{r['time_per_epoch_s'] / base['time_per_epoch_s']:.2f}"
@@ -89,10 +135,12 @@ class Comparison:
                 if e is None
                 else f"{e:.1f} ({r['seeds_reaching_target']}/{n})"
             )
+            sp = r["spikes_per_inference"]
+            spikes = "-" if sp is None else f"{sp:.0f}"
             lines.append(
                 f"| {r['rule']} | {100 * r['test_accuracy_mean']:.2f} ± "
                 f"{100 * r['test_accuracy_sd']:.2f} | {r['time_per_epoch_s']:.3f} "
-                f"| {rel} | {hit} |"
+                f"| {rel} | {hit} | {spikes} |"
             )
         return "\n".join(lines)
 
@@ -100,7 +148,18 @@ class Comparison:
         return self.table()
 
     def plot(self, ax: Any = None) -> Any:
-        """Learning curves of every rule on one axis (``plotting.rule_curves``)."""
+        """Learning curves of every rule on one axis (``plotting.rule_curves``).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw (default: a new figure).
+
+        Returns
+        -------
+        matplotlib Axes
+            The axes drawn on.
+        """
         from ..plotting import rule_curves
 
         return rule_curves(self.curves, target=self.target, ax=ax)
@@ -134,6 +193,90 @@ def _learner(rule: str, sizes: Sequence[int], activation: str, seed: int, pc_kw:
     return PredictiveCoding(sizes, activation, seed=seed, **kw)
 
 
+def _warm_up(dtype: Any) -> None:
+    """Compile the spiking kernels once, so training times exclude compilation."""
+    from .. import ann
+    from .eprop import EProp
+
+    x = np.zeros((2, 1, 3), dtype=dtype)
+    net = ann.SpikingMLP([3, 2, 2], n_steps=2, seed=0, dtype=dtype)
+    ann.cross_entropy(net(x), [0]).backward()
+    model = EProp((3, 2, 2), n_steps=2, seed=0, dtype=dtype)
+    model.gradients(x, [0])
+
+
+def _train_spiking(
+    rule: str,
+    data: tuple,
+    sizes: Sequence[int],
+    seed: int,
+    opt: tuple[Any, float],
+    epochs: int,
+    batch_size: int,
+    spiking: dict[str, Any],
+) -> tuple[list[float], float]:
+    """Train one spiking rule; its test-accuracy curve and spikes per inference."""
+    from .. import ann
+    from .eprop import EProp
+
+    X_tr, X_te, y_tr, y_te = data
+    opt_cls, lr = opt
+    kw = {"epochs": epochs, "batch_size": batch_size, "seed": seed}
+    if rule == "snn-bptt":
+        net = ann.SpikingMLP(
+            list(sizes), beta=spiking["beta"], n_steps=spiking["n_steps"], seed=seed
+        )
+        hist = ann.fit(
+            net,
+            X_tr,
+            y_tr,
+            optimizer=opt_cls(net.parameters(), lr=lr),
+            validation_data=(X_te, y_te),
+            **kw,
+        )
+        ann.predict(net, X_te, batch_size=len(X_te))
+        return hist["val_accuracy"], sum(net.spike_counts_)
+    if rule in ("eprop", "eprop-readout"):
+        if len(sizes) != 3:
+            raise ValidationError(
+                f"layer_sizes: {rule} needs (n_in, n_hidden, n_out) (got {list(sizes)})"
+            )
+        model = EProp(
+            sizes,
+            spiking["n_steps"],
+            beta=spiking["beta"],
+            train="readout" if rule == "eprop-readout" else "all",
+            seed=seed,
+        )
+        model.fit(
+            X_tr,
+            y_tr,
+            optimizer=opt_cls(model.parameters(), lr=lr),
+            validation_data=(X_te, y_te),
+            **kw,
+        )
+        return model.history_["val_accuracy"], model.history_["spikes"][-1]
+    # ann2snn: a ReLU MLP by backprop, converted and simulated after every epoch
+    net = ann.MLP(list(sizes), activation="relu", seed=seed)
+    curve: list[float] = []
+    spikes = [0.0]
+
+    def convert(epoch: int, history: Any) -> None:
+        snn = ann.convert_mlp(net, X_tr, percentile=spiking["percentile"])
+        _, acc, spikes[0] = snn.accuracy_curve(X_te, y_te, spiking["duration"])
+        curve.append(float(acc[-1]))
+
+    ann.fit(
+        net,
+        X_tr,
+        y_tr,
+        optimizer=opt_cls(net.parameters(), lr=lr),
+        callbacks=[convert],
+        **kw,
+    )
+    return curve, spikes[0]
+
+
 def compare(
     rules: Sequence[str] = ("backprop", "pc", "fa"),
     *,
@@ -147,6 +290,10 @@ def compare(
     batch_size: int = 32,
     target: float = 0.95,
     pc_options: dict | None = None,
+    n_steps: int = 20,
+    beta: float = 0.9,
+    duration: float = 0.1,
+    percentile: float = 99.9,
     verbose: bool = True,
 ) -> Comparison:
     """Train one MLP architecture with each rule, same seeds, data and optimiser.
@@ -155,23 +302,52 @@ def compare(
     (``ann.MLP(layer_sizes, activation, seed=seed)``), sees the same batches in
     the same order (shuffled from ``seed``) and is stepped by a fresh optimiser of
     the same kind and learning rate; test accuracy is measured after every epoch.
+    Everything runs with BLAS limited to one thread (when ``threadpoolctl`` is
+    installed): the matrices are small, and on a busy machine BLAS threads
+    waiting for each other would dominate the times.
 
     Parameters
     ----------
-    rules : sequence of {"backprop", "pc", "pc-fixed", "pc-zil", "pc-learned", "fa"}
-        ``backprop`` is ``neurosim.ann.fit`` (autodiff); ``pc*`` are
-        :class:`PredictiveCoding` variants; ``fa`` is :class:`FeedbackAlignment`.
+    rules : sequence of str
+        ``backprop`` is ``neurosim.ann.fit`` (autodiff); ``pc``, ``pc-fixed``,
+        ``pc-zil``, ``pc-learned`` are :class:`PredictiveCoding` variants;
+        ``fa`` is :class:`FeedbackAlignment`. Spiking: ``snn-bptt``
+        (:class:`~neurosim.ann.SpikingMLP`, LIF hidden layers, surrogate-gradient
+        BPTT), ``eprop`` (:class:`EProp`: a recurrent LIF layer of
+        ``layer_sizes[1]`` neurons), ``eprop-readout`` (the same network with
+        only its readout trained: the control), ``ann2snn`` (a ReLU MLP trained
+        by backprop, converted by :func:`~neurosim.ann.convert_mlp` after every
+        epoch, accuracy after ``duration`` of simulated time). The spiking
+        networks see each sample as a constant input current (direct
+        encoding); ``activation`` applies to the rate networks only.
     data : "digits" or (X_train, X_test, y_train, y_test)
         ``"digits"``: ``ann.load_digits_split()`` (1437 / 360, random_state 0).
     epochs : int
+        Epochs per run (>= 1).
     seeds : int or sequence of int
         ``3`` means seeds 0, 1, 2.
+    layer_sizes : sequence of int
+        Layer sizes of the MLP, input first. Default (64, 128, 10).
+    activation : str
+        Hidden activation (``"tanh"``, ``"relu"``, ...). Default ``"tanh"``.
     optimizer : {"adam", "sgd"}
-        With ``lr`` (default 1e-3 for Adam, 0.1 for SGD).
+        The optimiser of every rule.
+    lr : float, optional
+        Learning rate (default 1e-3 for Adam, 0.1 for SGD).
+    batch_size : int
+        Samples per update. Default 32.
     target : float
         Accuracy for the "epochs to target" column.
     pc_options : dict, optional
         Extra :class:`PredictiveCoding` arguments (``inference_steps`` ...).
+    n_steps : int
+        Time steps per sample of ``snn-bptt`` and ``eprop``.
+    beta : float
+        Membrane decay per step of their LIF neurons.
+    duration : float
+        Simulated time per test sample of ``ann2snn``, in seconds (1 ms steps).
+    percentile : float
+        ``ann2snn``'s normalisation percentile.
     verbose : bool
         Print the table when done (default; ``False`` for silent use).
 
@@ -181,6 +357,7 @@ def compare(
         ``str(result)`` is the table, ``result.plot()`` the learning curves.
     """
     from .. import ann
+    from ..ann.spiking import one_blas_thread
 
     rules = [check_choice("rules", r, RULES) for r in rules]
     if not rules:
@@ -198,39 +375,64 @@ def compare(
         else check_number("lr", lr, low=0.0, low_open=True)
     )
     opt_cls = ann.Adam if optimizer == "adam" else ann.SGD
+    spiking = {
+        "n_steps": check_number("n_steps", n_steps, low=1, integer=True),
+        "beta": check_number("beta", beta, low=0.0, high=1.0, high_open=True),
+        "duration": check_number("duration", duration, low=0.0, low_open=True),
+        "percentile": check_number(
+            "percentile", percentile, low=0.0, high=100.0, low_open=True
+        ),
+    }
     X_tr, X_te, y_tr, y_te = _data(data)
     curves = {r: np.zeros((len(seed_list), epochs)) for r in rules}
     times = {r: np.zeros(len(seed_list)) for r in rules}
-    for i, seed in enumerate(seed_list):
-        for rule in rules:
-            t0 = time.perf_counter()
-            if rule == "backprop":
-                net = ann.MLP(list(layer_sizes), activation=activation, seed=seed)
-                hist = ann.fit(
-                    net,
-                    X_tr,
-                    y_tr,
-                    optimizer=opt_cls(net.parameters(), lr=lr),
-                    epochs=epochs,
-                    batch_size=batch_size,
-                    validation_data=(X_te, y_te),
-                    seed=seed,
-                )
-                acc = hist["val_accuracy"]
-            else:
-                model = _learner(rule, layer_sizes, activation, seed, pc_options or {})
-                model.fit(
-                    X_tr,
-                    y_tr,
-                    optimizer=opt_cls(model.parameters(), lr=lr),
-                    epochs=epochs,
-                    batch_size=batch_size,
-                    validation_data=(X_te, y_te),
-                    seed=seed,
-                )
-                acc = model.history_["val_accuracy"]
-            times[rule][i] = time.perf_counter() - t0
-            curves[rule][i] = acc
+    spikes = {r: np.zeros(len(seed_list)) for r in rules if r in SPIKING_RULES}
+    if spikes:
+        _warm_up(np.asarray(X_tr).dtype)
+    with one_blas_thread():
+        for i, seed in enumerate(seed_list):
+            for rule in rules:
+                t0 = time.perf_counter()
+                if rule in SPIKING_RULES:
+                    acc, spikes[rule][i] = _train_spiking(
+                        rule,
+                        (X_tr, X_te, y_tr, y_te),
+                        layer_sizes,
+                        seed,
+                        (opt_cls, lr),
+                        epochs,
+                        batch_size,
+                        spiking,
+                    )
+                elif rule == "backprop":
+                    net = ann.MLP(list(layer_sizes), activation=activation, seed=seed)
+                    hist = ann.fit(
+                        net,
+                        X_tr,
+                        y_tr,
+                        optimizer=opt_cls(net.parameters(), lr=lr),
+                        epochs=epochs,
+                        batch_size=batch_size,
+                        validation_data=(X_te, y_te),
+                        seed=seed,
+                    )
+                    acc = hist["val_accuracy"]
+                else:
+                    model = _learner(
+                        rule, layer_sizes, activation, seed, pc_options or {}
+                    )
+                    model.fit(
+                        X_tr,
+                        y_tr,
+                        optimizer=opt_cls(model.parameters(), lr=lr),
+                        epochs=epochs,
+                        batch_size=batch_size,
+                        validation_data=(X_te, y_te),
+                        seed=seed,
+                    )
+                    acc = model.history_["val_accuracy"]
+                times[rule][i] = time.perf_counter() - t0
+                curves[rule][i] = acc
     result = Comparison(
         rules,
         curves,
@@ -244,7 +446,9 @@ def compare(
             "lr": lr,
             "batch_size": batch_size,
             "seeds": seed_list,
+            **spiking,
         },
+        spikes=spikes,
     )
     if verbose:
         print(result.table())

@@ -62,13 +62,38 @@ class _LinearHebb:
         self.weights_ = W
 
     def transform(self, X: Any) -> np.ndarray:
-        """Postsynaptic activity ``y = X W^T``, (n_samples, n_components)."""
+        """Postsynaptic activity ``y = X W^T``, (n_samples, n_components).
+
+        Parameters
+        ----------
+        X : (n_samples, n_features) array_like
+            Presynaptic activity.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_samples, n_components)`` postsynaptic activity.
+        """
         return self._check(X) @ self.weights_.T
 
     def fit(self, X: Any, *, epochs: int = 1, batch_size: int = 1):
         """Present ``X`` ``epochs`` times in mini-batches (in order); returns self.
 
         Each batch is one :meth:`partial_fit` (a batch-mean update).
+
+        Parameters
+        ----------
+        X : (n_samples, n_features) array_like
+            Presynaptic activity.
+        epochs : int
+            Passes over ``X``. Default 1.
+        batch_size : int
+            Samples per update. Default 1.
+
+        Returns
+        -------
+        object
+            ``self``, with fresh, trained ``weights_``.
         """
         X = self._check(X)
         epochs = check_count("epochs", epochs, low=1)
@@ -130,6 +155,18 @@ class Hebbian(_LinearHebb):
         """One update from presynaptic ``X`` (n, n_in), postsynaptic ``Y`` (n, n_out).
 
         ``Y`` defaults to the layer's own response ``X W^T``.
+
+        Parameters
+        ----------
+        X : (n, n_in) array_like
+            Presynaptic activity.
+        Y : (n, n_out) array_like, optional
+            Postsynaptic activity (default ``X W^T``).
+
+        Returns
+        -------
+        Hebbian
+            ``self``, updated.
         """
         X = self._check(X)
         if not hasattr(self, "weights_"):
@@ -199,7 +236,18 @@ class Oja(_LinearHebb):
         self.seed = seed
 
     def partial_fit(self, X: Any) -> Oja:
-        """One batch-mean update from zero-mean input ``X`` (n, n_features)."""
+        """One batch-mean update from zero-mean input ``X`` (n, n_features).
+
+        Parameters
+        ----------
+        X : (n, n_features) array_like
+            Zero-mean input.
+
+        Returns
+        -------
+        Oja
+            ``self``, updated.
+        """
         X = self._check(X)
         if not hasattr(self, "weights_"):
             self._init_weights(X.shape[1])

@@ -18,11 +18,23 @@ class Perceptron:
     :math:`b \leftarrow b + \eta (y - \hat y)`. On linearly separable data it
     converges in a finite number of updates (Novikoff 1962).
 
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\eta` (> 0). Default 1.
+    epochs : int
+        Most passes over the data (>= 1); training stops at an error-free pass.
+    seed : int, numpy.random.Generator or None
+        Seeds the sample order of every pass.
+
     Attributes
     ----------
     weights_ : (n_features,) array
+        The weights :math:`w`.
     bias_ : float
-    errors_ : list of int, misclassified samples in each epoch
+        The bias :math:`b`.
+    errors_ : list of int
+        Misclassified samples in each epoch.
     """
 
     def __init__(self, lr: float = 1.0, epochs: int = 100, *, seed: SeedLike = None):
@@ -31,7 +43,20 @@ class Perceptron:
         self.seed = seed
 
     def fit(self, X: Any, y: Any) -> Perceptron:
-        """Train on ``X`` (n, d) with labels ``y`` in {0, 1}; stops at zero errors."""
+        """Train on ``X`` (n, d) with labels ``y`` in {0, 1}; stops at zero errors.
+
+        Parameters
+        ----------
+        X : (n, d) array_like
+            Inputs.
+        y : (n,) array_like
+            Labels 0 or 1.
+
+        Returns
+        -------
+        Perceptron
+            ``self``, trained.
+        """
         X = as_float_array("X", X)
         y = as_float_array("y", y)
         if X.ndim != 2 or y.shape != (X.shape[0],):
@@ -59,7 +84,18 @@ class Perceptron:
         return self
 
     def predict(self, X: Any) -> np.ndarray:
-        """Labels (0 or 1) for the rows of ``X``."""
+        """Labels (0 or 1) for the rows of ``X``.
+
+        Parameters
+        ----------
+        X : (n, d) array_like
+            Inputs.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n,)`` labels 0 or 1.
+        """
         return (
             np.asarray(X, dtype=np.float64) @ self.weights_ + self.bias_ > 0
         ).astype(int)

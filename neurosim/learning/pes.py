@@ -61,12 +61,38 @@ class PES:
         return A, E
 
     def predict(self, activities: Any) -> np.ndarray:
-        """Decoded value ``a D``, (n_samples, dims)."""
+        """Decoded value ``a D``, (n_samples, dims).
+
+        Parameters
+        ----------
+        activities : (n, n_neurons) array_like
+            Activities (Hz), one row per sample or step.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, dims)`` decoded values.
+        """
         A = as_float_array("activities", activities, ndim=2)
         return A @ self.decoders_
 
     def partial_fit(self, activities: Any, error: Any, dt: float = 1e-3) -> PES:
-        """One update from activities (n, n_neurons) and errors (n, dims), summed."""
+        """One update from activities (n, n_neurons) and errors (n, dims), summed.
+
+        Parameters
+        ----------
+        activities : (n, n_neurons) array_like
+            Activities (Hz), one row per sample or step.
+        error : (n, dims) array_like
+            Errors ``decoded - target``, one row per sample.
+        dt : float
+            Time step in seconds (scales the rate). Default 1e-3.
+
+        Returns
+        -------
+        PES
+            ``self``, with updated ``decoders_``.
+        """
         A, E = self._prepare(activities, error, "error")
         k = self.learning_rate * check_dt(dt) / A.shape[1]
         self.decoders_ -= k * (A.T @ E)
@@ -77,6 +103,21 @@ class PES:
 
         At step ``t`` the output ``a_t D`` is read, then ``D`` is corrected with
         the error ``a_t D - target_t``.
+
+        Parameters
+        ----------
+        activities : (n, n_neurons) array_like
+            Activities (Hz), one row per sample or step.
+        target : (n, dims) array_like
+            Target values, one row per step.
+        dt : float
+            Time step in seconds. Default 1e-3.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, dims)`` decoded output at every step, read before that step's
+            update.
         """
         A, X = self._prepare(activities, target, "target")
         k = self.learning_rate * check_dt(dt) / A.shape[1]

@@ -232,11 +232,30 @@ class PredictiveCoding(LayeredLearner):
             g -= self._df(k, xs[k]) * (eps[k + 1] @ self._back(k))
         return g
 
-    def energy(self, X: Any, y: Any = None) -> float:
-        """Batch-mean free energy of the feedforward state (input, target clamped)."""
+    def energy(
+        self, X: Any, y: Any = None, *, per_sample: bool = False
+    ) -> float | np.ndarray:
+        """Free energy of the feedforward state (input, and target if given, clamped).
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_inputs)
+            Inputs.
+        y : array_like, optional
+            Targets (labels or one row per sample); the top layer is free when
+            omitted.
+        per_sample : bool
+            Return every sample's free energy instead of the batch mean.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            The batch-mean free energy, or the ``(n_samples,)`` free energies.
+        """
         X = self._check_X(X)
         T = None if y is None else self._targets(y, len(X))
-        return float(self._errors(self.forward_values(X), T)[1].mean())
+        F = self._errors(self.forward_values(X), T)[1]
+        return F if per_sample else float(F.mean())
 
     def stability_bound(
         self, F0: float = 0.0, *, clamp_input: bool = True, clamp_top: bool = True
@@ -250,6 +269,11 @@ class PredictiveCoding(LayeredLearner):
         clamp_input, clamp_top : bool
             Which ends are clamped (training: both; prediction: input;
             generation: top).
+
+        Returns
+        -------
+        float
+            The largest stable ``inference_rate`` (infinity when nothing is free).
         """
         L = self.n_layers
         free = [k for k in range(L + 1) if (k > 0 or not clamp_input)]
@@ -334,6 +358,18 @@ class PredictiveCoding(LayeredLearner):
 
         Returns the value nodes of every layer, input first; the free energy
         along the way is in ``energy_history_``.
+
+        Parameters
+        ----------
+        X : (n_samples, n_in) array_like
+            Inputs.
+        y : array_like, optional
+            Targets (labels or rows); the top layer is free when omitted.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            The relaxed value nodes of every layer, input first.
         """
         self._warned = False
         X = self._check_X(X)
@@ -343,7 +379,18 @@ class PredictiveCoding(LayeredLearner):
         return self._relax(self.forward_values(X), T, free, clamp_input=True)
 
     def decision_function(self, X: Any) -> np.ndarray:
-        """Top layer after relaxing with the input clamped, (n_samples, n_out)."""
+        """Top layer after relaxing with the input clamped, (n_samples, n_out).
+
+        Parameters
+        ----------
+        X : (n_samples, n_in) array_like
+            Inputs.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_samples, n_out)`` relaxed top-layer values.
+        """
         return self.infer(X)[-1]
 
     def generate(self, y: Any, X0: Any = None) -> np.ndarray:
@@ -351,6 +398,18 @@ class PredictiveCoding(LayeredLearner):
 
         The input layer starts at ``X0`` (zeros by default) and the hidden layers
         at its feedforward values.
+
+        Parameters
+        ----------
+        y : array_like
+            Labels or top-layer values to clamp.
+        X0 : (n, n_in) array_like, optional
+            Starting input layer (zeros by default).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, n_in)`` relaxed input layer.
         """
         self._warned = False
         T = self._targets(y)
@@ -463,9 +522,22 @@ class PredictiveCoding(LayeredLearner):
     def fit(self, X: Any, y: Any, **kwargs: Any) -> PredictiveCoding:
         """Train: clamp input and target, relax, apply the local updates.
 
-        Keyword arguments as :meth:`LayeredLearner.fit` (``epochs``,
-        ``batch_size``, ``optimizer``, ``validation_data``, ``track_alignment``,
-        ``seed``).
+        Parameters
+        ----------
+        X : (n_samples, n_in) array_like
+            Inputs.
+        y : (n_samples,) int labels or (n_samples, n_out) targets
+            Targets.
+        **kwargs
+            As :meth:`LayeredLearner.fit`: ``epochs``, ``batch_size``,
+            ``optimizer``, ``shuffle``, ``validation_data``,
+            ``track_alignment`` and ``seed`` (default: the learner's own
+            ``seed``, so two runs give the same numbers).
+
+        Returns
+        -------
+        PredictiveCoding
+            ``self``, trained; ``history_`` holds the per-epoch metrics.
         """
         self._warned = False
         return super().fit(X, y, **kwargs)

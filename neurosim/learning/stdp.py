@@ -70,7 +70,18 @@ class STDP:
             )
 
     def window(self, delta_t: Any) -> np.ndarray:
-        """:math:`W(\\Delta t)` for ``delta_t = t_post - t_pre`` in seconds."""
+        """:math:`W(\\Delta t)` for ``delta_t = t_post - t_pre`` in seconds.
+
+        Parameters
+        ----------
+        delta_t : array_like
+            Spike-time differences ``t_post - t_pre`` in seconds.
+
+        Returns
+        -------
+        numpy.ndarray
+            Weight changes, the shape of ``delta_t``.
+        """
         d = as_float_array("delta_t", delta_t)
         return np.where(
             d > 0,
@@ -79,7 +90,20 @@ class STDP:
         )
 
     def weight_change(self, pre_times: Any, post_times: Any) -> float:
-        """Total change of one synapse: the window summed over all spike pairs."""
+        """Total change of one synapse: the window summed over all spike pairs.
+
+        Parameters
+        ----------
+        pre_times : (n_pre_spikes,) array_like
+            Presynaptic spike times in seconds.
+        post_times : (n_post_spikes,) array_like
+            Postsynaptic spike times in seconds.
+
+        Returns
+        -------
+        float
+            The summed weight change.
+        """
         pre = as_float_array("pre_times", pre_times, ndim=1)
         post = as_float_array("post_times", post_times, ndim=1)
         return float(self.window(post[:, None] - pre[None, :]).sum())
@@ -90,11 +114,18 @@ class STDP:
         Parameters
         ----------
         pre_spikes : (n_steps, n_pre) array of bool
+            Presynaptic spikes, one row per step.
         post_spikes : (n_steps, n_post) array of bool
+            Postsynaptic spikes, one row per step.
         dt : float
             Step, in seconds.
         w0 : (n_post, n_pre) array
             Initial weights (copied).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_post, n_pre)`` final weights, clipped to ``[w_min, w_max]``.
         """
         dt = check_dt(dt)
         pre = np.asarray(pre_spikes)

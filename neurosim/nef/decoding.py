@@ -81,6 +81,11 @@ class Decoder:
             Activities (Hz) at the evaluation points (e.g. ``pop.rates(x)``).
         Y : (n_points, d_out) or (n_points,) array
             Target values ``f(x)`` at the same points.
+
+        Returns
+        -------
+        Decoder
+            ``self``, with ``decoders_``, ``info_`` and ``rmse_`` set.
         """
         if not callable(self.solver):
             raise TypeError(
@@ -108,6 +113,11 @@ class Decoder:
             ``f(x) -> scalar or vector`` for one point ``x``; identity when None.
         eval_points : (n_points, dimensions) array, optional
             Defaults to ``population.eval_points_``.
+
+        Returns
+        -------
+        Decoder
+            ``self``, fitted (see :meth:`fit`).
         """
         x = (
             population.eval_points_
@@ -120,7 +130,19 @@ class Decoder:
         return self.fit(population.rates(x), evaluate_function(function, x))
 
     def predict(self, A: Any) -> np.ndarray:
-        """Decoded values ``A @ decoders_`` for rates or filtered spikes ``A``."""
+        """Decoded values ``A @ decoders_`` for rates or filtered spikes ``A``.
+
+        Parameters
+        ----------
+        A : (n_points, n_neurons) or (n_neurons,) array
+            Rates or filtered spike trains, in Hz.
+
+        Returns
+        -------
+        numpy.ndarray
+            The decoded values, ``(n_points, d_out)`` (or without the point axis for
+            1-D ``A``).
+        """
         if not hasattr(self, "decoders_"):
             raise ValidationError("Decoder.predict: call fit() first")
         A = as_float_array("A", A, ndim=(1, 2))

@@ -56,6 +56,13 @@ class Distribution(ABC):
 class Uniform(Distribution):
     """Uniform on ``[low, high)`` (integers in ``[low, high)`` when ``integer``).
 
+    Parameters
+    ----------
+    low, high : float
+        Bounds of the interval (``low < high``).
+    integer : bool
+        Draw integers instead of floats. Default False.
+
     Examples
     --------
     >>> import neurosim as ns
@@ -82,7 +89,16 @@ class Uniform(Distribution):
 
 
 class Choice(Distribution):
-    """Draw among ``options`` (scalars or vectors), optionally with ``weights``."""
+    """Draw among ``options`` (scalars or vectors), optionally with ``weights``.
+
+    Parameters
+    ----------
+    options : array_like
+        The values to draw from: ``(n_options,)`` scalars or ``(n_options, d)``
+        vectors.
+    weights : array_like, optional
+        Relative probabilities, one per option (default equal).
+    """
 
     def __init__(self, options: Any, weights: Any = None) -> None:
         opts = as_float_array("Choice.options", options, ndim=(1, 2))
@@ -159,6 +175,11 @@ class ScatteredHypersphere(Distribution):
     uniform direction); the last gives the radius ``u^{1/d}`` (ball only).
     Fitting decoders at such points leaves fewer gaps and clumps than random
     points, so decoders vary less from one draw to the next.
+
+    Parameters
+    ----------
+    surface : bool
+        Points on the surface of the sphere instead of in the ball. Default False.
     """
 
     def __init__(self, surface: bool = False) -> None:
@@ -182,7 +203,17 @@ class ScatteredHypersphere(Distribution):
 
 
 class Exponential(Distribution):
-    """Exponential with ``scale`` (mean), shifted by ``shift``, clipped at ``high``."""
+    """Exponential with ``scale`` (mean), shifted by ``shift``, clipped at ``high``.
+
+    Parameters
+    ----------
+    scale : float
+        Mean of the exponential before shifting (> 0).
+    shift : float
+        Added to every sample. Default 0.
+    high : float
+        Samples are clipped at this value. Default infinity.
+    """
 
     def __init__(self, scale: float, shift: float = 0.0, high: float = np.inf) -> None:
         self.scale = check_number("Exponential.scale", scale, low=0.0, low_open=True)
@@ -218,8 +249,14 @@ def get_samples(
     n, d : int
         Wanted number of samples and dimension (``d`` None for 1-D output).
     rng : int, Generator or None
+        Seed or generator of the draw (distributions only).
     name : str
         Argument name used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)`` samples when ``d`` is None, else ``(n, d)``.
     """
     if isinstance(value, Distribution):
         return value.samples(n, d, rng)

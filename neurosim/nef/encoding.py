@@ -289,6 +289,16 @@ class Population:
         """Input currents ``(n_points, n_neurons)`` for represented values ``x``.
 
         ``x`` is ``(n_points, dimensions)`` (or ``(n_points,)`` when 1-D).
+
+        Parameters
+        ----------
+        x : (n_points, dimensions) or (n_points,) array
+            Represented values.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_points, n_neurons)`` input currents (the neuron model's units).
         """
         J = self._check_x(x) @ self.scaled_encoders_.T
         J += self.bias_
@@ -300,6 +310,16 @@ class Population:
         Uses the neuron's ``rates(J)``: analytic for LIF and rate-LIF, a settled
         simulation for models without a closed form (e.g. Hodgkin-Huxley), run
         only for currents above the threshold.
+
+        Parameters
+        ----------
+        x : (n_points, dimensions) or (n_points,) array
+            Represented values.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_points, n_neurons)`` firing rates in Hz.
         """
         if type(self.neuron) in (LIF, LIFRate):
             x = self._check_x(x)

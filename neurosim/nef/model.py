@@ -91,7 +91,20 @@ class Input:
                 self.dimensions = arr.size
 
     def samples(self, n_steps: int, dt: float) -> np.ndarray:
-        """The input as an ``(n_steps, dimensions)`` array for step ``dt``."""
+        """The input as an ``(n_steps, dimensions)`` array for step ``dt``.
+
+        Parameters
+        ----------
+        n_steps : int
+            Number of steps.
+        dt : float
+            Time step in seconds.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_steps, dimensions)`` values, row ``k`` at ``t = (k + 1) dt``.
+        """
         if callable(self.value):
             t = (np.arange(n_steps) + 1) * dt
             out = np.array(
@@ -124,7 +137,9 @@ class Connection:
     Attributes
     ----------
     pre, post : Population or Input, Population
+        Source and target (``post`` None for a probe's decoding).
     synapse : LinearFilter or None
+        The post-synaptic filter.
     weights : ndarray
         Factored: ``(n_pre, post.dimensions)`` decoders times transform (for an
         ``Input`` source, the ``(d_in, post.dimensions)`` transform). Expanded:
@@ -151,7 +166,19 @@ class Connection:
 
 @dataclass(eq=False)
 class Probe:
-    """A recorded quantity (from :meth:`Model.probe` or :meth:`Model.probe_spikes`)."""
+    """A recorded quantity (from :meth:`Model.probe` or :meth:`Model.probe_spikes`).
+
+    Attributes
+    ----------
+    target : Population or Input
+        What is recorded.
+    kind : {"decoded", "spikes"}
+        A decoded (filtered) value, or spikes.
+    connection : Connection or None
+        The decoding connection of a decoded probe.
+    label : str or None
+        A name for plots.
+    """
 
     target: Population | Input
     kind: str
@@ -229,7 +256,18 @@ class Model:
 
     # ----------------------------------------------------------------- building
     def add(self, population: Population) -> Population:
-        """Add a population (done automatically by ``connect`` and ``probe``)."""
+        """Add a population (done automatically by ``connect`` and ``probe``).
+
+        Parameters
+        ----------
+        population : Population
+            A population of LIF or LIFRate neurons.
+
+        Returns
+        -------
+        Population
+            ``population``.
+        """
         if not isinstance(population, Population):
             raise TypeError(
                 f"population: expected a Population (got {type(population).__name__})"
@@ -244,7 +282,20 @@ class Model:
         return population
 
     def input(self, value: Any, label: str | None = None) -> Input:
-        """Add an :class:`Input` (a function of time, samples or a constant)."""
+        """Add an :class:`Input` (a function of time, samples or a constant).
+
+        Parameters
+        ----------
+        value : callable, array or float
+            As in :class:`Input`.
+        label : str, optional
+            A name for plots.
+
+        Returns
+        -------
+        Input
+            The new input, to connect and probe.
+        """
         node = Input(value, label)
         self.inputs.append(node)
         return node
@@ -291,6 +342,11 @@ class Model:
         expand : bool
             Use the full ``n_pre x n_post`` weight matrix instead of the
             factored form (same results, more work).
+
+        Returns
+        -------
+        Connection
+            The built connection (decoders, weights).
         """
         self.add(post)
         conn = self._link(
@@ -422,6 +478,22 @@ class Model:
         ``function`` (identity when None), computed inside the loop.
         ``synapse=None`` records the unfiltered ``spikes @ D`` (impulses of
         height ``1/dt``) or, for rate neurons, ``rates @ D``.
+
+        Parameters
+        ----------
+        target : Population or Input
+            What to record.
+        synapse : LinearFilter, float (Lowpass tau in s) or None
+            Filter of the recorded value. Default ``Lowpass(0.01)``.
+        function : callable, optional
+            Decode ``function(x)`` instead of ``x``.
+        solver : Solver, optional
+            Decoder solver (default ``LstsqL2()``).
+
+        Returns
+        -------
+        Probe
+            Index :meth:`run`'s result with it.
         """
         conn = self._link(target, None, function, None, synapse, solver, None, False)
         probe = Probe(target, "decoded", conn)
@@ -429,7 +501,18 @@ class Model:
         return probe
 
     def probe_spikes(self, population: Population) -> Probe:
-        """Record spikes (1 where a neuron spiked in a step; rates for LIFRate)."""
+        """Record spikes (1 where a neuron spiked in a step; rates for LIFRate).
+
+        Parameters
+        ----------
+        population : Population
+            The population whose spikes are recorded.
+
+        Returns
+        -------
+        Probe
+            Index :meth:`run`'s result with it: ``(n_steps, n_neurons)``.
+        """
         self.add(population)
         probe = Probe(population, "spikes")
         self.probes.append(probe)
@@ -443,6 +526,20 @@ class Model:
         :meth:`build_network`) and run by :class:`~neurosim.Simulator`, whose
         whole time loop is compiled; ``backend`` (``"auto"``, ``"cpu"`` or
         ``"cuda"``) is passed to it.
+
+        Parameters
+        ----------
+        T : float
+            Duration in seconds (at least one step).
+        dt : float
+            Time step in seconds. Default 1e-3.
+        backend : {"auto", "cpu", "cuda"}
+            Where the simulator runs. Default ``"auto"``.
+
+        Returns
+        -------
+        Result
+            Step times and every probe's record.
         """
         t0 = time.perf_counter()
         dt = check_dt(dt)
@@ -485,6 +582,13 @@ class Model:
         scaled_encoders^T)``). Decoded probes are ZOH readout monitors (unit
         DC gain); spike probes are spike monitors (state monitors of the rates
         for rate neurons).
+
+        Parameters
+        ----------
+        n_steps : int
+            Steps the network will run (inputs are sampled for them).
+        dt : float
+            Time step in seconds.
 
         Returns
         -------

@@ -36,7 +36,22 @@ def _check_AY(A: Any, Y: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def rmses(A: np.ndarray, D: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """Root-mean-square residual of ``A @ D`` against ``Y``, per output column."""
+    """Root-mean-square residual of ``A @ D`` against ``Y``, per output column.
+
+    Parameters
+    ----------
+    A : (n_points, n_neurons) array
+        Activities.
+    D : (n_neurons, d) array
+        Decoders.
+    Y : (n_points, d) array
+        Targets.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(d,)`` root-mean-square residuals, one per output column.
+    """
     return np.sqrt(np.mean((Y - A @ D) ** 2, axis=0))
 
 

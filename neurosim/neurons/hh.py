@@ -103,7 +103,14 @@ class HodgkinHuxley(NeuronType):
         self.v_spike = check_number(f"{name}.v_spike", v_spike)
 
     def kernel_params(self) -> tuple[float, ...]:
-        """The parameter tuple of :func:`neurosim.kernels.hh.hh_step`."""
+        """The parameter tuple of :func:`neurosim.kernels.hh.hh_step`.
+
+        Returns
+        -------
+        tuple of float
+            ``(C, g_na, g_k, g_l, e_na, e_k, e_l, v_spike)`` in the model's units
+            (uF/cm^2, mS/cm^2, mV).
+        """
         return (
             self.C,
             self.g_na,
@@ -116,7 +123,14 @@ class HodgkinHuxley(NeuronType):
         )
 
     def initial_state(self) -> tuple[float, float, float, float]:
-        """``(V, m, h, n)`` at rest: ``v_init`` and the gates' steady states."""
+        """``(V, m, h, n)`` at rest: ``v_init`` and the gates' steady states.
+
+        Returns
+        -------
+        tuple of float
+            ``(V, m, h, n)``: the membrane potential in mV and the gating variables
+            (dimensionless).
+        """
         from ..kernels.hh import hh_steady_state
 
         return (self.v_init, *hh_steady_state(self.v_init))

@@ -47,7 +47,18 @@ class LIFRate(NeuronType):
         self.tau_ref = check_nonnegative(f"{type(self).__name__}.tau_ref", tau_ref)
 
     def rates(self, J: Any) -> np.ndarray:
-        """Analytic firing rate in Hz for constant input current ``J`` (any shape)."""
+        """Analytic firing rate in Hz for constant input current ``J`` (any shape).
+
+        Parameters
+        ----------
+        J : array_like
+            Dimensionless input current (threshold 1), any shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            Firing rates in Hz, the shape of ``J``; 0 at or below threshold.
+        """
         J = as_float_array("J", J)
         out = np.zeros_like(J)
         above = J > 1.0
@@ -62,6 +73,16 @@ class LIFRate(NeuronType):
 
         ``J = 1 + 1 / expm1((1/rate - tau_ref) / tau_rc)``, for
         ``0 < rate < 1/tau_ref``.
+
+        Parameters
+        ----------
+        rate : array_like
+            Firing rates in Hz, each in ``(0, 1/tau_ref)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            The dimensionless input currents, the shape of ``rate``.
         """
         rate = as_float_array("rate", rate)
         if np.any(rate <= 0):
@@ -116,7 +137,21 @@ class LIFRate(NeuronType):
     def max_rates_intercepts(
         self, gain: Any, bias: Any
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Inverse of :meth:`gain_bias`: max rates (Hz, at x = 1) and intercepts."""
+        """Inverse of :meth:`gain_bias`: max rates (Hz, at x = 1) and intercepts.
+
+        Parameters
+        ----------
+        gain : (n_neurons,) array_like
+            Gains (non-zero).
+        bias : (n_neurons,) array_like
+            Biases.
+
+        Returns
+        -------
+        max_rates, intercepts : numpy.ndarray
+            Rates at ``x = 1`` in Hz, and the represented values where firing
+            starts.
+        """
         gain = as_float_array("gain", gain, ndim=(0, 1))
         bias = as_float_array("bias", bias, ndim=(0, 1))
         if gain.shape != bias.shape and gain.ndim and bias.ndim:

@@ -71,14 +71,47 @@ class LIFNeuron(NeuronType):
         return self.v_th - self.v_reset
 
     def to_dimensionless(self, v: Any) -> np.ndarray:
-        """``u = (v - v_reset) / (v_th - v_reset)``."""
+        """``u = (v - v_reset) / (v_th - v_reset)``.
+
+        Parameters
+        ----------
+        v : array_like
+            Membrane potentials in volts.
+
+        Returns
+        -------
+        numpy.ndarray
+            The dimensionless voltages ``u``.
+        """
         return (as_float_array("v", v) - self.v_reset) / self.scale
 
     def from_dimensionless(self, u: Any) -> np.ndarray:
-        """``v = v_reset + u (v_th - v_reset)``."""
+        """``v = v_reset + u (v_th - v_reset)``.
+
+        Parameters
+        ----------
+        u : array_like
+            Dimensionless voltages (reset 0, threshold 1).
+
+        Returns
+        -------
+        numpy.ndarray
+            Membrane potentials in volts.
+        """
         return self.v_reset + np.asarray(u, dtype=float) * self.scale
 
     def rates(self, I: Any) -> np.ndarray:  # noqa: N803 (I is the input, in volts)
-        """Analytic firing rate in Hz for a constant input ``I`` in volts."""
+        """Analytic firing rate in Hz for a constant input ``I`` in volts.
+
+        Parameters
+        ----------
+        I : array_like
+            Constant input in volts (current times membrane resistance), any shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            Firing rates in Hz, the shape of ``I``.
+        """
         J = (self.v_rest - self.v_reset + as_float_array("I", I)) / self.scale
         return LIFRate(self.tau_m, self.tau_ref).rates(J)

@@ -37,7 +37,18 @@ class PoissonSource(NeuronType):
         self.rate = rate
 
     def rates(self, J: Any = None) -> np.ndarray:
-        """The configured rates in Hz (the input is ignored)."""
+        """The configured rates in Hz (the input is ignored).
+
+        Parameters
+        ----------
+        J : array_like, optional
+            Ignored: the rates do not depend on an input.
+
+        Returns
+        -------
+        numpy.ndarray
+            The configured rates in Hz.
+        """
         return np.array(self.rate, dtype=float)
 
     def _params(self) -> dict[str, Any]:
@@ -73,7 +84,13 @@ class SpikeSource(NeuronType):
         self.spike_times = trains
 
     def rates(self, J: Any = None) -> np.ndarray:
-        """Not defined for given spike times."""
+        """Not defined for given spike times.
+
+        Parameters
+        ----------
+        J : array_like, optional
+            Ignored.
+        """
         raise NotImplementedError("SpikeSource has no rate curve")
 
     def _params(self) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from .._jit import resolve_backend
+from .._jit import resolve_backend, watch_compiles
 from .._validation import check_dt, check_steps
 from ..exceptions import SimulationError, ValidationError
 from . import backends
@@ -43,9 +43,12 @@ class Simulator:
         Time step in seconds. Default 1e-4 (0.1 ms).
     backend : {"auto", "cpu", "cuda"}
         ``"auto"`` uses a GPU when one is usable, else the CPU.
-    progress : bool
-        Default for :meth:`run`: show a progress bar on stderr for runs that
-        take longer than a couple of seconds.
+    progress : bool or None
+        Default for :meth:`run`. None (default): a progress bar on stderr for
+        runs that take longer than a couple of seconds; True: a bar for every
+        run; False: silent. Unless False, a first run that spends more than a
+        second compiling kernels says so once, on the same channel; the bar's
+        times and estimate exclude compile time.
 
     Attributes
     ----------
@@ -75,13 +78,13 @@ class Simulator:
         net: Network,
         dt: float = 1e-4,
         backend: str = "auto",
-        progress: bool = True,
+        progress: bool | None = None,
     ) -> None:
         if not isinstance(net, Network):
             raise TypeError(f"net: expected a Network (got {type(net).__name__})")
         self.dt = check_dt(dt)
         self.backend = resolve_backend(backend)
-        self.progress = bool(progress)
+        self.progress = None if progress is None else bool(progress)
         t0 = time.perf_counter()
         # The build's small matrix exponentials (scipy.linalg.expm) would wake
         # OpenBLAS worker threads that then busy-wait through the first part of
@@ -114,7 +117,8 @@ class Simulator:
             Seconds to simulate (>= 0; must be a whole number of steps up to
             rounding).
         progress : bool, optional
-            Override the simulator's ``progress`` setting for this run.
+            Override the simulator's ``progress`` setting for this run (True:
+            always a bar; False: silent).
         """
         duration = check_duration(duration)
         n = check_steps("duration", duration, self.dt)
@@ -132,22 +136,25 @@ class Simulator:
             left.shape[1] for _v, left in b.enc_ext
         )
         max_chunk = max(1000, _CHUNK_MAX_VALUES // max(n_cols, 1))
-        while done < n:
-            chunk = min(n - done, max_chunk)
-            if show:  # calls of about _CHUNK_WALL_S, so that the bar moves
-                if self._steps_per_s is None:
-                    chunk = min(chunk, 1000)
-                else:
-                    chunk = min(chunk, max(100, int(self._steps_per_s * _CHUNK_WALL_S)))
-            tc = time.perf_counter()
-            self._run_chunk(chunk)
-            elapsed = time.perf_counter() - tc
-            if elapsed > 0:
-                self._steps_per_s = chunk / elapsed
-            done += chunk
-            if show and time.perf_counter() - t_start > _PROGRESS_AFTER_S:
-                shown = True
-                _bar(done / n, time.perf_counter() - t_start)
+        with watch_compiles(notice=show is not False) as compiles:
+            while done < n:
+                chunk = min(n - done, max_chunk)
+                if show is not False:  # calls of about _CHUNK_WALL_S: the bar moves
+                    if self._steps_per_s is None:
+                        chunk = min(chunk, 1000)
+                    else:
+                        steps = int(self._steps_per_s * _CHUNK_WALL_S)
+                        chunk = min(chunk, max(100, steps))
+                tc, compiled = time.perf_counter(), compiles.seconds
+                self._run_chunk(chunk)
+                elapsed = time.perf_counter() - tc - (compiles.seconds - compiled)
+                if elapsed > 0:
+                    self._steps_per_s = chunk / elapsed
+                done += chunk
+                running = time.perf_counter() - t_start - compiles.seconds
+                if show or (show is None and running > _PROGRESS_AFTER_S):
+                    shown = True
+                    _bar(done / n, running)
         if shown:
             sys.stderr.write("\n")
 

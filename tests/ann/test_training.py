@@ -86,19 +86,9 @@ def test_fit_bad_input(rng):
         ann.fit(net, X, y, epochs=0)
 
 
-def test_load_digits_split_sizes():
-    pytest.importorskip("sklearn")
-    Xtr, Xte, ytr, yte = ann.load_digits_split()
-    assert Xtr.shape == (1437, 64) and Xte.shape == (360, 64)
-    np.testing.assert_allclose(Xtr.mean(0), 0, atol=1e-12)
-    Xu = ann.load_digits_split(scale="unit")[0]
-    assert Xu.min() == 0 and Xu.max() == 1
-
-
 @pytest.mark.slow
 def test_mlp_digits_accuracy_over_seeds():
     """The issue's benchmark: 64-128-10, SGD lr 0.1, batch 32, 30 epochs >= 96.5 %."""
-    pytest.importorskip("sklearn")
     Xtr, Xte, ytr, yte = ann.load_digits_split()
     accs = []
     for seed in range(3):

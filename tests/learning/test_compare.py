@@ -67,3 +67,34 @@ def test_cli_compare_learning(tmp_path, capsys):
     assert rc == 0 and out.stat().st_size > 0
     text = capsys.readouterr().out
     assert "| fa |" in text
+
+
+def test_spiking_rules_share_the_table(rng):
+    # a small synthetic problem: every spiking rule trains, is tabulated and
+    # reports its spikes per inference; rate rules report none
+    X = rng.normal(size=(96, 6))
+    y = (X[:, 0] > 0).astype(int) + 2 * (X[:, 1] > 0)
+    data = (X[:64], X[64:], y[:64], y[64:])
+    rules = ["backprop", "snn-bptt", "eprop", "eprop-readout", "ann2snn"]
+    res = compare(
+        rules,
+        data=data,
+        epochs=2,
+        seeds=[0],
+        layer_sizes=(6, 10, 4),
+        n_steps=5,
+        duration=0.02,
+        verbose=False,
+    )
+    rows = {r["rule"]: r for r in res.rows()}
+    assert rows["backprop"]["spikes_per_inference"] is None
+    for rule in rules[1:]:
+        assert rows[rule]["spikes_per_inference"] > 0
+        assert res.curves[rule].shape == (1, 2)
+        assert np.all((res.curves[rule] >= 0) & (res.curves[rule] <= 1))
+    assert "spikes / inference" in res.table().splitlines()[0]
+    assert res.params["n_steps"] == 5
+    with pytest.raises(ValueError, match="layer_sizes"):
+        compare(["eprop"], data=data, layer_sizes=(6, 5, 5, 4), verbose=False)
+    with pytest.raises(ValueError, match="duration"):
+        compare(["ann2snn"], data=data, duration=0.0, verbose=False)

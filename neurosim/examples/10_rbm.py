@@ -1,30 +1,24 @@
-"""Restricted Boltzmann machine trained by CD-1 on bars and stripes (and, when
-scikit-learn is installed, on binarised 8x8 digits): reconstruction error per
-epoch, samples from Gibbs chains, and free energy of data against noise.
+"""Restricted Boltzmann machine trained by CD-1 on bars and stripes (and, in the
+full run, on binarised 8x8 digits): reconstruction error per epoch, samples from
+Gibbs chains, and free energy of data against noise.
 
-Run: python examples/10_rbm.py [--quick]
+Run: python 10_rbm.py [--out DIR] [--quick]   (or: neurosim demo --only 10)
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import numpy as np
 
 import neurosim as ns
-from neurosim import plotting
+from neurosim import ann, plotting
 from neurosim.energy import bars_and_stripes, is_bars_and_stripes
 
 
-def binarised_digits() -> np.ndarray | None:
-    """scikit-learn's 8x8 digits thresholded at half intensity, or None."""
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError:
-        return None
-    return (load_digits().data > 8).astype(float)
+def binarised_digits() -> np.ndarray:
+    """The 8x8 digits shipped with neurosim, thresholded at half intensity."""
+    return (ann.load_digits()[0] > 8).astype(float)
 
 
 def main(out_dir: Path, quick: bool = False) -> list[Path]:
@@ -56,7 +50,8 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     axes[2].hist(f_data, bins=bins, alpha=0.7, label="training data")
     axes[2].hist(f_noise, bins=bins, alpha=0.7, label="random images")
     axes[2].set_xlabel("free energy F(v)")
-    axes[2].legend(fontsize="small")
+    axes[2].set_ylabel("images")
+    axes[2].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     if digits is not None:
         drbm = ns.RBM(64, 100, seed=0).fit(digits, k=1, epochs=30, lr=0.05)
         plotting.patterns(drbm.sample(30, n_gibbs=500, seed=4), (8, 8), ax=axes[3])
@@ -64,7 +59,6 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     fig.tight_layout()
     path = Path(out_dir) / "10_rbm.png"
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     print(
         f"bars and stripes: reconstruction MSE {rbm.reconstruction_error_[0]:.3f} -> "
         f"{rbm.reconstruction_error_[-1]:.2e}; valid samples {valid:.2f}"
@@ -73,9 +67,6 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
 
 
 if __name__ == "__main__":
-    import matplotlib
+    from neurosim.cli import run_example
 
-    matplotlib.use("Agg")
-    quick = "--quick" in sys.argv or os.environ.get("NEUROSIM_QUICK") == "1"
-    for p in main(Path("."), quick=quick):
-        print(p)
+    run_example(main, __doc__)

@@ -8,17 +8,13 @@ and computes ``tau f(x) + x``, so the population follows ``dx/dt = f(x) + B u``:
 * Lorenz (2,000 neurons, 3-D, radius 60): ``f`` = the Lorenz equations
   (sigma 10, beta 8/3, rho 28) with ``z`` shifted by ``rho``.
 
-    python examples/06_neural_dynamics.py [--quick]
+    python 06_neural_dynamics.py [--out DIR] [--quick]   (or: neurosim demo --only 06)
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -81,11 +77,10 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     fig.tight_layout()
     path = out_dir / "06_neural_dynamics.png"
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return [path]
 
 
 if __name__ == "__main__":
-    quick = "--quick" in sys.argv or ns._config.quick()
-    for p in main(Path("figures"), quick=quick):
-        print(p)
+    from neurosim.cli import run_example
+
+    run_example(main, __doc__)

@@ -2,13 +2,11 @@
 falling at every asynchronous update, the classical capacity curve, and a modern
 Hopfield network recalling at a load where the classical one fails.
 
-Run: python examples/09_hopfield_memory.py [--quick]
+Run: python 09_hopfield_memory.py [--out DIR] [--quick]   (or: neurosim demo --only 09)
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -138,11 +136,10 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     axes[1, 1].set_xlabel("final overlap with stored pattern")
     axes[1, 1].set_ylabel("cues")
     axes[1, 1].set_title(f"M = N = {Nm}, 10 % flipped cues")
-    axes[1, 1].legend(fontsize="small")
+    axes[1, 1].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     path = Path(out_dir) / "09_hopfield_memory.png"
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     print(
         f"letters recalled exactly: {np.mean(np.all(recalled == X, axis=1)):.2f} "
         f"(pseudo-inverse), {np.mean(np.all(hebb == X, axis=1)):.2f} (Hebbian); "
@@ -158,9 +155,6 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
 
 
 if __name__ == "__main__":
-    import matplotlib
+    from neurosim.cli import run_example
 
-    matplotlib.use("Agg")
-    quick = "--quick" in sys.argv or os.environ.get("NEUROSIM_QUICK") == "1"
-    for p in main(Path("."), quick=quick):
-        print(p)
+    run_example(main, __doc__)

@@ -7,17 +7,13 @@ computed by the online trace implementation, on the analytic exponential
 window. Right: a 100-neuron LIF population represents x = sin(2 pi t); PES
 learns, online and from zero decoders, to decode x**2 from its rates.
 
-    python examples/12_local_rules.py [--quick]
+    python 12_local_rules.py [--out DIR] [--quick]   (or: neurosim demo --only 12)
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -73,28 +69,27 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     s = 3 * np.sign(w @ pc1)  # the rule's sign is arbitrary
     ax0.plot([0, s * w[0]], [0, s * w[1]], "r-", lw=2.5, label="Oja weights (x3)")
     ax0.set_aspect("equal")
-    ax0.legend(fontsize="small")
+    ax0.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax0.set_title(f"Oja's rule: {err:.2f} degrees from PC1", fontsize="small")
     ax1.plot(1e3 * fine, stdp.window(fine), "k-", lw=1, label="window W(dt)")
     ax1.plot(1e3 * lags * dt, dw, "o", ms=3, label="online rule, one pair")
     ax1.axhline(0, color="0.7", lw=0.5)
     ax1.set_xlabel("t_post - t_pre (ms)")
     ax1.set_ylabel("weight change")
-    ax1.legend(fontsize="small")
+    ax1.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax1.set_title("pair-based STDP", fontsize="small")
     ax2.plot(t, x**2, "k-", lw=1, label="target x**2")
     ax2.plot(t, decoded, "r-", lw=0.8, label="PES decoded")
     ax2.set_xlabel("time (s)")
-    ax2.legend(fontsize="small", loc="lower right")
+    ax2.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax2.set_title("PES learns decoders online", fontsize="small")
     fig.tight_layout()
     path = out_dir / "12_local_rules.png"
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return [path]
 
 
 if __name__ == "__main__":
-    quick = "--quick" in sys.argv or ns._config.quick()
-    for p in main(Path("figures"), quick=quick):
-        print(p)
+    from neurosim.cli import run_example
+
+    run_example(main, __doc__)

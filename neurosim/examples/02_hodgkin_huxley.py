@@ -28,7 +28,12 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     rec = ns.simulate_neurons(hh, [6.2, 6.3, 10.0], dt=dt, t_end=0.1, method="rk4")
     plotting.voltage_trace(rec.t, rec.v, ax=axes[0], unit="mV", time_unit="ms",
                            threshold=hh.v_spike)  # fmt: skip
-    axes[0].legend(["6.2 uA/cm2", "6.3 uA/cm2", "10 uA/cm2"], fontsize="small")
+    axes[0].legend(
+        ["6.2 uA/cm2", "6.3 uA/cm2", "10 uA/cm2"],
+        fontsize="small",
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+    )
     axes[0].set_title("HH membrane potential (RK4, dt = 0.01 ms)")
 
     I = np.linspace(0.0, 20.0, 21 if quick else 81)
@@ -54,16 +59,15 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
         axes[2].loglog(dts * 1e3, np.array(err) * 1e3, style, label=method)
     axes[2].set_xlabel("dt (ms)")
     axes[2].set_ylabel("max spike-time error (ms)")
-    axes[2].legend(fontsize="small")
+    axes[2].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     axes[2].set_title("convergence (slopes ~4 and ~1)")
     fig.tight_layout()
     path = out_dir / "02_hodgkin_huxley.png"
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return [path]
 
 
 if __name__ == "__main__":
-    import sys
+    from neurosim.cli import run_example
 
-    print(main(Path(sys.argv[1] if len(sys.argv) > 1 else "."), quick=False))
+    run_example(main, __doc__)

@@ -7,17 +7,13 @@ Bottom: the same population driven by ``sin(2 pi t)``; its spikes are filtered
 by a 10 ms lowpass and decoded in the simulation loop, once with the identity
 decoders and once with the decoders of ``x^2``.
 
-    python examples/05_population_coding.py [--quick]
+    python 05_population_coding.py [--out DIR] [--quick]   (or: neurosim demo --only 05)
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -49,17 +45,18 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     r = m.run(1.0 if quick else 2.0, dt=1e-3)
     rmse = np.sqrt(np.mean((r[p_x] - r[p_u]) ** 2))
 
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7))
+    fig, axes = plt.subplots(2, 2, figsize=(13, 7))
     plotting.tuning_curves(x, A[:, :30], ax=axes[0, 0])
     axes[0, 0].set_title("LIF tuning curves (30 of 100)")
     ax = axes[0, 1]
-    ax.plot(x, x, "k--", lw=1)
-    ax.plot(x, x**2, "k--", lw=1)
-    ax.plot(x, dec_x.predict(A), label=f"x  (RMSE {dec_x.rmse_:.4f})")
-    ax.plot(x, dec_sq.predict(A), label=f"x^2  (RMSE {dec_sq.rmse_:.4f})")
+    ax.plot(x, x, color="0.7", lw=3.5, label="targets x, x^2")
+    ax.plot(x, x**2, color="0.7", lw=3.5)
+    ax.plot(x, dec_x.predict(A), lw=1, label=f"x  (RMSE {dec_x.rmse_:.4f})")
+    ax.plot(x, dec_sq.predict(A), lw=1, label=f"x^2  (RMSE {dec_sq.rmse_:.4f})")
     ax.set_xlabel("represented value x")
+    ax.set_ylabel("decoded value")
     ax.set_title("decoded from rates (LstsqL2, reg 0.1)")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     plotting.decoded(r.t, r[p_u], r[p_x], ax=axes[1, 0], labels=["sin"])
     axes[1, 0].set_title(f"spiking, 10 ms lowpass: RMSE {rmse:.4f}")
     plotting.decoded(r.t, r[p_u] ** 2, r[p_sq], ax=axes[1, 1], labels=["sin^2"])
@@ -67,11 +64,10 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     fig.tight_layout()
     path = out_dir / "05_population_coding.png"
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return [path]
 
 
 if __name__ == "__main__":
-    quick = "--quick" in sys.argv or ns._config.quick()
-    for p in main(Path("figures"), quick=quick):
-        print(p)
+    from neurosim.cli import run_example
+
+    run_example(main, __doc__)

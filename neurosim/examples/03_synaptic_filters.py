@@ -1,23 +1,20 @@
 """Synaptic filters: unit-area PSC kernels and a filtered Poisson spike train.
 
 Left: the impulse responses of Lowpass, Alpha, PSC(n=3) and DoubleExp, all with
-unit area, so filtered spike trains are in Hz. Right: a 40 Hz Poisson train
-(5 neurons) filtered offline by ``Lowpass(20 ms).filt`` with the spikes as
-``1/dt`` impulses, over its raster; the exact continuous filtered train
-(``filtered_spike_train``) is drawn on top for neuron 0 and coincides with the
-impulse-invariant ``filt`` at every sample.
+unit area, so filtered spike trains are in Hz. Right: 40 Hz Poisson trains
+(5 neurons, raster at the top) filtered offline by ``Lowpass(20 ms).filt`` with
+the spikes as ``1/dt`` impulses: neuron 0's filtered train, with the exact
+continuous one (``filtered_spike_train``) on top, which coincides with the
+impulse-invariant ``filt`` at every sample, and the mean over the 5 neurons,
+an estimate of the rate.
 
-    python examples/03_synaptic_filters.py [--quick]
+    python 03_synaptic_filters.py [--out DIR] [--quick]   (or: neurosim demo --only 03)
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -46,12 +43,19 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     trains = ns.array_to_spike_times(spikes, dt)
     exact = ns.filtered_spike_train(trains[0], syn, t)
 
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(13, 4))
     plotting.psc_kernels(synapses, ax=ax0)
     ax0.set_title("PSC kernels (unit area)")
-    plotting.filtered_spikes(t, filtered, trains, rate=rate, ax=ax1)
-    ax1.plot(t[::5], exact[::5], "k.", ms=2, label="exact, neuron 0")
-    ax1.legend(fontsize="small", loc="upper right")
+    plotting.filtered_spikes(
+        t,
+        np.column_stack([filtered[:, 0], filtered.mean(axis=1)]),
+        trains,
+        rate=rate,
+        labels=["neuron 0 (filt)", "mean of 5"],
+        ax=ax1,
+    )
+    ax1.plot(t[::5], exact[::5], "k.", ms=2, label="neuron 0, exact")
+    ax1.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     counts = ns.estimate_rates(trains, "count", t_stop=t_end)
     ax1.set_title(
         f"Poisson {rate:g} Hz through {syn!r}; count estimate "
@@ -61,11 +65,10 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     fig.tight_layout()
     path = out_dir / "03_synaptic_filters.png"
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return [path]
 
 
 if __name__ == "__main__":
-    quick = "--quick" in sys.argv or ns._config.quick()
-    for p in main(Path("figures"), quick=quick):
-        print(p)
+    from neurosim.cli import run_example
+
+    run_example(main, __doc__)

@@ -8,13 +8,11 @@ better. Each model reads the sequence (seq, batch, 2) and a Linear readout maps
 its last output (attention: the mean over positions) to the sum. All train with
 Adam through ``ann.fit`` on the same data; the figure shows validation MSE.
 
-Run: python examples/08_sequence_models.py [--quick]
+Run: python 08_sequence_models.py [--out DIR] [--quick]   (or: neurosim demo --only 08)
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -104,18 +102,14 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     ax.set_yscale("log")
     ax.set_ylabel("validation MSE")
     ax.set_title(f"adding problem, sequence length {length}")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     path = Path(out_dir) / "08_sequence_models.png"
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return [path]
 
 
 if __name__ == "__main__":
-    import matplotlib
+    from neurosim.cli import run_example
 
-    matplotlib.use("Agg")
-    quick = "--quick" in sys.argv or os.environ.get("NEUROSIM_QUICK") == "1"
-    for p in main(Path("."), quick=quick):
-        print(p)
+    run_example(main, __doc__)

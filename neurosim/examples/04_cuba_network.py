@@ -38,6 +38,8 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     sim.run(duration)
 
     fig, axes = plt.subplots(3, 1, figsize=(9, 9), sharex=True)
+    for ax in axes:  # shared time axis, with tick labels on every panel
+        ax.tick_params(labelbottom=True)
     plotting.raster(times=spikes.times, indices=spikes.indices, ax=axes[0],
                     markersize=1.0)  # fmt: skip
     axes[0].set_title(
@@ -49,11 +51,10 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     fig.tight_layout()
     path = out_dir / "04_cuba_network.png"
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return [path]
 
 
 if __name__ == "__main__":
-    import sys
+    from neurosim.cli import run_example
 
-    print(main(Path(sys.argv[1] if len(sys.argv) > 1 else "."), quick=True))
+    run_example(main, __doc__)

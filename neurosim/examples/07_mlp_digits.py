@@ -1,17 +1,16 @@
-"""Backprop baseline: an MLP (64-128-10) learns scikit-learn's 8x8 digits.
+"""Backprop baseline: an MLP (64-128-10) learns the 8x8 digits.
 
 The network and training follow the ``mlp_digits`` benchmark: ReLU MLP,
 cross entropy, SGD lr 0.1, batch 32, 30 epochs, split 1437/360. The figure
 shows the learning curves (``plotting.learning_curves``) and test digits with
-the network's answers (red: wrong). Needs scikit-learn for the data.
+the network's answers (red: wrong). The digits ship with neurosim
+(``ann.load_digits_split``; UCI, CC BY 4.0).
 
-Run: python examples/07_mlp_digits.py [--quick]
+Run: python 07_mlp_digits.py [--out DIR] [--quick]   (or: neurosim demo --only 07)
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,11 +21,7 @@ from neurosim import ann, plotting
 def main(out_dir: Path, quick: bool = False) -> list[Path]:
     import matplotlib.pyplot as plt
 
-    try:
-        Xtr, Xte, ytr, yte = ann.load_digits_split()
-    except ImportError as e:
-        print(f"07_mlp_digits skipped: {e}")
-        return []
+    Xtr, Xte, ytr, yte = ann.load_digits_split()
     net = ann.MLP([64, 128, 10], activation="relu", seed=0)
     opt = ann.SGD(net.parameters(), lr=0.1)
     epochs = 5 if quick else 30
@@ -61,14 +56,10 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     fig.tight_layout()
     path = Path(out_dir) / "07_mlp_digits.png"
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return [path]
 
 
 if __name__ == "__main__":
-    import matplotlib
+    from neurosim.cli import run_example
 
-    matplotlib.use("Agg")
-    quick = "--quick" in sys.argv or os.environ.get("NEUROSIM_QUICK") == "1"
-    for p in main(Path("."), quick=quick):
-        print(p)
+    run_example(main, __doc__)

@@ -55,11 +55,10 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     fig.tight_layout()
     path = out_dir / "01_lif_tuning_curves.png"
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return [path]
 
 
 if __name__ == "__main__":
-    import sys
+    from neurosim.cli import run_example
 
-    print(main(Path(sys.argv[1] if len(sys.argv) > 1 else "."), quick=False))
+    run_example(main, __doc__)

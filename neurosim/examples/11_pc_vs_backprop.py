@@ -12,18 +12,14 @@ layer relaxed from zero. This network predicts bottom-up and has no prior on
 its input, so what it generates is the evidence it uses for each class, not a
 sample of digits.
 
-    python examples/11_pc_vs_backprop.py [--quick]
+    python 11_pc_vs_backprop.py [--out DIR] [--quick]   (or: neurosim demo --only 11)
 """
 
 from __future__ import annotations
 
-import sys
 import warnings
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 import neurosim as ns
@@ -59,7 +55,7 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     )
     batch = slice(0, 32)
     energies, labels = [], []
-    F0 = pc._errors(pc.forward_values(X_tr[batch]), pc._targets(y_tr[batch]))[1]
+    F0 = pc.energy(X_tr[batch], y_tr[batch], per_sample=True)
     bound = pc.stability_bound(float(F0.max()))
     for rate in (0.1, bound):
         pc.inference_rate = rate
@@ -79,7 +75,6 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     fig.tight_layout()
     path = out_dir / "11_pc_vs_backprop.png"
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
     gen = models["pc"]
     gen.inference_steps = 200
@@ -96,11 +91,10 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     )
     path2 = out_dir / "11_pc_generation.png"
     fig.savefig(path2, dpi=110)
-    plt.close(fig)
     return [path, path2]
 
 
 if __name__ == "__main__":
-    quick = "--quick" in sys.argv or ns._config.quick()
-    for p in main(Path("figures"), quick=quick):
-        print(p)
+    from neurosim.cli import run_example
+
+    run_example(main, __doc__)

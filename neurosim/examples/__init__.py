@@ -1,0 +1,8 @@
+"""Example scripts, installed with the package; ``neurosim demo`` runs them all.
+
+Each ``NN_name.py`` defines ``main(out_dir, quick=False) -> list[Path]``, which
+draws its figures, saves them under ``out_dir`` and returns their paths; run
+alone, ``python NN_name.py --out DIR [--quick]`` does the same and shows the
+figures when matplotlib has a screen. They use neurosim's public API and need
+only numpy, numba, scipy and matplotlib.
+"""

@@ -49,6 +49,18 @@ def write_file(
 
     The file is written next to ``path`` and renamed over it at the end, so an
     interrupted save never leaves a truncated file under the final name.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination file.
+    kind : str
+        What the file holds (``"object"``, ``"checkpoint"`` ...); checked by
+        :func:`read_file`.
+    payload : JSON-serialisable
+        Header data (numbers, strings, lists, dicts).
+    arrays : dict of str to numpy.ndarray
+        Numeric or text arrays, stored as ``.npy`` entries.
     """
     import neurosim
 
@@ -79,6 +91,20 @@ def read_file(path: PathLike, kind: str) -> tuple[Any, dict[str, np.ndarray]]:
     Raises :class:`~neurosim.exceptions.FileFormatError` naming the file for a
     missing, truncated, damaged or foreign file, another ``kind``, or a newer
     format version.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    kind : str
+        The kind of payload expected.
+
+    Returns
+    -------
+    payload : JSON value
+        The header data given to :func:`write_file`.
+    arrays : dict of str to numpy.ndarray
+        The arrays.
     """
     name = os.fspath(path)
     try:
@@ -343,6 +369,16 @@ def load(path: PathLike) -> Any:
 
     Raises :class:`~neurosim.exceptions.FileFormatError` naming the file when it
     is missing, truncated, damaged, foreign or from a newer neurosim.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`save`.
+
+    Returns
+    -------
+    object
+        The saved object, of its saved class, with its saved attributes.
     """
     payload, arrays = read_file(path, "object")
     return _Decoder(arrays, os.fspath(path)).decode(payload)

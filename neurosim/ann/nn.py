@@ -153,7 +153,18 @@ class Module:
         return self.train(False)
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """``(dotted name, module)`` for this module (name ``""``) and all below it."""
+        """``(dotted name, module)`` for this module (name ``""``) and all below it.
+
+        Parameters
+        ----------
+        prefix : str
+            Prepended to every name.
+
+        Yields
+        ------
+        tuple of (str, Module)
+            Each module with its dotted name.
+        """
         yield prefix.rstrip("."), self
         for name, child in self.named_children():
             yield from child.named_modules(prefix + name + ".")
@@ -164,6 +175,16 @@ class Module:
         A layer lists its buffers in the class attribute ``buffer_names`` (for
         ``BatchNorm1d``: ``running_mean``, ``running_var``,
         ``num_batches_tracked``, PyTorch's names).
+
+        Parameters
+        ----------
+        prefix : str
+            Prepended to every name.
+
+        Yields
+        ------
+        tuple of (str, numpy.ndarray)
+            Each buffer with its dotted name.
         """
         for full, module in self.named_modules(prefix):
             for name in module.buffer_names:

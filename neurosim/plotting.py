@@ -147,7 +147,9 @@ def raster(
         )
         times = np.concatenate(trains or [np.zeros(0)])
     if times is None or indices is None:
-        raise ValidationError("times: give spike_times, or both times and indices")
+        raise ValidationError(
+            "times: raster needs spike_times, or both times and indices"
+        )
     times = as_float_array("times", times, ndim=1)
     indices = as_float_array("indices", indices, ndim=1)
     if times.shape != indices.shape:

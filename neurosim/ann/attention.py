@@ -531,6 +531,9 @@ class TransformerEncoder(Module):
         self.seed = seed  # ann.fit shuffles from it by default
         rng = as_rng(seed)
         n = int(check_number("num_layers", num_layers, low=1, integer=True))
+        d = check_number("d_model", d_model, low=1, integer=True)
+        ff = check_number("dim_feedforward", dim_feedforward, low=1, integer=True)
+        check_alloc("num_layers", n * (4 * d * d + 2 * d * ff), what="the weights")
         self.layers = [
             TransformerEncoderLayer(
                 d_model, nhead, dim_feedforward, seed=rng, dtype=dtype, **layer_kwargs

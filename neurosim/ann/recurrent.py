@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import SeedLike, as_rng, check_choice, check_number
+from .._validation import SeedLike, as_rng, check_alloc, check_choice, check_number
 from ..exceptions import ShapeError
 from . import functions as F
 from . import init as _init
@@ -266,6 +266,10 @@ class _RecurrentBase(Module):
         self.seed = seed  # ann.fit shuffles from it by default
         rng, dt = as_rng(seed), _dtype(dtype)
         H, G = self.hidden_size, self.n_gates * self.hidden_size
+        per_layer = G * (max(self.input_size, H) + H + 2)
+        check_alloc("input_size", G * self.input_size, what="the input weights")
+        check_alloc("hidden_size", G * (H + 2), what="the recurrent weights")
+        check_alloc("num_layers", self.num_layers * per_layer, what="the weights")
         bound = 1.0 / np.sqrt(
             H
         )  # PyTorch: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H))

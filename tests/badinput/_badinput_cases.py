@@ -900,7 +900,7 @@ def build_entries() -> dict[str, list[Entry]]:
         ),
         Entry(
             "fit",
-            lambda **k: ann.fit(ann.MLP([4, 3], seed=0), **k).loss,
+            lambda **k: ann.fit(ann.MLP([4, 3], seed=0), **k)["loss"],
             dict(X=X, y=y_lab, epochs=1, batch_size=4, seed=0),
             kinds={"seed": "seed"},
         ),

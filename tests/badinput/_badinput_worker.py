@@ -96,6 +96,7 @@ def main() -> None:
     from neurosim.exceptions import NeurosimError
 
     all_cases = cat.cases(cat.build_entries()[chunk])
+    out.write("ready\n")  # imports done: the per-case time limits start now
     for i in range(start, len(all_cases)):
         case_id, entry, arg, bad = all_cases[i]
         kwargs = dict(entry.kwargs)

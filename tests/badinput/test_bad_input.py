@@ -11,7 +11,7 @@ in worker processes (``_badinput_worker.py``) that the parent kills and
 restarts after a hang; two workers run at once.
 
 ``python tests/badinput/test_bad_input.py`` prints every failing case and the
-counts by kind.
+counts by kind (``BADINPUT_WRITE_KNOWN=1`` also rewrites known_failures.txt).
 """
 
 from __future__ import annotations
@@ -29,13 +29,18 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 CASE_LIMIT_S = 10.0  # a case's own time; numba may compile one new specialisation
-FIRST_LIMIT_S = 180.0  # a valid call, or a worker's first case, also compiles
+FIRST_LIMIT_S = 180.0  # a valid call also compiles
 START_LIMIT_S = 600.0  # a worker's start-up (imports) on a loaded machine
 CHUNKS = ("plotting", "neurons", "synapses", "sim", "nef", "energy", "learning", "ann")
 
-# Cases known to fail, kept explicit until fixed. A listed case that passes
+# Cases known to fail (known_failures.txt: one case id per line, with the
+# outcome after a tab), kept explicit until fixed. A listed case that passes
 # fails the sweep too, so the list can only shrink.
-KNOWN_FAILURES: set[str] = set()
+KNOWN_FAILURES: set[str] = {
+    line.split("\t")[0]
+    for line in (HERE / "known_failures.txt").read_text().splitlines()
+    if line and not line.startswith("#")
+}
 
 
 def run_chunk(chunk: str) -> dict[str, tuple[str, str]]:
@@ -62,7 +67,6 @@ def run_chunk(chunk: str) -> dict[str, tuple[str, str]]:
         os.close(w)
         reader = os.fdopen(r)
         current, limit, finished = None, FIRST_LIMIT_S, False
-        first = True
         deadline = time.monotonic() + START_LIMIT_S
         buf = ""
         while True:
@@ -77,12 +81,14 @@ def run_chunk(chunk: str) -> dict[str, tuple[str, str]]:
             buf += data
             *lines, buf = buf.split("\n")
             for line in lines:
-                if line.startswith("start "):
+                if line == "ready":
+                    deadline = time.monotonic() + FIRST_LIMIT_S
+                elif line.startswith("start "):
                     current = int(line.split()[1])
-                    # a worker's first case imports, a valid call compiles
-                    slow = first or ids[current].endswith("[valid]")
+                    # a valid call compiles; other cases reuse what it compiled
+                    # (or numba's on-disk cache after a restart)
+                    slow = ids[current].endswith("[valid]")
                     limit = FIRST_LIMIT_S if slow else CASE_LIMIT_S
-                    first = False
                     deadline = time.monotonic() + limit
                 elif line.startswith("done "):
                     _, _, payload = line.split(" ", 2)
@@ -143,6 +149,7 @@ def test_bad_input(sweep, chunk):
 def main() -> None:
     chunks = sys.argv[1:] or CHUNKS
     counts: dict[str, int] = {}
+    known_lines: list[str] = []
     with ThreadPoolExecutor(2) as pool:
         futures = {pool.submit(run_chunk, c): c for c in chunks}
         for fut in as_completed(futures):
@@ -151,9 +158,15 @@ def main() -> None:
                 counts[k] = counts.get(k, 0) + 1
                 if k != "ok":
                     print(f"{c}: {k}: {d}", flush=True)
+                    known_lines.append(f"{c}\t{k}")
             print(f"# chunk {futures[fut]} done ({len(results)} cases)", flush=True)
     total = sum(counts.values())
     print(json.dumps({"cases": total, **counts}))
+    if os.environ.get("BADINPUT_WRITE_KNOWN"):  # regenerate the debt list
+        with open(HERE / "known_failures.txt", "w") as fh:
+            fh.write("# bad-input sweep: cases that still fail (case id, outcome)\n")
+            for line in sorted(known_lines):
+                fh.write(line + "\n")
 
 
 if __name__ == "__main__":

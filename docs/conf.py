@@ -36,6 +36,7 @@ extensions = [
     "api_coverage",
     "xrefs",
     "warnings_as_sphinx",
+    "performance",
     "sphinx_gallery.gen_gallery",
 ]
 

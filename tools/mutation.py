@@ -213,14 +213,14 @@ def main() -> None:
         def work(mutant: tuple) -> dict:
             copy = free.get()  # one mutant at a time per copy
             try:
-                return run_mutant(copy, mutant, args.timeout)
+                result = run_mutant(copy, mutant, args.timeout)
             finally:
                 free.put(copy)
+            print(json.dumps(result), flush=True)  # as each one finishes
+            return result
 
         with ThreadPoolExecutor(args.jobs) as pool:
             results = list(pool.map(work, chosen))
-    for r in results:
-        print(json.dumps(r))
     valid = [r for r in results if r["status"] != "invalid"]
     killed = sum(r["status"] == "killed" for r in valid)
     rate = killed / len(valid) if valid else 0.0

@@ -168,7 +168,7 @@ sphinx_gallery_conf = {
     "subsection_order": [f"_gallery_src/{g}" for g in GROUPS],
     "within_subsection_order": "FileNameSortKey",
     # every numbered script runs, except those that need a GPU or a cluster
-    "filename_pattern": r"/\d\d_(?!({})\.py)".format("|".join(NOT_RUN or ["$^"])),
+    "filename_pattern": r"/(?!({})\.py)\d\d_".format("|".join(NOT_RUN or ["$^"])),
     "reset_argv": "gallery_hooks.reset_argv",
     "image_scrapers": ("matplotlib",),
     "matplotlib_animations": False,

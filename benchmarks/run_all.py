@@ -1,7 +1,8 @@
 """Run every benchmark script in this folder and print a markdown table.
 
 ``python benchmarks/run_all.py [--quick] [--backend cpu|cuda] [NAME ...]`` runs each
-``benchmarks/<name>.py`` (not those starting with ``_`` or this file) in its own
+``benchmarks/<name>.py`` (not those starting with ``_``, this file, or
+``gpu_suite.py``, the GPU machine's own suite) in its own
 process, collects its JSON lines, and prints one table row per implementation
 with the neurosim / peer throughput ratio (peer = every non-neurosim impl of the
 same workload, each ratio taken against the fastest neurosim impl of that
@@ -17,6 +18,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+#: The GPU suite runs these benchmarks itself (on a GPU machine, one command).
+SUITE = "gpu_suite.py"
 
 
 def run_script(path: Path, extra: list[str]) -> list[dict]:
@@ -85,7 +88,7 @@ def main() -> None:
     )
     records: list[dict] = []
     for path in sorted(HERE.glob("*.py")):
-        if path.name.startswith("_") or path.name == Path(__file__).name:
+        if path.name.startswith("_") or path.name in (Path(__file__).name, SUITE):
             continue
         if args.names and path.stem not in args.names:
             continue

@@ -36,10 +36,12 @@ extensions = [
     "api_coverage",
     "xrefs",
     "warnings_as_sphinx",
+    "performance",
+    "sphinx_gallery.gen_gallery",
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "node_modules", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "_gallery_src", "node_modules", "Thumbs.db", ".DS_Store"]
 root_doc = "index"
 
 # -- Cross-references: every explicit reference must resolve -----------------
@@ -79,3 +81,95 @@ html_context = {"default_mode": "auto"}
 html_favicon = "_static/favicon.svg"
 # The vendored MathJax (see _ext/vendor_mathjax.py), relative to _static.
 mathjax_path = "mathjax/tex-mml-chtml.js"
+
+# -- Gallery -------------------------------------------------------------------
+# The example scripts live in one place, neurosim/examples (installed with the
+# package; `neurosim demo` runs them). The gallery groups them as the package
+# is: _gallery_src/<group>/ holds a header and links to the scripts, remade on
+# every build; an example missing from GROUPS lands in "More examples".
+EXAMPLES = ROOT / "neurosim" / "examples"
+GROUPS = {
+    "neurons": ("Neurons", ["01_lif_tuning_curves", "02_hodgkin_huxley"]),
+    "synapses": ("Synapses and spike trains", ["03_synaptic_filters"]),
+    "networks": ("Spiking networks", ["04_cuba_network"]),
+    "population_coding": (
+        "Population coding (NEF)",
+        ["05_population_coding", "06_neural_dynamics"],
+    ),
+    "energy": ("Energy-based networks", ["09_hopfield_memory", "10_rbm"]),
+    "artificial_networks": (
+        "Artificial networks",
+        ["07_mlp_digits", "08_sequence_models"],
+    ),
+    "learning": (
+        "Biological vs backprop learning",
+        ["11_pc_vs_backprop", "12_local_rules"],
+    ),
+    "sweeps": (
+        "Parameter sweeps",
+        ["13_fi_sweeps", "14_network_phase_diagram"],
+    ),
+    "more": ("More examples", []),
+}
+# Examples that need a GPU, a cluster or worker processes: shown, never run by
+# the build. Their figures, made once by the same script (--quick), are stored
+# in _static/stored/ (see its README) and shown under their group's heading.
+NOT_RUN = ["13_fi_sweeps", "14_network_phase_diagram"]
+STORED = DOCS / "_static" / "stored"
+
+
+def _stage_gallery() -> Path:
+    import shutil
+
+    src = DOCS / "_gallery_src"
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir()
+    (src / "GALLERY_HEADER.rst").write_text(
+        "Gallery\n=======\n\n"
+        "Every script of ``neurosim/examples`` (the ones ``neurosim demo`` runs), "
+        "with its code, its printed output and its figures. The build runs each "
+        "one in its short form (``--quick``); ``neurosim demo --only NAME "
+        "--out DIR`` runs the full form.\n"
+    )
+    scripts = sorted(p for p in EXAMPLES.glob("[0-9][0-9]_*.py"))
+    grouped = {s for _, stems in GROUPS.values() for s in stems}
+    for group, (title, stems) in GROUPS.items():
+        members = [p for p in scripts if p.stem in stems]
+        if group == "more":
+            members = [p for p in scripts if p.stem not in grouped]
+        if not members:
+            continue
+        (src / group).mkdir()
+        header = f"{title}\n{'-' * len(title)}\n"
+        for p in members:
+            if p.stem in NOT_RUN and (STORED / f"{p.stem}.png").is_file():
+                header += (
+                    f"\n.. figure:: /_static/stored/{p.stem}.png\n"
+                    f"   :width: 100%\n\n"
+                    f"   Stored output of ``{p.name} --quick`` (not run by this "
+                    f"build; see ``docs/_static/stored/README.txt``).\n"
+                )
+        (src / group / "GALLERY_HEADER.rst").write_text(header)
+        for p in members:
+            (src / group / p.name).symlink_to(p)
+    return src
+
+
+sphinx_gallery_conf = {
+    "examples_dirs": str(_stage_gallery()),
+    "gallery_dirs": "auto_examples",
+    "subsection_order": [f"_gallery_src/{g}" for g in GROUPS],
+    "within_subsection_order": "FileNameSortKey",
+    # every numbered script runs, except those that need a GPU or a cluster
+    "filename_pattern": r"/\d\d_(?!({})\.py)".format("|".join(NOT_RUN or ["$^"])),
+    "reset_argv": "gallery_hooks.reset_argv",
+    "image_scrapers": ("matplotlib",),
+    "matplotlib_animations": False,
+    "download_all_examples": False,
+    "show_memory": False,
+    "remove_config_comments": True,
+    "min_reported_time": 1,
+    "capture_repr": (),
+    "reference_url": {},
+    "backreferences_dir": None,
+}

@@ -52,6 +52,11 @@ def list_examples() -> list[Path]:
 def load_example(path: Path) -> ModuleType:
     """Import an example script as a module without running its ``__main__`` block.
 
+    The installed examples are imported by their package name
+    (``neurosim.examples.13_fi_sweeps``), so that functions they define can be
+    pickled by reference and sent to worker processes; a script elsewhere is
+    loaded from its file.
+
     Parameters
     ----------
     path : pathlib.Path
@@ -62,6 +67,9 @@ def load_example(path: Path) -> ModuleType:
     module
         The imported script; call its ``main(out_dir, quick=...)``.
     """
+    path = Path(path)
+    if path.resolve().parent == Path(__file__).resolve().parent / "examples":
+        return importlib.import_module(f"{__package__}.examples.{path.stem}")
     spec = importlib.util.spec_from_file_location(f"neurosim_example_{path.stem}", path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load example {path}")

@@ -120,3 +120,14 @@ def test_run_example_parses_out_and_quick(tmp_path, capsys):
         cli.run_example(main, "Title.", ["--help"])
     assert exc.value.code == 0
     assert "Title." in capsys.readouterr().out
+
+
+def test_installed_examples_import_under_the_package_name():
+    """So that functions they define pickle by reference (sweeps send them to
+    worker processes; without cloudpickle that needs an importable module)."""
+    import pickle
+
+    path = next(p for p in cli.list_examples() if p.stem == "07_mlp_digits")
+    mod = cli.load_example(path)
+    assert mod.__name__ == "neurosim.examples.07_mlp_digits"
+    assert pickle.loads(pickle.dumps(mod.main)) is mod.main

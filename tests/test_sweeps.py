@@ -238,6 +238,15 @@ def test_numba_compiles_once_per_worker_never_between_points(pool):
         assert c[0] > 0 and np.all(c[1:] == 0), (w, c)
 
 
+def numba_threads(x):
+    return numba.config.NUMBA_NUM_THREADS
+
+
+def test_local_workers_run_one_numba_thread(pool):
+    t = ns.sweep(numba_threads, {"x": [0, 1, 2]}, client=pool, progress=False)
+    assert t["result"].tolist() == [1, 1, 1]
+
+
 # --- Ctrl-C, crash, resume ------------------------------------------------------
 
 SCRIPT = """

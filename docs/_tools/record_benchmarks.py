@@ -1,16 +1,20 @@
 """Run the benchmarks once and record their JSON lines for the performance page.
 
 ``python docs/_tools/record_benchmarks.py [--quick] [NAME ...]`` runs each
-``benchmarks/<name>.py`` through ``benchmarks/run_all.py``'s runner and writes
-``docs/performance_results.json``: the date, the machine, the commit, the
-command and every record. The documentation build renders that committed file
-(``docs/_ext/performance.py``); it never runs a benchmark itself.
+``benchmarks/<name>.py`` through ``benchmarks/run_all.py``'s runner, with this
+checkout's ``neurosim`` first on ``PYTHONPATH``, and writes
+``docs/performance_results.json``: the date, the machine, the commit (refused
+when the checkout has uncommitted changes), the command and every record,
+rewritten after each script so an interrupted run keeps what finished. The
+documentation build renders that committed file (``docs/_ext/performance.py``);
+it never runs a benchmark itself.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 import json
 import os
 import platform
@@ -52,14 +56,15 @@ def main() -> None:
     if args.names:
         scripts = [p for p in scripts if p.stem in args.names]
     extra = ["--quick"] if args.quick else []
-    records = []
-    for path in scripts:
-        print(f"running {path.name}", file=sys.stderr)
-        records += run_script(path, extra)
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-        cwd=ROOT, check=True,
-    ).stdout.strip()  # fmt: skip
+    git = functools.partial(
+        subprocess.run, capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    if git(["git", "status", "--porcelain", "--untracked-files=no"]).stdout.strip():
+        sys.exit("commit first: the results must name the code that produced them")
+    commit = git(["git", "rev-parse", "--short", "HEAD"]).stdout.strip()
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
     result = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime(
             "%Y-%m-%d %H:%M UTC"
@@ -68,9 +73,12 @@ def main() -> None:
         "commit": commit,
         "command": "python docs/_tools/record_benchmarks.py " + " ".join(sys.argv[1:]),
         "python": platform.python_version(),
-        "records": records,
+        "records": [],
     }
-    OUT.write_text(json.dumps(result, indent=1) + "\n")
+    for path in scripts:
+        print(f"running {path.name}", file=sys.stderr)
+        result["records"] += run_script(path, extra)
+        OUT.write_text(json.dumps(result, indent=1) + "\n")
     print(OUT)
 
 

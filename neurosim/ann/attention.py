@@ -85,7 +85,13 @@ _POOL: list[Any] = [None, 0]
 
 
 def set_num_threads(n: int | None) -> None:
-    """Threads of the attention core on large batches (None: CPU count, at most 4)."""
+    """Threads of the attention core on large batches (None: CPU count, at most 4).
+
+    Parameters
+    ----------
+    n : int or None
+        Threads (>= 1), or None for the CPU count capped at 4.
+    """
     n = 0 if n is None else int(check_number("n", n, low=1, integer=True))
     if _POOL[0] is not None:
         _POOL[0].shutdown(wait=True)
@@ -93,7 +99,13 @@ def set_num_threads(n: int | None) -> None:
 
 
 def get_num_threads() -> int:
-    """Threads used by the attention core (see :func:`set_num_threads`)."""
+    """Threads used by the attention core (see :func:`set_num_threads`).
+
+    Returns
+    -------
+    int
+        The number of threads.
+    """
     if not _POOL[1]:
         _POOL[1] = max(1, min(4, os.cpu_count() or 1))
     return _POOL[1]
@@ -234,7 +246,20 @@ def _additive_mask(
 
 
 def causal_mask(L: int, S: int | None = None) -> np.ndarray:
-    """Boolean (L, S) mask, True above the diagonal (position i may not see j > i)."""
+    """Boolean (L, S) mask, True above the diagonal (position i may not see j > i).
+
+    Parameters
+    ----------
+    L : int
+        Query length.
+    S : int, optional
+        Key length (default ``L``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(L, S)`` bool mask.
+    """
     return np.triu(np.ones((L, L if S is None else S), dtype=bool), k=1)
 
 
@@ -265,18 +290,31 @@ def scaled_dot_product_attention(
 ) -> Tensor:
     r"""``softmax(Q K^T * scale + mask) V`` on ``(..., L, d)`` Tensors.
 
+    A row whose every position is masked gives NaN (as in PyTorch).
+
     Parameters
     ----------
-    query : (..., L, d); key : (..., S, d); value : (..., S, d_v)
+    query : (..., L, d) Tensor or array_like
+        Queries.
+    key : (..., S, d) Tensor or array_like
+        Keys.
+    value : (..., S, d_v) Tensor or array_like
+        Values.
     attn_mask : (L, S) bool (True = not allowed) or additive float, optional
+        Mask added to the scores.
     causal : bool
         Forbid position i to attend to j > i.
     dropout_p : float
         Dropout on the attention weights.
     scale : float, optional
         Default :math:`1/\sqrt{d}`.
+    seed : int, numpy.random.Generator or None
+        Seeds the dropout mask.
 
-    A row whose every position is masked gives NaN (as in PyTorch).
+    Returns
+    -------
+    Tensor
+        ``(..., L, d_v)`` attention output.
     """
     q, k, v = as_tensor(query), as_tensor(key), as_tensor(value)
     if q.shape[-1] != k.shape[-1] or k.shape[:-1] != v.shape[:-1]:
@@ -421,6 +459,22 @@ def positional_encoding(n: int, d: int, base: float = 10000.0, dtype: Any = np.f
     r"""Sinusoidal positional encoding (Vaswani et al. 2017), an (n, d) array.
 
     .. math:: PE_{p, 2i} = \sin(p / b^{2i/d}), \qquad PE_{p, 2i+1} = \cos(p / b^{2i/d})
+
+    Parameters
+    ----------
+    n : int
+        Positions.
+    d : int
+        Encoding width.
+    base : float
+        The base :math:`b`. Default 10000.
+    dtype : numpy dtype
+        Floating-point type. Default float64.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, d)`` encodings.
     """
     n = int(check_number("n", n, low=1, integer=True))
     d = int(check_number("d", d, low=1, integer=True))

@@ -321,6 +321,23 @@ class RNN(_RecurrentBase):
     input_size) and optional ``h0`` (num_layers, batch, hidden); returns
     ``(output, h_n)`` with output (seq, batch, hidden) from the last layer and
     ``h_n`` (num_layers, batch, hidden), as PyTorch's ``nn.RNN``.
+
+    Parameters
+    ----------
+    input_size : int
+        Features per step of the input.
+    hidden_size : int
+        Width of the hidden state.
+    num_layers : int
+        Stacked layers. Default 1.
+    nonlinearity : {"tanh", "relu"}
+        The activation. Default ``"tanh"``.
+    bias : bool
+        Learn the biases. Default True.
+    seed : int, numpy.random.Generator or None
+        Seeds the initial weights; ``ann.fit`` also shuffles from it by default.
+    dtype : numpy dtype
+        float64 (default) or float32.
     """
 
     n_gates = 1
@@ -362,6 +379,21 @@ class GRU(_RecurrentBase):
         h_t = (1 - z_t) n_t + z_t h_{t-1}
 
     Returns ``(output, h_n)`` like :class:`RNN`.
+
+    Parameters
+    ----------
+    input_size : int
+        Features per step of the input.
+    hidden_size : int
+        Width of the hidden state.
+    num_layers : int
+        Stacked layers. Default 1.
+    bias : bool
+        Learn the biases. Default True.
+    seed : int, numpy.random.Generator or None
+        Seeds the initial weights; ``ann.fit`` also shuffles from it by default.
+    dtype : numpy dtype
+        float64 (default) or float32.
     """
 
     n_gates = 3
@@ -388,6 +420,21 @@ class LSTM(_RecurrentBase):
     (two biases, as cuDNN). Call with ``x`` (seq, batch, input_size) and an
     optional ``(h0, c0)``, each (num_layers, batch, hidden); returns
     ``(output, (h_n, c_n))``.
+
+    Parameters
+    ----------
+    input_size : int
+        Features per step of the input.
+    hidden_size : int
+        Width of the hidden state.
+    num_layers : int
+        Stacked layers. Default 1.
+    bias : bool
+        Learn the biases. Default True.
+    seed : int, numpy.random.Generator or None
+        Seeds the initial weights; ``ann.fit`` also shuffles from it by default.
+    dtype : numpy dtype
+        float64 (default) or float32.
     """
 
     n_gates = 4
@@ -413,6 +460,17 @@ class RNNCell(Module):
 
     For unrolling by hand (every step adds nodes to the graph); :class:`RNN`
     runs the same recurrence as a single fused op.
+
+    Parameters
+    ----------
+    input_size : int
+        Features per step of the input.
+    hidden_size : int
+        Width of the hidden state.
+    seed : int, numpy.random.Generator or None
+        Seeds the initial weights; ``ann.fit`` also shuffles from it by default.
+    dtype : numpy dtype
+        float64 (default) or float32.
     """
 
     def __init__(
@@ -436,7 +494,20 @@ class RNNCell(Module):
         self.bias_hh = parameter(_init.uniform((hidden_size,), bound, rng, dt))
 
     def forward(self, x: Any, h: Any) -> Tensor:
-        """``x`` (batch, in), ``h`` (batch, hidden) -> (batch, hidden)."""
+        """``x`` (batch, in), ``h`` (batch, hidden) -> (batch, hidden).
+
+        Parameters
+        ----------
+        x : Tensor or array_like
+            ``(batch, input_size)`` input.
+        h : Tensor or array_like
+            ``(batch, hidden_size)`` previous state.
+
+        Returns
+        -------
+        Tensor
+            ``(batch, hidden_size)`` new state.
+        """
         return F.tanh(
             F.linear(x, self.weight_ih, self.bias_ih)
             + F.linear(h, self.weight_hh, self.bias_hh)
@@ -509,6 +580,17 @@ class MinGRU(Module):
     what makes the scan possible. ``x`` (seq, batch, input_size), optional
     ``h0 >= 0`` (batch, hidden); returns ``h`` (seq, batch, hidden).
     Parameters: ``linear_z.weight``/``.bias`` and ``linear_h.weight``/``.bias``.
+
+    Parameters
+    ----------
+    input_size : int
+        Features per step of the input.
+    hidden_size : int
+        Width of the hidden state.
+    seed : int, numpy.random.Generator or None
+        Seeds the initial weights; ``ann.fit`` also shuffles from it by default.
+    dtype : numpy dtype
+        float64 (default) or float32.
     """
 
     def __init__(
@@ -543,7 +625,20 @@ class MinGRU(Module):
         return MinGRUScanFn.apply(self.linear_z(x), self.linear_h(x), h0)
 
     def step(self, x: np.ndarray, h: np.ndarray) -> np.ndarray:
-        """One sequential step on arrays (reference for the scan; inference)."""
+        """One sequential step on arrays (reference for the scan; inference).
+
+        Parameters
+        ----------
+        x : (batch, input_size) array
+            The step's input.
+        h : (batch, hidden_size) array
+            The previous hidden state.
+
+        Returns
+        -------
+        numpy.ndarray
+            The new hidden state.
+        """
         z = _sig(x @ self.linear_z.weight.data.T + self.linear_z.bias.data)
         ht = np.exp(_log_g(x @ self.linear_h.weight.data.T + self.linear_h.bias.data))
         return (1 - z) * h + z * ht

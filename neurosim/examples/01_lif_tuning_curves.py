@@ -1,4 +1,5 @@
-"""LIF neurons: tuning curves from gain/bias; simulated rates match the analytic ones.
+"""LIF neurons: tuning curves from gain/bias; simulated rates match the analytic ones
+==================================================================================
 
 A population of 30 LIF neurons gets max rates and intercepts drawn at random;
 ``gain_bias`` turns them into input gains and biases, the analytic ``rates``

@@ -1,4 +1,5 @@
-"""Hodgkin-Huxley: voltage traces, f-I curve (onset near 6.25 uA/cm^2), convergence.
+"""Hodgkin-Huxley: voltage traces, f-I curve (onset near 6.25 uA/cm^2), convergence
+================================================================================
 
 Simulates the classic squid-axon model from rest with RK4 at 0.01 ms: voltage
 traces below and above the onset of repetitive firing and at 10 uA/cm^2, the

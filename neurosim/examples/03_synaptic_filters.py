@@ -1,4 +1,5 @@
-"""Synaptic filters: unit-area PSC kernels and a filtered Poisson spike train.
+"""Synaptic filters: unit-area PSC kernels and a filtered Poisson spike train
+==========================================================================
 
 Left: the impulse responses of Lowpass, Alpha, PSC(n=3) and DoubleExp, all with
 unit area, so filtered spike trains are in Hz. Right: 40 Hz Poisson trains

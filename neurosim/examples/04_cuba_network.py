@@ -1,4 +1,5 @@
-"""CUBA network (Brette et al. 2007): raster, population rate and voltage traces.
+"""CUBA network (Brette et al. 2007): raster, population rate and voltage traces
+=============================================================================
 
 4000 current-based LIF neurons (3200 excitatory, 800 inhibitory), connected
 with probability 0.02 through exponential synapses (5 ms / 10 ms), simulated

@@ -1,4 +1,5 @@
-"""Population coding (NEF): tuning curves, decoding a sine and x^2 from spikes.
+"""Population coding (NEF): tuning curves, decoding a sine and x^2 from spikes
+===========================================================================
 
 Top left: tuning curves of 30 LIF neurons (of a 100-neuron population) with
 Nengo's default max rates (200-400 Hz) and intercepts (-1 to 0.9). Top right:

@@ -1,4 +1,5 @@
-"""Neural dynamics (NEF principle 3): integrator, oscillator, Lorenz attractor.
+"""Neural dynamics (NEF principle 3): integrator, oscillator, Lorenz attractor
+===========================================================================
 
 Each population's recurrent connection goes through a ``Lowpass(tau)`` synapse
 and computes ``tau f(x) + x``, so the population follows ``dx/dt = f(x) + B u``:

@@ -1,4 +1,5 @@
-"""Backprop baseline: an MLP (64-128-10) learns the 8x8 digits.
+"""Backprop baseline: an MLP (64-128-10) learns the 8x8 digits
+===========================================================
 
 The network and training follow the ``mlp_digits`` benchmark: ReLU MLP,
 cross entropy, SGD lr 0.1, batch 32, 30 epochs, split 1437/360. The figure

@@ -1,4 +1,5 @@
-"""Sequence models on the adding problem: RNN, GRU, LSTM, minGRU and attention.
+"""Sequence models on the adding problem: RNN, GRU, LSTM, minGRU and attention
+===========================================================================
 
 The adding problem (Hochreiter & Schmidhuber 1997): each input step carries a
 random value in [0, 1] and a marker; exactly two steps are marked and the

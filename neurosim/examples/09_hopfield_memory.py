@@ -1,4 +1,7 @@
-"""Hopfield associative memory: letters recalled from corrupted cues, the energy
+"""Hopfield associative memory
+===========================
+
+Hopfield associative memory: letters recalled from corrupted cues, the energy
 falling at every asynchronous update, the classical capacity curve, and a modern
 Hopfield network recalling at a load where the classical one fails.
 

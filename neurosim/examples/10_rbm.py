@@ -1,4 +1,7 @@
-"""Restricted Boltzmann machine trained by CD-1 on bars and stripes (and, in the
+"""Restricted Boltzmann machine
+============================
+
+Restricted Boltzmann machine trained by CD-1 on bars and stripes (and, in the
 full run, on binarised 8x8 digits): reconstruction error per epoch, samples from
 Gibbs chains, and free energy of data against noise.
 

@@ -1,4 +1,5 @@
-"""Predictive coding and feedback alignment against backprop on digits.
+"""Predictive coding and feedback alignment against backprop on digits
+===================================================================
 
 One MLP (64-128-10, tanh), one data split (digits 1437/360), one optimiser (Adam
 1e-3, batch 32) and the same seeds for every rule, so each starts from the same

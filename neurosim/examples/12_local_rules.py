@@ -1,4 +1,5 @@
-"""Local learning rules: Oja's rule finds PC1, the STDP window, PES decoding.
+"""Local learning rules: Oja's rule finds PC1, the STDP window, PES decoding
+=========================================================================
 
 Left: 2-D Gaussian data and the weight vector Oja's rule learns, against the
 first principal axis (the angle between them is in the title). Middle: the

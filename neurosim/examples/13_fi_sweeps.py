@@ -1,4 +1,5 @@
-"""Parameter sweeps: LIF f-I curves over tau_rc x tau_ref, HH f-I curves with noise.
+"""Parameter sweeps: LIF f-I curves over tau_rc x tau_ref, HH f-I curves with noise
+================================================================================
 
 Two sweeps with :func:`neurosim.sweep`, each point simulated in a worker
 process (one per core):

@@ -1,4 +1,5 @@
-"""Phase diagram of a CUBA network: rate and irregularity over exc x inh weights.
+"""Phase diagram of a CUBA network: rate and irregularity over exc x inh weights
+=============================================================================
 
 The CUBA network of Brette et al. (2007) (80 % excitatory LIF neurons,
 connection probability 0.02, exponential synapses of 5 ms / 10 ms, leak

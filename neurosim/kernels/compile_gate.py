@@ -268,6 +268,10 @@ def target_cc(cc: tuple[int, int]) -> Iterator[None]:
         dispatcher.get_current_device = saved
 
 
+def _probe():  # pragma: no cover - compiled by find_tools only
+    pass
+
+
 def find_tools() -> tuple[str | None, str]:
     """Path of ``ptxas`` (None if missing) and why, checking NVVM as well."""
     try:
@@ -276,6 +280,12 @@ def find_tools() -> tuple[str | None, str]:
         nvvm.NVVM()
     except Exception as exc:  # no libNVVM: nothing can be compiled
         return None, f"NVVM not available ({exc}); pip install 'neurosim[gpu-compile]'"
+    try:  # NVVM alone is not enough (a system CUDA may lack NVRTC): compile one
+        from numba import cuda
+
+        cuda.compile_ptx(_probe, (), cc=(8, 0))
+    except Exception as exc:
+        return None, f"compile_ptx fails ({exc}); pip install 'neurosim[gpu-compile]'"
     try:
         from cuda.pathfinder import find_nvidia_binary_utility
 
@@ -416,20 +426,33 @@ def compile_target(
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for key, sigs in todo.items():
-            for sig in sigs:
-                rows.append(compile_one(kernels[key], sig, cc, ptxas, Path(tmp)))
+            for i, sig in enumerate(sigs):
+                row = compile_one(kernels[key], sig, cc, ptxas, Path(tmp))
+                row["variant"] = i if len(sigs) > 1 else None
+                rows.append(row)
     return {"problems": problems, "rows": rows}
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
-    """Plain-text table: kernel, arch, registers, local memory, spills, status."""
+    """Plain-text table: kernel, arch, registers, local memory, spills, status.
+
+    A kernel compiled for several signatures is listed as ``kernel[i]``, ``i``
+    the signature's place in ``report.json``.
+    """
     head = f"{'kernel':58} {'arch':6} {'regs':>4} {'lmem B':>6} {'spill B':>7}  status"
     lines = [head, "-" * len(head)]
-    for r in sorted(rows, key=lambda r: (r["kernel"], r["arch"])):
+    for r in sorted(
+        rows, key=lambda r: (r["kernel"], r.get("variant") or 0, r["arch"])
+    ):
         spill = r.get("spill_stores", 0) + r.get("spill_loads", 0)
         status = "ok" if "error" not in r else r["error"].splitlines()[0][:60]
+        name = (
+            r["kernel"]
+            if r.get("variant") is None
+            else f"{r['kernel']}[{r['variant']}]"
+        )
         lines.append(
-            f"{r['kernel'][-58:]:58} {r['arch']:6} {r.get('registers', '-'):>4} "
+            f"{name[-58:]:58} {r['arch']:6} {r.get('registers', '-'):>4} "
             f"{r.get('local_bytes', '-'):>6} {spill:>7}  {status}"
         )
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from numba import cuda
 
 from .. import _config
 from .._jit import compile_family, cuda_device, cuda_kernel
+from .cuda_memory import check_device_memory
 from .hh import SCALAR_FUNCTIONS, make_hh_neuron_loop
 
 #: Upper bound on the grid size; larger populations are covered by the
@@ -96,6 +97,8 @@ def hh_run_cuda(
     blocks = min(MAX_BLOCKS, math.ceil(V.shape[0] / tpb))
     names = ("I", "V", "m", "h", "n", "spk_buf", "spk_off", "spk_n", "v_rec", "status")
     hosts = (I, V, m, h, n, spk_buf, spk_off, spk_n, v_rec, status)
+    nbytes = sum(a.nbytes for a in hosts)
+    check_device_memory(nbytes, f"HH run of {n_steps} steps of {V.shape[0]} neurons")
     d = {name: cuda.to_device(a) for name, a in zip(names, hosts, strict=True)}
     _hh_run_kernel[blocks, tpb](
         d["I"],

@@ -12,6 +12,7 @@ from numba import cuda
 
 from .. import _config
 from .._jit import cuda_device, cuda_kernel
+from .cuda_memory import check_device_memory
 from .lif import lif_step, make_lif_neuron_loop
 
 #: Upper bound on the grid size; larger populations are covered by the
@@ -87,6 +88,8 @@ def lif_run_cuda(
     blocks = min(MAX_BLOCKS, math.ceil(v.shape[0] / tpb))
     names = ("J", "v", "ref", "spk_buf", "spk_off", "spk_n", "v_rec")
     hosts = (J, v, ref, spk_buf, spk_off, spk_n, v_rec)
+    nbytes = sum(a.nbytes for a in hosts)
+    check_device_memory(nbytes, f"LIF run of {n_steps} steps of {v.shape[0]} neurons")
     d = {name: cuda.to_device(a) for name, a in zip(names, hosts, strict=True)}
     _lif_run_kernel[blocks, tpb](
         d["J"],

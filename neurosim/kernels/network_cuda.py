@@ -27,10 +27,15 @@ from .. import _config
 from .._jit import cuda_device, cuda_kernel
 from ..exceptions import BackendUnavailable
 from . import network as K
+from .cuda_memory import check_device_memory
 from .hh_cuda import device as hh_device
 from .lif import lif_rate, lif_step
 
 MAX_BLOCKS = 65535
+#: Most bytes of spike flags held on the device: every ``SPIKE_CHUNK_BYTES //
+#: n_neurons`` steps the flags (and the external input rows) are exchanged
+#: with the host, so no device array grows with ``n_steps x n_neurons``.
+SPIKE_CHUNK_BYTES = 1 << 26
 #: Most states a synapse may have on the GPU (size of the per-thread scratch).
 MAX_STATES = 8
 
@@ -43,11 +48,14 @@ _scale_step = cuda_device(K.scale_step)
 
 @cuda_kernel
 def _inputs_kernel(N, init_i, ch_i, ch_f, first_g, X, xs, R, syn_in, gsum, gE,
-                   const_in, ext_col, ext_row):  # fmt: skip
+                   const_in, ext_ptr, ext_cols, ext_row):  # fmt: skip
     """Step 1 per neuron: ``I`` (and conductances), as the CPU loop sums them.
 
-    Scaled channels (fused into a LIF pass on the CPU) are read through their
-    scale ``xs[c]`` and decay in :func:`_decay_kernel` / :func:`_scale_kernel`.
+    External inputs: neuron ``i`` adds ``ext_row[ext_cols[e]]`` for ``e`` in
+    ``[ext_ptr[i], ext_ptr[i + 1])``, columns in increasing order (the CPU's
+    order; a neuron may have several inputs). Scaled channels (fused into a
+    LIF pass on the CPU) are read through their scale ``xs[c]`` and decay in
+    :func:`_decay_kernel` / :func:`_scale_kernel`.
     """
     start = cuda.grid(1)
     for i in range(start, N, cuda.gridsize(1)):
@@ -104,8 +112,8 @@ def _inputs_kernel(N, init_i, ch_i, ch_f, first_g, X, xs, R, syn_in, gsum, gE,
                     gE[i] += g * ch_f[go + m]
                     if m == 1:
                         X[xo + col] *= ch_f[fo]
-        if ext_col[i] >= 0:
-            syn_in[i] += ext_row[ext_col[i]]
+        for e in range(ext_ptr[i], ext_ptr[i + 1]):
+            syn_in[i] += ext_row[ext_cols[e]]
 
 
 @cuda_kernel
@@ -360,9 +368,19 @@ def gpu_arrays(a: dict[str, np.ndarray], seg_i: np.ndarray) -> dict[str, np.ndar
 def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     """GPU twin of :func:`neurosim.sim.backends.run_cpu` (same effects).
 
-    Copies the state to the device, runs ``n_steps`` steps (six launches per
-    step), copies the state back, and writes the monitors' buffers as the CPU
-    loop does (growing the event buffers when needed). Returns ``n_steps``.
+    Checks that the run fits in the device's free memory, copies the state to
+    the device, runs ``n_steps`` steps (six launches per step) in chunks of
+    at most ``SPIKE_CHUNK_BYTES // N`` steps (spike flags back to the host and
+    the next input rows to the device between chunks), copies the state back,
+    and writes the monitors' buffers as the CPU loop does (growing the event
+    buffers when needed). Returns ``n_steps``.
+
+    Raises
+    ------
+    BackendUnavailable
+        For what the GPU step does not run (``SpikeSource`` groups, synapses
+        with more than ``MAX_STATES`` states), and when the run's device
+        arrays would not fit in the free device memory.
     """
     a = built.arrays
     if np.any(a["seg_i"][:, 0] == K.SEG_GENERATOR):
@@ -381,12 +399,23 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
              "ch_i", "ch_f", "first_g", "X", "xs", "U", "R", "con_i_gpu", "wdat",
              "cdat", "cidx", "cptr", "ring_flags", "rec_i", "in_x", "mstate",
              "mpar", "mref")  # fmt: skip
+    ext_val = np.ascontiguousarray(ext_val[:n_steps]).reshape(n_steps, -1)
+    chunk = max(1, min(n_steps, SPIKE_CHUNK_BYTES // max(N, 1)))
+    nbytes = (
+        sum(a[k].nbytes for k in names)
+        + 8 * (N + 1 + ext_idx.size)  # ext_ptr, ext_cols
+        + chunk * (N + ext_val[:1].nbytes)  # spike flags, input rows
+        + buffers["rec_out"].nbytes
+        + buffers["rd_out"].nbytes
+        + 8 * (a["rec_i"].shape[0] + a["rd_every"].size)  # rec_pos, rd_base
+    )
+    check_device_memory(nbytes, f"network run of {n_steps} steps of {N} neurons")
     d = {k: cuda.to_device(a[k]) for k in names}
-    ext_col = np.full(N, -1, dtype=np.int64)
-    ext_col[ext_idx] = np.arange(ext_idx.size)
-    d_ext_col = cuda.to_device(ext_col)
-    d_ext = cuda.to_device(np.ascontiguousarray(ext_val[:n_steps]).reshape(n_steps, -1))
-    spk = cuda.device_array((n_steps, N), dtype=np.uint8)
+    # external input columns grouped by neuron (CSR), in column order
+    ext_ptr = np.zeros(N + 1, dtype=np.int64)
+    np.add.at(ext_ptr, ext_idx + 1, 1)
+    d_ext_ptr = cuda.to_device(np.cumsum(ext_ptr))
+    d_ext_cols = cuda.to_device(np.argsort(ext_idx, kind="stable").astype(np.int64))
     n_slot = a["ring_flags"].shape[0]
     n_cols = int(a["U"].shape[0]) if a["ch_i"].shape[0] else 0
     d_rec_out = cuda.to_device(buffers["rec_out"])
@@ -411,14 +440,20 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                 ints = (row[1], row[2], so, po, ro)
                 grid = _grid(int(row[2] - row[1]))[0]
                 groups.append((kernels[kind], grid, ints, d["seg_f"][row[3]]))
+    ev_steps, ev_idx = [], []
     for k in range(n_steps):
+        if k % chunk == 0:
+            k0 = k
+            m = min(chunk, n_steps - k0)
+            d_ext = cuda.to_device(ext_val[k0 : k0 + m])
+            spk = cuda.device_array((m, N), dtype=np.uint8)
         step = step0 + k
         if n_in:
-            _encoded_kernel[ge, tpb](d["in_x"], ext_idx.size, d_ext[k], d["X"])
+            _encoded_kernel[ge, tpb](d["in_x"], ext_idx.size, d_ext[k - k0], d["X"])
         _inputs_kernel[gn, tpb](N, d["init_i"], d["ch_i"], d["ch_f"], d["first_g"],
                                 d["X"], d["xs"], d["R"], d["syn_in"], d["gsum"],
-                                d["gE"], d["const_in"], d_ext_col,
-                                d_ext[k])  # fmt: skip
+                                d["gE"], d["const_in"], d_ext_ptr, d_ext_cols,
+                                d_ext[k - k0])  # fmt: skip
         _decay_kernel[gd, tpb](d["ch_i"], d["ch_f"], d["X"], d["xs"])
         _scale_kernel[1, 1](d["ch_i"], d["ch_f"], d["xs"])
         tk = step * built.dt
@@ -426,11 +461,11 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                                  d["syn_in"], d["gsum"], d["gE"], d["kgain"],
                                  d["kbias"], d["seg_i"], d["seg_f"], d["p_spike"],
                                  d["rng_state"], d["ring_flags"], step % n_slot,
-                                 spk, k)  # fmt: skip
+                                 spk, k - k0)  # fmt: skip
         for kern, gg, ints, f in groups:
             kern[gg, tpb](*ints, f, d["mstate"], d["mpar"], d["mref"], d["syn_in"],
                           d["kgain"], d["kbias"], d["ring_flags"], step % n_slot, spk,
-                          k)  # fmt: skip
+                          k - k0)  # fmt: skip
         if rec_i.shape[0]:
             due = step % rec_i[:, 2] == 0
             pos = np.where(due, buffers["rec_off"] + buffers["rec_cnt"], -1)
@@ -451,13 +486,18 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                     buffers["rd_cnt"][rd] += 1
             _lti_kernel[gc, tpb](n_cols, d["ch_i"], d["ch_f"], d["X"], d["U"],
                                  d_rd_out, cuda.to_device(base))  # fmt: skip
+        if k - k0 == m - 1:  # end of a chunk: its spikes become events
+            flags = spk.copy_to_host() & a["spk_mask"][None, :]
+            steps, idx = np.nonzero(flags)
+            ev_steps.append(steps + step0 + k0)
+            ev_idx.append(idx)
     for k in ("v", "ref", "aux", "X", "xs", "U", "rng_state", "ring_flags", "mstate",
               "mref"):  # fmt: skip
         d[k].copy_to_host(a[k])
     d_rec_out.copy_to_host(buffers["rec_out"])
     d_rd_out.copy_to_host(buffers["rd_out"])
-    flags = spk.copy_to_host() & a["spk_mask"][None, :]
-    steps, idx = np.nonzero(flags)
+    steps = np.concatenate(ev_steps) if ev_steps else np.zeros(0, np.int64)
+    idx = np.concatenate(ev_idx) if ev_idx else np.zeros(0, np.int64)
     n0 = int(buffers["n_ev"][0])
     need = n0 + idx.size
     if need > buffers["ev_idx"].size:
@@ -466,6 +506,6 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
             grown[:n0] = buffers[key][:n0]
             buffers[key] = grown
     buffers["ev_idx"][n0:need] = idx
-    buffers["ev_step"][n0:need] = steps + step0
+    buffers["ev_step"][n0:need] = steps
     buffers["n_ev"][0] = need
     return n_steps

@@ -15,6 +15,7 @@ from numba import cuda
 
 from .. import _config
 from .._jit import cuda_device, cuda_kernel, require_cuda
+from .cuda_memory import check_device_memory
 from .synapses import _lti_update
 
 _lti_update_dev = cuda_device(_lti_update)
@@ -53,6 +54,8 @@ def lti_run_cuda(
     require_cuda()
     tpb = _config.THREADS_PER_BLOCK if threads_per_block is None else threads_per_block
     n_ch = u.shape[1]
+    nbytes = A.nbytes + B.nbytes + C.nbytes + 2 * X.nbytes + 16 * u.size
+    check_device_memory(nbytes, f"synapse run of {u.shape[0]} steps x {n_ch} channels")
     d_u = cuda.to_device(np.ascontiguousarray(u, dtype=np.float64))
     d_X = cuda.to_device(X)
     d_tmp = cuda.device_array_like(X)

@@ -2,8 +2,8 @@
 
 Dask reruns the tasks of a worker that dies (up to the scheduler's
 ``distributed.scheduler.allowed-failures``, default 3; past it the point
-is recorded as failed with ``KilledWorker``). Each task logs a start event
-that the driver receives, so the per-point time limit counts from the
+is recorded as failed with ``KilledWorker``). With a time limit, each task
+logs a start event that the driver receives, so the limit counts from the
 moment the point started on a worker; a point past it is recorded as failed
 and its future cancelled. Dask cannot interrupt a running task, so that
 worker thread stays busy until the function returns.
@@ -45,8 +45,8 @@ def client_for(client: Any) -> tuple[Any, bool]:
     )
 
 
-def _dask_task(payload: bytes, task: Task, topic: str) -> dict:
-    """Runs on a Dask worker: announce the start, run the point."""
+def _dask_task(payload: bytes, task: Task, topic: str | None) -> dict:
+    """Runs on a Dask worker: announce the start (to ``topic``), run the point."""
     from distributed import get_worker
 
     try:
@@ -57,7 +57,8 @@ def _dask_task(payload: bytes, task: Task, topic: str) -> dict:
             "status": "load",
             "worker": worker_name(),
         }
-    get_worker().log_event(topic, task.key)
+    if topic is not None:  # only a time limit needs the start times
+        get_worker().log_event(topic, task.key)
     return run_task(fn, task)
 
 
@@ -73,26 +74,32 @@ def run_dask(
     sweep_id = uuid.uuid4().hex[:12]
     topic = f"neurosim-sweep-{sweep_id}"
     started: dict[str, float] = {}
-    # the handler runs on the client's event loop; a dict store is atomic
-    client.subscribe_topic(
-        topic, lambda event: started.__setitem__(event[1], time.monotonic())
-    )
-    futures = {
-        client.submit(
-            _dask_task, payload, task, topic, key=f"{topic}-{task.key}", pure=False
-        ): task
-        for task in tasks
-    }
+    if timeout is not None:
+        # the handler runs on the client's event loop; a dict store is atomic
+        client.subscribe_topic(
+            topic, lambda event: started.__setitem__(event[1], time.monotonic())
+        )
+    n = len(tasks)
+    submitted = client.map(
+        _dask_task,
+        [payload] * n,
+        tasks,
+        [topic if timeout is not None else None] * n,
+        key=[f"{topic}-{task.key}" for task in tasks],
+        pure=False,
+    )  # one message for all the tasks
+    futures = dict(zip(submitted, tasks, strict=True))
     remaining = set(futures)
-    done = as_completed(futures)
+    # results come back with the completions, gathered in the background
+    done = as_completed(futures, with_results=True, raise_errors=False)
     try:
         while remaining:
             batch = done.next_batch(block=False) if done.has_ready() else []
-            for fut in batch:
+            for fut, result in batch:
                 if fut not in remaining:  # already timed out
                     continue
                 remaining.discard(fut)
-                yield _record(fut, futures[fut])
+                yield _record(fut, result, futures[fut])
                 fut.release()
             if timeout is not None:
                 now = time.monotonic()
@@ -112,14 +119,20 @@ def run_dask(
     finally:
         if remaining:
             client.cancel(list(remaining))
-        client.unsubscribe_topic(topic)
+        if timeout is not None:
+            client.unsubscribe_topic(topic)
 
 
-def _record(fut: Any, task: Task) -> dict:
-    """A finished future's record (a task error such as KilledWorker included)."""
+def _record(fut: Any, result: Any, task: Task) -> dict:
+    """A finished future's record (a task error such as KilledWorker included).
+
+    ``result`` is what ``as_completed(with_results=True, raise_errors=False)``
+    pairs with the future: the record, ``(type, exception, traceback)`` for an
+    error, or a ``CancelledError``.
+    """
     if fut.status == "finished":
-        return fut.result()
+        return result
     if fut.status == "error":
-        exc = fut.exception()
+        exc = result[1]
         return failed_record(task, f"{type(exc).__name__}: {exc}")
     return failed_record(task, f"CancelledError: the future was {fut.status}")

@@ -134,7 +134,15 @@ class LocalWorkers:
     def start(self, n: int | None = None) -> float:
         """Start up to ``n`` workers (default all) and wait until they are ready.
 
-        Returns the seconds it took (the pool's start-up cost).
+        Parameters
+        ----------
+        n : int, optional
+            Workers to have running (at most ``n_workers``; default all).
+
+        Returns
+        -------
+        float
+            Seconds it took: the pool's start-up cost.
         """
         t0 = time.perf_counter()
         n = self.n_workers if n is None else min(n, self.n_workers)
@@ -214,6 +222,24 @@ class LocalWorkers:
         Closing the generator (or an exception such as ``KeyboardInterrupt``
         in it) kills the workers that are still busy; finished records were
         already yielded.
+
+        Parameters
+        ----------
+        payload : bytes
+            The pickled function (sent to each worker once).
+        tasks : list of Task
+            The points and repeats to run.
+        timeout : float or None
+            Per-point time limit in seconds; the worker of a point past it is
+            killed and replaced.
+        max_crashes : int
+            Deaths of its worker after which a point is recorded as failed.
+
+        Yields
+        ------
+        dict
+            One record per task (``key``, ``status``, ``results``, ``error``,
+            ``elapsed_s``, ``worker``, ``compiles``).
         """
         digest = hashlib.sha256(payload).hexdigest()
         pending = deque(tasks)

@@ -63,6 +63,20 @@ def point_seed(point: Mapping[str, Any], repeat: int, base_seed: int = 0) -> int
     four little-endian uint32 words; the seed is the sequence's first uint64.
     It depends on nothing but the point, the repeat index and ``base_seed``:
     not on the worker, the order, or how many workers there are.
+
+    Parameters
+    ----------
+    point : dict
+        ``{name: value}`` with plain scalar values.
+    repeat : int
+        Repeat index (0 .. n_seeds - 1).
+    base_seed : int
+        The sweep's ``seed``.
+
+    Returns
+    -------
+    int
+        A seed in ``[0, 2**64)``.
     """
     digest = hashlib.sha256(canonical(point).encode()).digest()
     words = np.frombuffer(digest[:16], dtype="<u4").tolist()

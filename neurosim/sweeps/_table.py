@@ -65,7 +65,22 @@ class Table(Mapping[str, np.ndarray]):
         parameters: Sequence[str],
         schema: Mapping[str, tuple[np.dtype, tuple[int, ...]]],
     ) -> Table:
-        """Build a table from row records (as the output folder stores them)."""
+        """Build a table from row records (as the output folder stores them).
+
+        Parameters
+        ----------
+        rows : list of dict
+            Records with ``params``, ``repeat``, ``seed``, ``error``,
+            ``elapsed_s``, ``worker``, ``compiles`` and ``results``.
+        parameters : sequence of str
+            Parameter names, in column order.
+        schema : dict
+            ``{result name: (dtype, shape of one row)}``.
+
+        Returns
+        -------
+        Table
+        """
         cols: dict[str, np.ndarray] = {
             p: _column([r["params"][p] for r in rows]) for p in parameters
         }
@@ -125,7 +140,18 @@ class Table(Mapping[str, np.ndarray]):
         ]
 
     def row_params(self, i: int) -> dict[str, Any]:
-        """The parameters of row ``i`` as a dict of Python scalars."""
+        """The parameters of row ``i`` as a dict of Python scalars.
+
+        Parameters
+        ----------
+        i : int
+            Row index.
+
+        Returns
+        -------
+        dict
+            ``{parameter name: value}``.
+        """
         return {
             p: (v.item() if isinstance(v, np.generic) else v)
             for p in self.parameters
@@ -133,7 +159,18 @@ class Table(Mapping[str, np.ndarray]):
         }
 
     def where(self, **values: Any) -> Table:
-        """The rows whose parameters equal ``values`` (floats to 1e-9 relative)."""
+        """The rows whose parameters equal ``values`` (floats to 1e-9 relative).
+
+        Parameters
+        ----------
+        **values
+            ``name=value`` for each parameter to select on.
+
+        Returns
+        -------
+        Table
+            The selected rows, in their order.
+        """
         mask = np.ones(self.n_rows, dtype=bool)
         for name, value in values.items():
             if name not in self.parameters:
@@ -217,7 +254,13 @@ class Table(Mapping[str, np.ndarray]):
         return levels, mean, std, count
 
     def to_pandas(self) -> Any:
-        """A ``pandas.DataFrame``, one row per row (array results as object cells)."""
+        """A ``pandas.DataFrame``, one row per row (array results as object cells).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per column of the table.
+        """
         try:
             import pandas as pd
         except ImportError as e:

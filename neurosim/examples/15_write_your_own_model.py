@@ -77,7 +77,7 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     axes[3].legend(fontsize="small", loc="upper right")
     axes[3].set_title("Izhikevich (2003) sets, I = 10 (offset)")
     fig.tight_layout()
-    path = out_dir / "13_write_your_own_model.png"
+    path = out_dir / "15_write_your_own_model.png"
     fig.savefig(path, dpi=100)
     return [path]
 

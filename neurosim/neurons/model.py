@@ -124,7 +124,7 @@ class NeuronModel(NeuronType):
     method : str
         Integration method of ``derivatives``: ``"euler"``, ``"rk2"``
         (midpoint), ``"rk4"`` or ``"exponential_euler"`` (any name registered
-        in :data:`neurosim.kernels.integrators.INTEGRATORS`). Ignored when the
+        in ``neurosim.kernels.integrators.INTEGRATORS``). Ignored when the
         model defines ``update``.
     threshold : (str, float or str) or None
         ``(variable, value)``: a spike when the variable is above the value

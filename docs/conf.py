@@ -89,10 +89,7 @@ mathjax_path = "mathjax/tex-mml-chtml.js"
 # every build; an example missing from GROUPS lands in "More examples".
 EXAMPLES = ROOT / "neurosim" / "examples"
 GROUPS = {
-    "neurons": (
-        "Neurons",
-        ["01_lif_tuning_curves", "02_hodgkin_huxley", "15_write_your_own_model"],
-    ),
+    "neurons": ("Neurons", ["01_lif_tuning_curves", "02_hodgkin_huxley"]),
     "synapses": ("Synapses and spike trains", ["03_synaptic_filters"]),
     "networks": ("Spiking networks", ["04_cuba_network"]),
     "population_coding": (

@@ -55,7 +55,11 @@ nitpick_ignore_regex = [
 ]
 
 # -- autodoc / autosummary / numpydoc ----------------------------------------
-autosummary_generate = True
+# The API pages, listed here rather than taken from Sphinx's saved environment,
+# which does not know a newly added page yet when autosummary writes the stubs.
+autosummary_generate = sorted(
+    p.relative_to(DOCS).as_posix() for p in (DOCS / "api").glob("*.rst")
+)
 autosummary_imported_members = True
 autodoc_typehints = "none"  # types are in the numpydoc Parameters sections
 autodoc_default_options = {"inherited-members": False}
@@ -89,7 +93,10 @@ mathjax_path = "mathjax/tex-mml-chtml.js"
 # every build; an example missing from GROUPS lands in "More examples".
 EXAMPLES = ROOT / "neurosim" / "examples"
 GROUPS = {
-    "neurons": ("Neurons", ["01_lif_tuning_curves", "02_hodgkin_huxley"]),
+    "neurons": (
+        "Neurons",
+        ["01_lif_tuning_curves", "02_hodgkin_huxley", "13_write_your_own_model"],
+    ),
     "synapses": ("Synapses and spike trains", ["03_synaptic_filters"]),
     "networks": ("Spiking networks", ["04_cuba_network"]),
     "population_coding": (

@@ -10,7 +10,7 @@ import importlib as _importlib
 import logging as _logging
 from types import ModuleType as _ModuleType
 
-from . import ann, exceptions, learning, nef, sweeps
+from . import ann, exceptions, io, learning, nef, sweeps
 from .energy import (
     RBM,
     ContinuousHopfield,
@@ -20,12 +20,14 @@ from .energy import (
 )
 from .exceptions import (
     BackendUnavailable,
+    FileFormatError,
     NeurosimError,
     ShapeError,
     SimulationError,
     UnstableStepError,
     ValidationError,
 )
+from .io import load, save
 from .nef import (
     BuiltPopulation,
     Decoder,
@@ -94,6 +96,7 @@ __all__ = [
     "ann",
     "dists",
     "exceptions",
+    "io",
     "learning",
     "nef",
     "plotting",
@@ -101,6 +104,7 @@ __all__ = [
     "sweeps",
     # errors
     "BackendUnavailable",
+    "FileFormatError",
     "NeurosimError",
     "ShapeError",
     "SimulationError",
@@ -164,6 +168,9 @@ __all__ = [
     "ModernHopfield",
     "RBM",
     "hopfield_capacity",
+    # saving fitted models
+    "load",
+    "save",
     # parameter sweeps
     "sweep",
 ]

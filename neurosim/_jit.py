@@ -14,35 +14,90 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import glob
 import logging
+import os
 import sys
 import threading
 import time
 import types
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numba
 import numba.core.event
+from numba.core.caching import FunctionCache
 
 from . import _config
+
+
+class _CheckedCache(FunctionCache):
+    """numba's on-disk cache of one function, recovering from damaged files.
+
+    A truncated or overwritten index (``.nbi``) or data file (``.nbc``) makes
+    numba's own loader raise (``UnpicklingError``, ``EOFError`` ...) on every
+    later run. Here a file that cannot be read is removed with a
+    ``RuntimeWarning`` and the function is compiled again (and cached anew).
+    """
+
+    def load_overload(self, sig: Any, target_context: Any) -> Any:
+        try:
+            return super().load_overload(sig, target_context)
+        except Exception as e:  # any damage: the cache is only an optimisation
+            self._discard(e)
+            return None
+
+    def save_overload(self, sig: Any, data: Any) -> None:
+        try:
+            super().save_overload(sig, data)
+        except Exception as e:  # saving reads the index first
+            self._discard(e)
+            try:
+                super().save_overload(sig, data)
+            except Exception:  # still unwritable: run uncached
+                return
+
+    def _discard(self, error: Exception) -> None:
+        cache_file = self._cache_file
+        index = cache_file._index_path
+        warnings.warn(
+            f"neurosim: the numba cache of {self._name} ({index}) is damaged "
+            f"({type(error).__name__}: {error}); removing it and compiling again",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        base = os.path.splitext(index)[0]
+        for path in [index, *glob.glob(glob.escape(base) + ".*.nbc")]:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+
+
+def _checked(dispatcher: Any) -> Any:
+    """Give a cached dispatcher the damage-tolerant cache."""
+    if getattr(dispatcher, "_cache", None) is not None and isinstance(
+        dispatcher._cache, FunctionCache
+    ):
+        dispatcher._cache = _CheckedCache(dispatcher.py_func)
+    return dispatcher
 
 
 def njit(fn: Callable | None = None, **options: Any) -> Any:
     """``numba.njit`` with neurosim's defaults (``cache=True`` unless disabled).
 
-    Usable bare (``@njit``) or with options (``@njit(parallel=True)``).
+    Usable bare (``@njit``) or with options (``@njit(parallel=True)``). Damaged
+    cache files are removed and recompiled with a warning (:class:`_CheckedCache`).
     """
     options.setdefault("cache", _config.CACHE)
     options.setdefault("fastmath", _config.FASTMATH)
     if fn is None:
-        return lambda f: numba.njit(**options)(f)
-    return numba.njit(**options)(fn)
+        return lambda f: _checked(numba.njit(**options)(f))
+    return _checked(numba.njit(**options)(fn))
 
 
 def inline(fn: Callable) -> Any:
     """Compile a scalar helper for inlining into CPU kernels."""
-    return numba.njit(inline="always", cache=_config.CACHE)(fn)
+    return _checked(numba.njit(inline="always", cache=_config.CACHE)(fn))
 
 
 @functools.cache

@@ -8,6 +8,8 @@ was expected and what was given.
 from __future__ import annotations
 
 import numbers
+import os
+import resource
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,16 +20,21 @@ from .exceptions import ShapeError, ValidationError
 SeedLike = int | np.random.Generator | None
 
 
-def as_rng(seed: SeedLike) -> np.random.Generator:
-    """Turn ``seed`` (int, Generator or None) into a ``numpy.random.Generator``."""
+def as_rng(seed: SeedLike, name: str = "seed") -> np.random.Generator:
+    """Turn ``seed`` (int >= 0, Generator or None) into a ``numpy.random.Generator``.
+
+    ``name`` is the argument that errors name.
+    """
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or (
-        isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
-    ):
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        if seed < 0:
+            raise ValidationError(f"{name}: must be >= 0 (got {seed!r})")
         return np.random.default_rng(seed)
     raise TypeError(
-        f"seed: expected an int, a numpy.random.Generator or None (got {seed!r})"
+        f"{name}: expected an int, a numpy.random.Generator or None (got {seed!r})"
     )
 
 
@@ -40,21 +47,26 @@ def check_number(
     low_open: bool = False,
     high_open: bool = False,
     integer: bool = False,
+    allow_inf: bool = False,
 ) -> float:
     """Check that ``value`` is a finite real number within the given bounds.
 
-    Returns it as a ``float`` (or ``int`` when ``integer=True``).
+    Returns it as a ``float`` (or ``int`` when ``integer=True``). ``allow_inf``
+    admits +-inf (for bounds such as ``high=inf``); NaN is never admitted.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         kind = "an integer" if integer else "a real number"
         raise TypeError(
             f"{name}: expected {kind} (got {type(value).__name__} {value!r})"
         )
-    if integer and not float(value).is_integer():
-        raise ValidationError(f"{name}: must be an integer (got {value!r})")
-    v = float(value)
-    if not np.isfinite(v):
+    try:
+        v = float(value)
+    except OverflowError:  # an int beyond float64
+        raise ValidationError(f"{name}: must be finite (got {value!r})") from None
+    if not (np.isfinite(v) or (allow_inf and not np.isnan(v))):
         raise ValidationError(f"{name}: must be finite (got {value!r})")
+    if integer and not v.is_integer():
+        raise ValidationError(f"{name}: must be an integer (got {value!r})")
     if low is not None and (v < low or (low_open and v == low)):
         op = ">" if low_open else ">="
         raise ValidationError(f"{name}: must be {op} {low:g} (got {value!r})")
@@ -97,12 +109,7 @@ def as_float_array(
 
     ``shape`` entries that are ``None`` match any length.
     """
-    try:
-        arr = np.asarray(x, dtype=dtype)
-    except (TypeError, ValueError) as e:
-        raise TypeError(
-            f"{name}: expected a numeric array (got {type(x).__name__})"
-        ) from e
+    arr = as_real_array(name, x, np.float64 if dtype is None else dtype)
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if arr.ndim not in allowed:
@@ -124,3 +131,105 @@ def as_float_array(
 def check_dt(dt: Any, name: str = "dt") -> float:
     """A time step in seconds: finite and > 0."""
     return check_positive(name, dt)
+
+
+def as_real_array(name: str, x: Any, dtype: Any = None) -> np.ndarray:
+    """``x`` as a real array; None, text, object arrays and complex are refused.
+
+    ``dtype=None`` keeps float32/float64 and turns ints and bools into float64.
+    ``np.asarray(None, float)`` is NaN and ``np.asarray(1j, float)`` drops the
+    imaginary part with only a warning, so the kind is checked before converting.
+    """
+    if x is None:
+        raise TypeError(f"{name}: expected a numeric array (got None)")
+    try:
+        raw = np.asarray(x)
+    except (TypeError, ValueError) as e:  # ragged nested sequences
+        raise TypeError(
+            f"{name}: expected a numeric array (got {type(x).__name__}: {e})"
+        ) from None
+    if raw.dtype.kind == "c" and (dtype is None or np.dtype(dtype).kind != "c"):
+        raise TypeError(
+            f"{name}: complex values are not supported (the imaginary part would "
+            "be lost); pass x.real if that is what you mean"
+        )
+    if raw.dtype.kind not in "biufc":
+        raise TypeError(
+            f"{name}: expected a numeric array (got {type(x).__name__} of "
+            f"{raw.dtype.name})"
+        )
+    if dtype is None:
+        dtype = raw.dtype if raw.dtype.kind == "f" else np.float64
+    return raw.astype(dtype, copy=False)
+
+
+def memory_limit() -> int:
+    """Bytes one array may take: physical memory, or a lower address-space limit."""
+    try:
+        phys = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not POSIX: no up-front check
+        phys = 2**62
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        phys = min(phys, soft)
+    return int(phys)
+
+
+def check_alloc(name: str, n_items: Any, itemsize: int = 8, what: str = "") -> int:
+    """Raise before allocating ``n_items`` elements that cannot fit in memory.
+
+    ``name`` is the argument that sets the size; ``what`` says what is allocated.
+    Returns ``n_items`` as an int.
+    """
+    n = int(n_items)
+    need = n * int(itemsize)
+    if need > memory_limit():
+        raise ValidationError(
+            f"{name}: {what or 'the result'} would hold {n:,} values "
+            f"({need / 2**30:,.1f} GiB), more than this machine's memory "
+            f"({memory_limit() / 2**30:,.1f} GiB)"
+        )
+    return n
+
+
+MAX_STEPS = 2**53  # float64 counts every step exactly below this
+
+
+def check_steps(name: str, duration: Any, dt: float) -> int:
+    """The number of steps ``round(duration / dt)`` of a run, checked to be countable.
+
+    ``duration`` must be finite and >= 0; the count must stay below 2**53 (beyond
+    it ``t = k dt`` no longer distinguishes steps, and a loop that long never ends).
+    """
+    T = check_nonnegative(name, duration)
+    n = T / dt
+    if not n < MAX_STEPS:
+        raise ValidationError(
+            f"{name}: {T:g} s is {n:.3g} steps of dt = {dt:g} s, more than a run "
+            f"can count (2**53); use a larger dt or a shorter {name}"
+        )
+    return int(round(n))
+
+
+def check_shape(name: str, shape: Any) -> tuple[int, ...]:
+    """An array shape: an int or a sequence of ints >= 0, returned as a tuple."""
+    items = (shape,) if isinstance(shape, numbers.Integral) else shape
+    try:
+        items = tuple(items)
+    except TypeError:
+        raise TypeError(
+            f"{name}: expected an int or a tuple of ints (got {shape!r})"
+        ) from None
+    return tuple(check_number(name, s, low=0, integer=True) for s in items)
+
+
+def check_count(name: str, value: Any, low: int = 1) -> int:
+    """An iteration count: an integer ``>= low`` that a loop can reach (< 2**53).
+
+    A count the user asks for is honoured however long it takes; one beyond
+    2**53 could never finish and is refused.
+    """
+    n = check_number(name, value, low=low, integer=True)
+    if n >= MAX_STEPS:
+        raise ValidationError(f"{name}: {n} iterations could never finish (>= 2**53)")
+    return int(n)

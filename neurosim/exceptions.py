@@ -33,3 +33,10 @@ class BackendUnavailable(NeurosimError, RuntimeError):
 
 class SimulationError(NeurosimError, RuntimeError):
     """A simulation produced non-finite values or otherwise failed at run time."""
+
+
+class FileFormatError(NeurosimError, ValueError):
+    """A file is missing, truncated, damaged, foreign or of a newer format.
+
+    The message names the file and what is wrong with it.
+    """

@@ -13,6 +13,23 @@ from typing import Any
 
 import numpy as np
 
+from ._validation import as_float_array, check_alloc, check_choice, check_number
+from .exceptions import ShapeError, ValidationError
+
+
+def _series(name: str, x: Any, ndim: Any = (1, 2), length: int | None = None):
+    """``x`` as a non-empty float array of ``ndim`` with ``length`` rows."""
+    arr = as_float_array(name, x, ndim=ndim)
+    if arr.size == 0:
+        raise ShapeError(f"{name}: nothing to plot (shape {arr.shape})")
+    if length is not None and arr.shape[0] != length:
+        raise ShapeError(f"{name}: expected {length} rows (got shape {arr.shape})")
+    return arr
+
+
+def _time_scale(time_unit: str) -> float:
+    return 1e3 if check_choice("time_unit", time_unit, ("s", "ms")) == "ms" else 1.0
+
 
 def use_headless() -> None:
     """Draw off screen (matplotlib's Agg backend), for scripts that only write files."""
@@ -118,18 +135,30 @@ def raster(
     matplotlib Axes
         The axes drawn on.
     """
-    ax = _axes(ax)
+    scale = _time_scale(time_unit)
+    markersize = check_number("markersize", markersize, low=0.0)
     if spike_times is not None:
+        trains = [
+            as_float_array(f"spike_times[{i}]", s, ndim=1)
+            for i, s in enumerate(spike_times)
+        ]
         indices = np.concatenate(
-            [np.full(len(s), i) for i, s in enumerate(spike_times)] or [np.zeros(0)]
+            [np.full(len(s), i) for i, s in enumerate(trains)] or [np.zeros(0)]
         )
-        times = np.concatenate(
-            [np.asarray(s, float) for s in spike_times] or [np.zeros(0)]
-        )
+        times = np.concatenate(trains or [np.zeros(0)])
     if times is None or indices is None:
-        raise ValueError("raster: give spike_times, or both times and indices")
-    scale = 1e3 if time_unit == "ms" else 1.0
-    ax.plot(np.asarray(times) * scale, indices, "|", color=color, markersize=markersize)
+        raise ValidationError(
+            "times: raster needs spike_times, or both times and indices"
+        )
+    times = as_float_array("times", times, ndim=1)
+    indices = as_float_array("indices", indices, ndim=1)
+    if times.shape != indices.shape:
+        raise ShapeError(
+            f"times and indices: need equal lengths (got {times.shape} and "
+            f"{indices.shape})"
+        )
+    ax = _axes(ax)
+    ax.plot(times * scale, indices, "|", color=color, markersize=markersize)
     ax.set_xlabel(f"time ({time_unit})")
     ax.set_ylabel("neuron")
     return ax
@@ -169,14 +198,15 @@ def voltage_trace(
     matplotlib Axes
         The axes drawn on.
     """
-    ax = _axes(ax)
-    v = np.asarray(v)
+    scale = _time_scale(time_unit)
+    t = _series("t", t, ndim=1)
+    v = _series("v", v, length=len(t))
     if v.ndim == 1:
         v = v[:, None]
     cols = range(min(5, v.shape[1])) if neurons is None else neurons
-    scale = 1e3 if time_unit == "ms" else 1.0
+    ax = _axes(ax)
     for i in cols:
-        ax.plot(np.asarray(t) * scale, v[:, i], lw=1, label=f"neuron {i}")
+        ax.plot(t * scale, v[:, i], lw=1, label=f"neuron {i}")
     if threshold is not None:
         ax.axhline(threshold, color="gray", ls="--", lw=0.8)
     ax.set_xlabel(f"time ({time_unit})")
@@ -217,8 +247,17 @@ def fi_curve(
     matplotlib Axes
         The axes drawn on.
     """
+    currents = _series("currents", currents, ndim=1)
+    if rates is None or isinstance(rates, str):
+        raise TypeError(f"rates: expected an array or a list of arrays (got {rates!r})")
+    flat = np.ndim(rates) == 1 or (len(rates) and np.ndim(rates[0]) == 0)
+    curves = [
+        _series("rates", r, ndim=1, length=len(currents))
+        for r in ([rates] if flat else list(rates))
+    ]
+    if not curves:
+        raise ShapeError("rates: nothing to plot (no curves)")
     ax = _axes(ax)
-    curves = [rates] if np.ndim(rates[0]) == 0 else list(rates)
     for k, r in enumerate(curves):
         label = labels[k] if labels is not None else None
         style = styles[k] if styles is not None else "-"
@@ -250,13 +289,19 @@ def tuning_curves(x: Any, rates: np.ndarray | None = None, *, ax: Any = None) ->
     matplotlib Axes
         The axes drawn on.
     """
-    ax = _axes(ax)
     if rates is None:
+        if not hasattr(x, "rates"):
+            raise TypeError(
+                "rates: required unless x is a Population (got x of type "
+                f"{type(x).__name__})"
+            )
         pop = x
         x = np.linspace(-1, 1, 201)[:, None]
         rates = pop.rates(x)
-    x = np.asarray(x)
-    ax.plot(x.reshape(len(x), -1)[:, 0], np.asarray(rates), lw=1)
+    x = _series("x", x)
+    rates = _series("rates", rates, length=len(x))
+    ax = _axes(ax)
+    ax.plot(x.reshape(len(x), -1)[:, 0], rates, lw=1)
     ax.set_xlabel("represented value x")
     ax.set_ylabel("firing rate (Hz)")
     return ax
@@ -652,17 +697,32 @@ def patterns(
     matplotlib Axes
         The axes drawn on.
     """
-    ax = _axes(ax)
-    imgs = np.asarray(images, dtype=float)
+    imgs = _series("images", images, ndim=(1, 2, 3))
+    gap = check_number("gap", gap, low=0, integer=True)
     if imgs.ndim == 1:
         imgs = imgs[None, :]
     if imgs.ndim == 2:
         if shape is None:
             side = int(round(np.sqrt(imgs.shape[1])))
             shape = (side, imgs.shape[1] // side)
-        imgs = imgs.reshape(len(imgs), *shape)
+        if not (isinstance(shape, tuple | list) and len(shape) == 2):
+            raise TypeError(f"shape: expected (height, width) (got {shape!r})")
+        h, w = (check_number("shape", k, low=1, integer=True) for k in shape)
+        if h * w != imgs.shape[1]:
+            raise ShapeError(
+                f"shape: {shape} does not hold {imgs.shape[1]} pixels per image"
+            )
+        imgs = imgs.reshape(len(imgs), h, w)
     n, h, w = imgs.shape
-    ncols = min(n, 10) if ncols is None else ncols
+    ncols = (
+        min(n, 10)
+        if ncols is None
+        else check_number("ncols", ncols, low=1, integer=True)
+    )
+    check_alloc(
+        "gap", -(-n // ncols) * (h + gap) * ncols * (w + gap), what="the canvas"
+    )
+    ax = _axes(ax)
     nrows = -(-n // ncols)
     canvas = np.full((nrows * (h + gap) - gap, ncols * (w + gap) - gap), np.nan)
     for k, img in enumerate(imgs):
@@ -706,9 +766,9 @@ def energy_trace(
     matplotlib Axes
         The axes drawn on.
     """
+    E = _series("energies", energies)
+    xs = np.arange(len(E)) if x is None else _series("x", x, ndim=1, length=len(E))
     ax = _axes(ax)
-    E = np.asarray(energies, dtype=float)
-    xs = np.arange(len(E)) if x is None else np.asarray(x)
     ax.plot(xs, E, lw=1, label=label)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("energy")
@@ -749,6 +809,8 @@ def capacity_curve(
     matplotlib Axes
         The axes drawn on.
     """
+    loads = _series("loads", loads, ndim=1)
+    recall = _series("recall", recall, ndim=1, length=len(loads))
     ax = _axes(ax)
     ax.errorbar(loads, recall, yerr=stderr, marker="o", ms=4, capsize=2, label=label)
     if critical_load is not None:
@@ -796,11 +858,20 @@ def population_rate(
     matplotlib Axes
         The axes drawn on.
     """
-    ax = _axes(ax)
+    scale = _time_scale(time_unit)
+    times = as_float_array("times", times, ndim=1)
+    n_neurons = check_number("n_neurons", n_neurons, low=1, integer=True)
+    t_start = check_number("t_start", t_start, low=0.0)
+    t_end = check_number("t_end", t_end, low=0.0)
+    if not t_end > t_start:
+        raise ValidationError(f"t_end: must be > t_start = {t_start:g} (got {t_end:g})")
+    bin_width = check_number("bin_width", bin_width, low=0.0, low_open=True)
+    n_bins = (t_end - t_start) / bin_width + 2
+    check_alloc("t_end, t_start, bin_width", n_bins, what="the bins")
     edges = np.arange(t_start, t_end + 0.5 * bin_width, bin_width)
-    counts, edges = np.histogram(np.asarray(times), bins=edges)
+    counts, edges = np.histogram(times, bins=edges)
     rate = counts / (n_neurons * bin_width)
-    scale = 1e3 if time_unit == "ms" else 1.0
+    ax = _axes(ax)
     ax.stairs(rate, edges * scale, fill=True, alpha=0.6)
     ax.set_xlabel(f"time ({time_unit})")
     ax.set_ylabel("population rate (Hz)")

@@ -25,10 +25,12 @@ from ._validation import (
     SeedLike,
     as_float_array,
     as_rng,
+    check_alloc,
     check_choice,
     check_dt,
     check_nonnegative,
     check_positive,
+    check_steps,
 )
 from .exceptions import ShapeError, ValidationError
 from .synapses import LinearFilter, Lowpass
@@ -58,7 +60,7 @@ def _as_trains(spike_times: Any, name: str = "spike_times") -> tuple[list, bool]
                 f"(got {type(spike_times).__name__})"
             ) from e
         if trains and np.ndim(trains[0]) == 0:  # a plain list of numbers
-            trains, single = [np.asarray(trains, dtype=float)], True
+            trains, single = [as_float_array(name, trains)], True
         else:
             single = False
     out = []
@@ -79,9 +81,14 @@ def _as_trains(spike_times: Any, name: str = "spike_times") -> tuple[list, bool]
     return out, single
 
 
-def _n_steps(t_end: Any, dt: float) -> int:
+def _n_steps(t_end: Any, dt: float, n_cols: int = 1) -> int:
+    """Steps of ``round(t_end / dt)``, checked to be countable and to fit in memory."""
     t_end = check_positive("t_end", t_end)
-    return int(round(t_end / dt))
+    if dt > t_end:
+        raise ValidationError(f"dt: must be <= t_end = {t_end:g} s (got {dt:g})")
+    n = check_steps("t_end", t_end, dt)
+    check_alloc("t_end", n * max(n_cols, 1), what=f"{n:,} steps x {n_cols} trains")
+    return n
 
 
 def poisson_spikes(
@@ -133,7 +140,7 @@ def poisson_spikes(
         if t_end is None:
             raise ValidationError("t_end: required unless rates is (n_steps, n)")
         lam = np.broadcast_to(
-            np.atleast_1d(rates) * dt, (_n_steps(t_end, dt), rates.size)
+            np.atleast_1d(rates) * dt, (_n_steps(t_end, dt, rates.size), rates.size)
         )
     return as_rng(seed).poisson(lam).astype(np.float64) / dt
 
@@ -158,8 +165,8 @@ def regular_spikes(rates: Any, dt: float, t_end: float, phase: Any = 0.0) -> np.
     spikes : (n_steps, n_neurons) ndarray
     """
     dt = check_dt(dt)
-    n_steps = _n_steps(t_end, dt)
     rates = np.atleast_1d(as_float_array("rates", rates, ndim=(0, 1)))
+    n_steps = _n_steps(t_end, dt, rates.size)
     if np.any(rates < 0):
         raise ValidationError(f"rates: must be >= 0 Hz (min {rates.min()!r})")
     phase = np.broadcast_to(as_float_array("phase", phase, ndim=(0, 1)), rates.shape)
@@ -200,8 +207,8 @@ def spikes_to_array(
         Spike at ``t`` lands in sample ``round(t / dt)``.
     """
     dt = check_dt(dt)
-    n_steps = _n_steps(t_end, dt)
     trains, single = _as_trains(spike_times)
+    n_steps = _n_steps(t_end, dt, len(trains))
     wts = _weights(weights, trains, single)
     out = np.zeros((n_steps, len(trains)))
     for i, (s, w) in enumerate(zip(trains, wts, strict=True)):
@@ -233,10 +240,13 @@ def array_to_spike_times(spikes: Any, dt: float) -> list[np.ndarray]:
     """
     dt = check_dt(dt)
     a = as_float_array("spikes", spikes, ndim=(1, 2))
+    if a.size == 0:
+        return [np.zeros(0) for _ in range(a.shape[1] if a.ndim == 2 else 1)]
     counts = a * dt
     rounded = np.rint(counts)
     # spikes written as c/dt and read back as c/dt*dt carry a few ulps of error
-    if np.any(rounded < 0) or not np.allclose(counts, rounded, rtol=0, atol=1e-6):
+    bad = np.any(rounded < 0) or np.any(rounded > 2**53)
+    if bad or not np.allclose(counts, rounded, rtol=0, atol=1e-6):
         raise ValidationError(
             "spikes: expected non-negative integer multiples of 1/dt "
             f"(1/dt = {1 / dt:g}); is dt right?"
@@ -323,8 +333,8 @@ def estimate_rates(
     method : {"count", "isi", "kernel"}
         ``"count"``: spikes in ``[t_start, t_stop)`` divided by
         ``t_stop - t_start`` (``t_stop`` required). ``"isi"``: one over the
-        mean inter-spike interval of the spikes in that window (NaN for a
-        neuron with fewer than two spikes there). ``"kernel"``: the
+        mean inter-spike interval of the spikes in that window (for a neuron
+        with fewer than two spikes there, the ``"count"`` estimate). ``"kernel"``: the
         time-resolved rate ``sum_p h(t - t_p)`` at times ``t`` (required)
         with the unit-area kernel ``syn`` (default ``Lowpass(0.05)``).
     t_start, t_stop : float
@@ -362,7 +372,10 @@ def estimate_rates(
         if method == "count":
             r[i] = s.size / (t_stop - t_start)
         else:
+            # fewer than two distinct spike times give no interval: count instead
             r[i] = (
-                (s.size - 1) / (s[-1] - s[0]) if s.size > 1 and s[-1] > s[0] else np.nan
+                (s.size - 1) / (s[-1] - s[0])
+                if s.size > 1 and s[-1] > s[0]
+                else s.size / (t_stop - t_start)
             )
     return r[0] if single else r

@@ -90,13 +90,16 @@ import numba
 import numpy as np
 import scipy.linalg
 import scipy.signal
+from scipy.special import gammaln
 
 from ._validation import (
     as_float_array,
+    check_alloc,
     check_choice,
     check_dt,
     check_number,
     check_positive,
+    check_shape,
 )
 from .exceptions import ShapeError, ValidationError
 from .kernels.synapses import lti_run, lti_step
@@ -253,7 +256,14 @@ class LinearFilter:
         )
 
     def _initial_state(
-        self, A: np.ndarray, B: np.ndarray, C: np.ndarray, D: float, y0: Any, shape
+        self,
+        A: np.ndarray,
+        B: np.ndarray,
+        C: np.ndarray,
+        D: float,
+        y0: Any,
+        shape: tuple[int, ...],
+        dt: float,
     ) -> np.ndarray:
         """States ``(n, n_channels)`` at the steady state whose output is ``y0``."""
         n = A.shape[0]
@@ -262,7 +272,7 @@ class LinearFilter:
             y0 = np.broadcast_to(y0, shape).reshape(-1)
         except ValueError as e:
             raise ShapeError(
-                f"y0: shape {y0.shape} does not broadcast to one step {shape}"
+                f"y0: shape {y0.shape} does not broadcast to one step of x, {shape}"
             ) from e
         X = np.zeros((n, y0.size))
         if n == 0 or not np.any(y0):
@@ -270,14 +280,23 @@ class LinearFilter:
         # Constant input u0 gives the fixed point x* = (I - A)^-1 B u0 and the
         # output y* = (C (I - A)^-1 B + D) u0 = H_d(1) u0; solve for u0.
         try:
-            g = np.linalg.solve(np.eye(n) - A, B)
+            M = np.linalg.inv(np.eye(n) - A)
         except np.linalg.LinAlgError as e:
             raise ValidationError(
-                f"y0: {self!r} has no steady state (pole at s = 0); use y0=0"
+                f"y0: {self!r} has no steady state at dt = {dt:g} s (a pole at "
+                "s = 0, or a dt so small that exp(A dt) rounds to the identity); "
+                "use y0=0"
             ) from e
+        g = M @ B
         gain = float(C @ g) + D
-        if gain == 0:
-            raise ValidationError(f"y0: {self!r} has zero DC gain; use y0=0")
+        # Compare with the size of the terms that cancel: a zero DC gain comes
+        # out as rounding noise (~1e-16 of them), not as an exact 0.
+        scale = float(np.abs(C) @ np.abs(M) @ np.abs(B)) + abs(D)
+        if not abs(gain) > 1e-9 * scale:
+            raise ValidationError(
+                f"y0: {self!r} has zero DC gain (|H(1)| = {abs(gain):.2g}, rounding "
+                f"level of {scale:.2g}), so no constant input gives y0; use y0=0"
+            )
         return np.outer(g, y0 / gain)
 
     def filt(
@@ -320,8 +339,10 @@ class LinearFilter:
             raise ShapeError(f"axis: {axis} out of range for x of shape {x.shape}")
         A, B, C, D = self.discretize(dt, method)
         xt = np.moveaxis(x, axis, 0)
+        if x.size == 0:
+            raise ShapeError(f"x: has no samples to filter (shape {x.shape})")
         u = np.ascontiguousarray(xt.reshape(xt.shape[0], -1))
-        X = self._initial_state(A, B, C, D, y0, xt.shape[1:])
+        X = self._initial_state(A, B, C, D, y0, xt.shape[1:], dt)
         y = np.empty_like(u)
         # a few blocks per thread; 256 channels per block at most keeps a
         # block's states and scratch (2 n 256 doubles) in L1/L2
@@ -361,8 +382,9 @@ class LinearFilter:
             Call it with each step's input; it returns that step's output.
         """
         A, B, C, D = self.discretize(dt, method)
-        shape = (shape,) if isinstance(shape, int) else tuple(shape)
-        X = self._initial_state(A, B, C, D, y0, shape)
+        shape = check_shape("shape", shape)
+        check_alloc("shape", math.prod(shape) * A.shape[0], what="the filter state")
+        X = self._initial_state(A, B, C, D, y0, shape, dt)
         return SynapseStep(A, B, C, D, X, shape)
 
 
@@ -512,6 +534,20 @@ class PSC(LinearFilter):
         cls = type(self).__name__
         self.n = check_number(f"{cls}.n", n, low=0, integer=True)
         self.tau = _check_tau(cls, "tau", tau)
+        check_alloc(f"{cls}.n", (self.n + 1) ** 2, what="the state matrix")
+        # the largest coefficient C(n+1, k) tau^k of (tau s + 1)^(n+1) must fit
+        k = np.arange(self.n + 2)
+        log_c = (
+            gammaln(self.n + 2)
+            - gammaln(k + 1)
+            - gammaln(self.n + 2 - k)
+            + k * np.log(self.tau)
+        )
+        if log_c.max() > 700.0 or log_c.min() < -700.0:
+            raise ValidationError(
+                f"{cls}.n: order {self.n} with tau = {self.tau:g} s has denominator "
+                "coefficients beyond float64's range"
+            )
         den = np.poly1d([self.tau, 1.0]) ** (self.n + 1)
         super().__init__([1.0], den.coeffs)
 

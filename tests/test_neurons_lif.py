@@ -70,9 +70,24 @@ def test_gain_bias_inverts_max_rates_intercepts(rng):
     assert np.all(np.abs(rec.rates() - max_rates) <= np.maximum(1.0, 0.01 * max_rates))
 
 
-def test_dt_larger_than_tau_ref_is_rejected():
-    with pytest.raises(ValueError, match="dt: must be <= tau_ref"):
-        ns.simulate_neurons(ns.LIF(tau_ref=0.002), 2.0, dt=0.003, t_end=0.1)
+@pytest.mark.parametrize("dt", [1e-3, 3e-3, 1e-4])
+@pytest.mark.parametrize("tau_ref", [0.0, 0.002])
+def test_rates_exact_for_any_dt_and_tau_ref(dt, tau_ref):
+    """dt > tau_ref, tau_ref = 0 included: several spikes per step where due.
+
+    Reference: the closed form 1/(tau_ref + tau_rc log1p(1/(J - 1))); J = 5 at
+    dt = 1 ms and tau_ref = 0 is 224 Hz (it used to come out 200 Hz), and
+    J = 200 fires ~ 10 kHz, far above 1/dt.
+    """
+    J = np.array([1.05, 1.5, 2.0, 5.0, 20.0, 200.0])
+    lif = ns.LIF(tau_rc=0.02, tau_ref=tau_ref)
+    rec = ns.simulate_neurons(lif, J, dt=dt, t_end=1.0, record_v=False)
+    period = tau_ref + 0.02 * np.log1p(1.0 / (J - 1.0))
+    for s, T in zip(rec.spike_times, period, strict=True):
+        # every interval is the analytic period (rounding of t = k dt + t_s)
+        np.testing.assert_allclose(np.diff(s), T, rtol=0, atol=1e-9)
+        assert s.size == np.floor((rec.t_end - s[0]) / T + 1e-9) + 1
+    np.testing.assert_array_equal(rec.spike_counts, [len(s) for s in rec.spike_times])
 
 
 @pytest.mark.parametrize("kw", [{"tau_rc": -0.02}, {"tau_rc": 0.0}, {"tau_ref": -1e-3}])

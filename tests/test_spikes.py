@@ -114,7 +114,10 @@ def test_estimate_rates_count():
         ns.estimate_rates(trains, t_start=0.15, t_stop=2.0), [3 / 1.85, 0.0]
     )
     isi = ns.estimate_rates(trains, "isi", t_stop=2.0)
-    assert isi[0] == pytest.approx(3 / 1.4) and np.isnan(isi[1])
+    assert isi[0] == pytest.approx(3 / 1.4) and isi[1] == 0.0
+    # one spike has no interval: the count over the window (1 spike / 2 s)
+    one = ns.estimate_rates([np.array([0.5])], "isi", t_stop=2.0)
+    np.testing.assert_array_equal(one, [0.5])
 
 
 @pytest.mark.parametrize(

@@ -322,3 +322,34 @@ def test_filt_rejects_non_finite_input(syn, bad):
     x[50, 1] = bad  # one bad sample in one channel, long before the end
     with pytest.raises(ValueError, match="x: contains NaN or infinite"):
         syn.filt(x, dt=1e-3)
+
+
+def test_impulse_method_with_direct_term_against_residues(rng):
+    """A proper (not strictly) filter, reference from scipy's partial fractions.
+
+    H(s) = Dc + sum_i r_i / (s - p_i), so a spike of weight w at t_j adds
+    w sum_i r_i exp(p_i (t_k - t_j)) to y[k] for t_k >= t_j, and its Dirac part
+    Dc w appears as Dc w / dt in the sample of its own step (u[k] = w / dt).
+    """
+    num = [0.5 * 2e-5, 0.03, 2.0]  # H(0) = 2, direct term 0.5
+    den = [2e-5, 0.012, 1.0]  # poles -1/0.002 and -1/0.01
+    syn = ns.LinearFilter(num, den)
+    dt = 2e-4
+    u = rng.standard_normal(300)
+    y = syn.filt(u, dt, method="impulse")
+    r, p, k = scipy.signal.residue(num, den)
+    assert k.size == 1 and k[0] == pytest.approx(0.5, rel=1e-12)
+    t = np.arange(u.size) * dt
+    h = np.real(np.exp(np.outer(t, p)) @ r)  # strictly proper part, h(0+) included
+    ref = k[0] * u + np.convolve(u * dt, h)[: u.size]
+    # two independent evaluations of the same exponentials: rounding only
+    np.testing.assert_allclose(y, ref, rtol=1e-9, atol=1e-9 * np.abs(ref).max())
+
+
+def test_y0_of_a_zero_dc_gain_filter_raises():
+    # s / (tau1 s + 1)(tau2 s + 1): H(0) = 0, so no constant input holds y0 != 0
+    # (the discrete gain is rounding noise; it used to return ~3e13)
+    syn = ns.LinearFilter([0.01, 0.0], [1e-4, 0.02, 1.0])
+    with pytest.raises(ValueError, match="y0: .* zero DC gain"):
+        syn.filt(np.ones(5), 1e-3, y0=1.0)
+    np.testing.assert_array_equal(syn.filt(np.zeros(5), 1e-3, y0=0.0), 0.0)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import SeedLike, as_rng, check_number
+from .._validation import SeedLike, as_rng, check_alloc, check_number
 from ..exceptions import ShapeError
 from . import functions as F
 from . import init as _init
@@ -316,7 +316,11 @@ def scaled_dot_product_attention(
     Tensor
         ``(..., L, d_v)`` attention output.
     """
-    q, k, v = as_tensor(query), as_tensor(key), as_tensor(value)
+    q, k, v = (
+        as_tensor(query, name="query"),
+        as_tensor(key, name="key"),
+        as_tensor(value, name="value"),
+    )
     if q.shape[-1] != k.shape[-1] or k.shape[:-1] != v.shape[:-1]:
         raise ShapeError(
             f"scaled_dot_product_attention: query {q.shape}, key {k.shape} and value "
@@ -330,7 +334,7 @@ def scaled_dot_product_attention(
     if p > 0:
         shape = np.broadcast_shapes(q.shape[:-2], k.shape[:-2]) + (L, S)
         drop = (as_rng(seed).random(shape) >= p).astype(q.dtype) / q.dtype.type(1 - p)
-    sc = 1.0 / np.sqrt(q.shape[-1]) if scale is None else float(scale)
+    sc = 1.0 / np.sqrt(q.shape[-1]) if scale is None else check_number("scale", scale)
     return AttentionFn.apply(q, k, v, mask=mask, drop=drop, scale=sc)
 
 
@@ -407,11 +411,11 @@ class MultiHeadAttention(Module):
         -------
         out : (L, N, E) Tensor, and the weights when ``need_weights``.
         """
-        q = as_tensor(query)
+        q = as_tensor(query, name="query")
         E = self.embed_dim
         self_attn = key is None and value is None
-        k = q if key is None else as_tensor(key)
-        v = k if value is None else as_tensor(value)
+        k = q if key is None else as_tensor(key, name="key")
+        v = k if value is None else as_tensor(value, name="value")
         for name, t in (("query", q), ("key", k), ("value", v)):
             if t.ndim != 3 or t.shape[-1] != E:
                 raise ShapeError(
@@ -478,6 +482,8 @@ def positional_encoding(n: int, d: int, base: float = 10000.0, dtype: Any = np.f
     """
     n = int(check_number("n", n, low=1, integer=True))
     d = int(check_number("d", d, low=1, integer=True))
+    base = check_number("base", base, low=0.0, low_open=True)
+    check_alloc("n", n * d, what="the (n, d) encoding")
     pos = np.arange(n)[:, None]
     freq = base ** (-np.arange(0, d, 2) / d)
     pe = np.zeros((n, d))
@@ -549,7 +555,7 @@ class TransformerEncoderLayer(Module):
 
         Masks as in :class:`MultiHeadAttention`.
         """
-        x = as_tensor(src)
+        x = as_tensor(src, name="src")
         if self.norm_first:
             x = x + self._sa(self.norm1(x), src_key_padding_mask, src_mask)
             return x + self._ff(self.norm2(x))
@@ -579,6 +585,9 @@ class TransformerEncoder(Module):
         self.seed = seed  # ann.fit shuffles from it by default
         rng = as_rng(seed)
         n = int(check_number("num_layers", num_layers, low=1, integer=True))
+        d = check_number("d_model", d_model, low=1, integer=True)
+        ff = check_number("dim_feedforward", dim_feedforward, low=1, integer=True)
+        check_alloc("num_layers", n * (4 * d * d + 2 * d * ff), what="the weights")
         self.layers = [
             TransformerEncoderLayer(
                 d_model, nhead, dim_feedforward, seed=rng, dtype=dtype, **layer_kwargs

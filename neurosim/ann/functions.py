@@ -1040,8 +1040,8 @@ _ACTIVATIONS: dict[str, Callable[[Any], Tensor]] = {
     "softplus": softplus,
     "arctan": arctan,
     "threshold": threshold,
-    "identity": lambda x: as_tensor(x),
-    "linear": lambda x: as_tensor(x),
+    "identity": lambda x: as_tensor(x, name="x"),
+    "linear": lambda x: as_tensor(x, name="x"),
 }
 
 
@@ -1138,7 +1138,7 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Tensor:
         The loss: a scalar, or ``(...)`` per-sample losses for ``"none"``.
     """
     _reduce("cross_entropy", reduction)
-    logits = as_tensor(logits)
+    logits = as_tensor(logits, name="logits")
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.ndim == logits.ndim - 1:
         if t.shape != logits.shape[:-1]:
@@ -1176,7 +1176,7 @@ def _reduced(x: Tensor, reduction: str) -> Tensor:
 
 
 def _target(name: str, pred: Tensor, target: Any) -> Tensor:
-    t = as_tensor(target, dtype=pred.dtype)
+    t = as_tensor(target, dtype=pred.dtype, name="target")
     if t.shape != pred.shape:
         raise ShapeError(
             f"{name}: prediction of shape {pred.shape} and target of shape "
@@ -1203,7 +1203,7 @@ def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
         The loss: a scalar, or one value per sample for ``reduction="none"``.
     """
     _reduce("mse_loss", reduction)
-    pred = as_tensor(pred)
+    pred = as_tensor(pred, name="pred")
     d = pred - _target("mse_loss", pred, target)
     return _reduced(d * d, reduction)
 
@@ -1244,7 +1244,7 @@ def binary_cross_entropy_with_logits(
         The loss: a scalar, or one value per sample for ``reduction="none"``.
     """
     _reduce("binary_cross_entropy_with_logits", reduction)
-    logits = as_tensor(logits)
+    logits = as_tensor(logits, name="logits")
     t = _target("binary_cross_entropy_with_logits", logits, target)
     return _reduced(BCEWithLogits.apply(logits, t), reduction)
 
@@ -1270,10 +1270,36 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> Te
         The loss: a scalar, or one value per sample for ``reduction="none"``.
     """
     _reduce("binary_cross_entropy", reduction)
-    probs = as_tensor(probs)
+    probs = as_tensor(probs, name="probs")
     t = _target("binary_cross_entropy", probs, target)
-    per = -(t * log(probs) + (1.0 - t) * log(1.0 - probs))
-    return _reduced(per, reduction)
+    p = probs.data
+    if p.size and not (np.all(p >= 0) and np.all(p <= 1)):
+        raise ValidationError(
+            f"probs: must lie in [0, 1] (got values in [{np.nanmin(p):g}, "
+            f"{np.nanmax(p):g}])"
+        )
+    return _reduced(BCE.apply(probs, t), reduction)
+
+
+class BCE(Function):
+    r"""Bernoulli cross entropy of probabilities, logs clamped at -100 (PyTorch).
+
+    With the clamp ``0 * log 0`` counts 0, so a perfect prediction (``p = t = 0``
+    or ``1``) costs 0 instead of NaN; the gradient ``(p - t) / (p (1 - p))`` has
+    its denominator kept above 1e-12, as in PyTorch.
+    """
+
+    def forward(self, p, t):
+        with np.errstate(divide="ignore"):  # log 0 = -inf, clamped just below
+            log_p = np.maximum(np.log(p), -100.0)
+            log_q = np.maximum(np.log(1.0 - p), -100.0)
+        self.p, self.t, self.dlog = p, t, log_q - log_p
+        return -(t * log_p + (1.0 - t) * log_q)
+
+    def backward(self, g):
+        p, t = self.p, self.t
+        gp = g * (p - t) / np.maximum(p * (1.0 - p), 1e-12)
+        return (gp if self.needs[0] else None, g * self.dlog if self.needs[1] else None)
 
 
 # ------------------------------------------------------ regularisation, norms
@@ -1311,7 +1337,7 @@ def dropout(a: Any, p: float, rng: np.random.Generator, training: bool = True):
         The result, recorded for :meth:`Tensor.backward`.
     """
     p = check_number("p", p, low=0.0, high=1.0, high_open=True)
-    a = as_tensor(a)
+    a = as_tensor(a, name="a")
     if not training or p == 0.0:
         return a
     keep = rng.random(a.shape) >= p
@@ -1376,10 +1402,12 @@ def layer_norm(
     Tensor
         The result, recorded for :meth:`Tensor.backward`.
     """
+    eps = check_number("eps", eps, low=0.0)
+    n_axes = check_number("n_axes", n_axes, low=1, integer=True)
     args = [x] + ([] if weight is None else [weight])
     if bias is not None:
         if weight is None:
-            raise ValueError("layer_norm: a bias needs a weight")
+            raise ValidationError("bias: layer_norm needs a weight to go with a bias")
         args.append(bias)
     return LayerNormFn.apply(*args, n=n_axes, eps=eps)
 

@@ -9,13 +9,13 @@ structure. Layers take ``seed=`` (int or Generator) and ``dtype=``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from .._validation import SeedLike, as_rng, check_choice, check_number
-from ..exceptions import ShapeError
+from .._validation import SeedLike, as_real_array, as_rng, check_choice, check_number
+from ..exceptions import ShapeError, ValidationError
 from . import functions as F
 from . import init as _init
 from .tensor import Tensor, as_tensor
@@ -26,6 +26,21 @@ def _dtype(dtype: Any) -> np.dtype:
     if dt not in (np.float32, np.float64):
         raise TypeError(f"dtype: expected float32 or float64 (got {dt})")
     return dt
+
+
+def _state_array(name: str, value: Any, old: np.ndarray) -> np.ndarray:
+    """``state[name]`` checked against the array it replaces (shape, real, finite)."""
+    label = f"state[{name!r}]"
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().cpu().numpy()
+    arr = as_real_array(label, value)
+    if arr.shape != old.shape:
+        raise ShapeError(f"{label}: expected shape {old.shape} (got {arr.shape})")
+    if not np.all(np.isfinite(arr)):
+        raise ValidationError(f"{label}: contains NaN or infinite values")
+    if old.dtype.kind in "iu" and not np.all(arr == np.round(arr)):
+        raise ValidationError(f"{label}: expected integers")
+    return arr.astype(old.dtype)
 
 
 def parameter(data: np.ndarray) -> Tensor:
@@ -137,44 +152,95 @@ class Module:
         """
         return self.train(False)
 
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """``(dotted name, module)`` for this module (name ``""``) and all below it.
+
+        Parameters
+        ----------
+        prefix : str
+            Prepended to every name.
+
+        Yields
+        ------
+        tuple of (str, Module)
+            Each module with its dotted name.
+        """
+        yield prefix.rstrip("."), self
+        for name, child in self.named_children():
+            yield from child.named_modules(prefix + name + ".")
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
+        """``(dotted name, array)`` for non-trainable state kept with the weights.
+
+        A layer lists its buffers in the class attribute ``buffer_names`` (for
+        ``BatchNorm1d``: ``running_mean``, ``running_var``,
+        ``num_batches_tracked``, PyTorch's names).
+
+        Parameters
+        ----------
+        prefix : str
+            Prepended to every name.
+
+        Yields
+        ------
+        tuple of (str, numpy.ndarray)
+            Each buffer with its dotted name.
+        """
+        for full, module in self.named_modules(prefix):
+            for name in module.buffer_names:
+                yield (full + "." if full else "") + name, getattr(module, name)
+
+    buffer_names: tuple[str, ...] = ()
+
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of the parameter arrays by name.
+        """Copies of the parameter and buffer arrays by name (PyTorch's names).
 
         Returns
         -------
         dict of str to numpy.ndarray
-            Parameter copies by dotted name.
+            Parameter and buffer copies by dotted name.
         """
-        return {k: v.data.copy() for k, v in self.named_parameters()}
+        out = {k: v.data.copy() for k, v in self.named_parameters()}
+        out.update({k: np.array(v, copy=True) for k, v in self.named_buffers()})
+        return out
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Copy arrays (or anything with ``.numpy()``/``.detach()``) into parameters.
+        """Copy arrays (or anything with ``.numpy()``/``.detach()``) into the module.
 
-        Every parameter must be present with the same shape.
+        Every parameter must be present, with the same shape, real and finite;
+        buffers (batch-norm statistics) are loaded when present. Nothing is
+        changed unless every array passes. A PyTorch ``state_dict()`` of the
+        same architecture loads as it is.
 
         Parameters
         ----------
         state : dict of str to array_like
             Arrays by dotted name, e.g. a PyTorch ``state_dict()``.
         """
-        params = dict(self.named_parameters())
-        missing = sorted(set(params) - set(state))
-        unexpected = sorted(set(state) - set(params))
-        if missing or unexpected:
-            raise KeyError(
-                f"load_state_dict: missing {missing}, unexpected {unexpected}"
+        if not isinstance(state, Mapping):
+            raise TypeError(
+                f"state: expected a dict of arrays (got {type(state).__name__})"
             )
-        for name, p in params.items():
-            value = state[name]
-            if hasattr(value, "detach"):
-                value = value.detach().cpu().numpy()
-            arr = np.asarray(value, dtype=p.data.dtype)
-            if arr.shape != p.data.shape:
-                raise ShapeError(
-                    f"load_state_dict: {name} has shape {p.data.shape}, the given "
-                    f"array has shape {arr.shape}"
-                )
-            p.data[...] = arr
+        params = dict(self.named_parameters())
+        buffers = dict(self.named_buffers())
+        missing = sorted(set(params) - set(state))
+        unexpected = sorted(set(state) - set(params) - set(buffers))
+        if missing or unexpected:
+            raise ValidationError(
+                f"state: missing {missing}, unexpected {unexpected} "
+                f"(expected {sorted(params) + sorted(buffers)})"
+            )
+        new = {}
+        for name in [*params, *(b for b in buffers if b in state)]:
+            old = params[name].data if name in params else np.asarray(buffers[name])
+            new[name] = _state_array(name, state[name], old)
+        modules = dict(self.named_modules())
+        for name, arr in new.items():
+            if name in params:
+                params[name].data[...] = arr
+            else:
+                owner, _, attr = name.rpartition(".")
+                setattr(modules[owner], attr, arr)
 
     def n_parameters(self) -> int:
         """Number of trainable scalars.
@@ -410,6 +476,7 @@ class MLP(Module):
             Linear(a, b, init=init, seed=rng, dtype=dtype)
             for a, b in zip(sizes[:-1], sizes[1:], strict=True)
         ]
+        dropout = check_number("dropout", dropout, low=0.0, high=1.0, high_open=True)
         self.drop = Dropout(dropout, seed=rng) if dropout > 0 else None
 
     def forward(self, x: Any) -> Tensor:
@@ -484,7 +551,7 @@ class LayerNorm(Module):
             self.weight = self.bias = None
 
     def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x)
+        x = as_tensor(x, name="x")
         n = len(self.normalized_shape)
         if x.shape[x.ndim - n :] != self.normalized_shape:
             raise ShapeError(
@@ -535,9 +602,12 @@ class BatchNorm1d(Module):
         self.bias = parameter(np.zeros(self.num_features, dt))
         self.running_mean = np.zeros(self.num_features, dt)
         self.running_var = np.ones(self.num_features, dt)
+        self.num_batches_tracked = np.array(0, np.int64)
+
+    buffer_names = ("running_mean", "running_var", "num_batches_tracked")
 
     def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x)
+        x = as_tensor(x, name="x")
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
             raise ShapeError(
                 f"BatchNorm1d: expected input of shape (N, {self.num_features}) or "
@@ -557,6 +627,7 @@ class BatchNorm1d(Module):
         m = self.momentum
         self.running_mean = (1 - m) * self.running_mean + m * mu
         self.running_var = (1 - m) * self.running_var + m * var
+        self.num_batches_tracked = self.num_batches_tracked + 1
         return out
 
     def extra_repr(self) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import SeedLike, as_rng, check_choice, check_number
+from .._validation import SeedLike, as_rng, check_alloc, check_choice, check_number
 from ..exceptions import ShapeError
 from . import functions as F
 from . import init as _init
@@ -266,6 +266,10 @@ class _RecurrentBase(Module):
         self.seed = seed  # ann.fit shuffles from it by default
         rng, dt = as_rng(seed), _dtype(dtype)
         H, G = self.hidden_size, self.n_gates * self.hidden_size
+        per_layer = G * (max(self.input_size, H) + H + 2)
+        check_alloc("input_size", G * self.input_size, what="the input weights")
+        check_alloc("hidden_size", G * (H + 2), what="the recurrent weights")
+        check_alloc("num_layers", self.num_layers * per_layer, what="the weights")
         bound = 1.0 / np.sqrt(
             H
         )  # PyTorch: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H))
@@ -293,7 +297,7 @@ class _RecurrentBase(Module):
         )
 
     def _check(self, x: Any, state: Any, name: str) -> tuple[Tensor, Tensor]:
-        x = as_tensor(x)
+        x = as_tensor(x, name="x")
         if x.ndim != 3 or x.shape[2] != self.input_size:
             raise ShapeError(
                 f"{type(self).__name__}: input must have shape (seq, batch, "
@@ -302,7 +306,7 @@ class _RecurrentBase(Module):
         want = (self.num_layers, x.shape[1], self.hidden_size)
         if state is None:
             return x, Tensor(np.zeros(want, dtype=x.dtype))
-        state = as_tensor(state)
+        state = as_tensor(state, name="state")
         if state.shape != want:
             raise ShapeError(
                 f"{type(self).__name__}: {name} must have shape {want} "
@@ -610,14 +614,14 @@ class MinGRU(Module):
         self.linear_h = Linear(input_size, hidden_size, seed=rng, dtype=dtype)
 
     def forward(self, x: Any, h0: Any = None) -> Tensor:
-        x = as_tensor(x)
+        x = as_tensor(x, name="x")
         if x.ndim != 3 or x.shape[2] != self.input_size:
             raise ShapeError(
                 f"MinGRU: input must have shape (seq, batch, {self.input_size}) "
                 f"(got {x.shape})"
             )
         want = (x.shape[1], self.hidden_size)
-        h0 = Tensor(np.zeros(want, x.dtype)) if h0 is None else as_tensor(h0)
+        h0 = Tensor(np.zeros(want, x.dtype)) if h0 is None else as_tensor(h0, name="h0")
         if h0.shape != want:
             raise ShapeError(f"MinGRU: h0 must have shape {want} (got {h0.shape})")
         if np.any(h0.data < 0):

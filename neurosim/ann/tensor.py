@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import as_real_array
 from ..exceptions import ShapeError
 
 _GRAD_ENABLED = [True]
@@ -74,12 +75,15 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad
 
 
-def _as_data(x: Any, dtype: Any = None) -> np.ndarray:
-    """An ndarray of floats (ints and bools become float64)."""
-    arr = np.asarray(x, dtype=dtype)
-    if arr.dtype.kind not in "fc":
-        arr = arr.astype(np.float64)
-    return arr
+def _as_data(x: Any, dtype: Any = None, name: str = "data") -> np.ndarray:
+    """An ndarray of real floats (ints and bools become float64).
+
+    None, text, object arrays and complex numbers raise ``TypeError`` naming
+    ``name`` (they used to become NaN, or lose their imaginary part).
+    """
+    if dtype is None and isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        return x
+    return as_real_array(name, x, dtype)
 
 
 class Tensor:
@@ -518,10 +522,17 @@ class Function:
         Tensor or tuple of Tensor
             The output(s), linked to this op for :meth:`Tensor.backward`.
         """
-        tensors = tuple(
-            x if isinstance(x, Tensor) else Tensor._wrap(_as_data(x), False)
-            for x in inputs
-        )
+        try:
+            tensors = tuple(
+                x if isinstance(x, Tensor) else Tensor._wrap(_as_data(x), False)
+                for x in inputs
+            )
+        except TypeError:  # name the offending input after forward's parameter
+            names = cls.forward.__code__.co_varnames[1:]
+            for i, x in enumerate(inputs):
+                if not isinstance(x, Tensor):
+                    _as_data(x, name=names[i] if i < len(names) else f"input {i}")
+            raise
         ctx = cls()
         needs = tuple(t.requires_grad for t in tensors)
         requires = _GRAD_ENABLED[0] and any(needs)
@@ -568,11 +579,14 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-def as_tensor(x: Any, dtype: Any = None) -> Tensor:
-    """``x`` itself when it is a Tensor, else a new constant Tensor."""
+def as_tensor(x: Any, dtype: Any = None, name: str = "data") -> Tensor:
+    """``x`` itself when it is a Tensor, else a new constant Tensor.
+
+    ``name`` is the argument that errors name when ``x`` is not real numbers.
+    """
     if isinstance(x, Tensor):
         return x
-    return Tensor(x, dtype=dtype)
+    return Tensor._wrap(_as_data(x, dtype, name), False)
 
 
 def shapes_str(shapes: Sequence[tuple[int, ...]]) -> str:

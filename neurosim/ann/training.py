@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import SeedLike, as_rng, check_number
+from .._validation import SeedLike, as_rng, check_count, check_number
 from ..exceptions import ShapeError, SimulationError
 from . import functions as F
 from .nn import Module
@@ -154,7 +154,7 @@ def fit(
             f"loss: expected one of {', '.join(map(repr, _LOSSES))} or a callable "
             f"(got {loss!r})"
         )
-    epochs = int(check_number("epochs", epochs, low=1, integer=True))
+    epochs = int(check_count("epochs", epochs, low=1))
     batch_size = int(check_number("batch_size", batch_size, low=1, integer=True))
     params = model.parameters()
     dtype = params[0].dtype if dtype is None and params else (dtype or np.float64)

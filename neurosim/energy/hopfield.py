@@ -16,9 +16,12 @@ from .._validation import (
     SeedLike,
     as_float_array,
     as_rng,
+    check_alloc,
     check_choice,
+    check_count,
     check_number,
     check_positive,
+    check_steps,
 )
 from ..exceptions import ShapeError, ValidationError
 from ..kernels import hopfield as _k
@@ -252,7 +255,7 @@ class Hopfield:
         info : RecallInfo, only if ``return_info``
         """
         _check_fitted(self, "weights_")
-        n_iter = check_number("n_iter", n_iter, low=1, integer=True)
+        n_iter = check_count("n_iter", n_iter, low=1)
         update = check_choice("update", update, ("async", "sync"))
         X, single = _check_states("cues", cues, self.weights_.shape[0], binary=True)
         if update == "async":
@@ -350,7 +353,7 @@ class Hopfield:
             Every state, its energy and the run's status.
         """
         _check_fitted(self, "weights_")
-        n_iter = check_number("n_iter", n_iter, low=1, integer=True)
+        n_iter = check_count("n_iter", n_iter, low=1)
         update = check_choice("update", update, ("async", "sync"))
         N = self.weights_.shape[0]
         x = as_float_array("cue", cue, shape=(N,))
@@ -565,12 +568,14 @@ class ContinuousHopfield:
         tau = check_positive("ContinuousHopfield.tau", self.tau)
         gain = check_positive("ContinuousHopfield.gain", self.gain)
         t_end = check_positive("t_end", t_end)
+        when = "t_end" if dt is not None else "t_end (with dt = tau / 20)"
         dt = tau / 20.0 if dt is None else check_positive("dt", dt)
         X, _ = _check_states("cues", cues, self.weights_.shape[0], binary=False)
-        n_steps = max(1, round(t_end / dt))
+        n_steps = max(1, check_steps(when, t_end, dt))
         if every is None:
             every = n_steps
-        every = check_number("every", every, low=1, integer=True)
+        every = check_count("every", every, low=1)
+        check_alloc("every", (n_steps // every + 1) * X.size, what="the trajectory")
         out = np.empty((n_steps // every + 1, X.shape[0], X.shape[1]))
         _k.continuous_hopfield_run(
             self.weights_, self.bias_, X, gain, tau, dt, n_steps, every, out
@@ -675,9 +680,11 @@ class ModernHopfield:
         """
         _check_fitted(self, "patterns_")
         check_positive("ModernHopfield.beta", self.beta)
-        n_iter = check_number("n_iter", n_iter, low=1, integer=True)
+        n_iter = check_count("n_iter", n_iter, low=1)
         tol = check_number("tol", tol, low=0.0)
         Q, single = _check_states("cues", cues, self.patterns_.shape[1], binary=False)
+        if Q.shape[0] == 0:
+            raise ShapeError("cues: no cue to recall from (got an empty array)")
         for _ in range(n_iter):
             S = self._scores(Q)
             P = np.exp(S - S.max(axis=1, keepdims=True))
@@ -770,10 +777,11 @@ def hopfield_capacity(
         Loads, patterns per load, recall fraction and mean overlap.
     """
     N = check_number("n_neurons", n_neurons, low=1, integer=True)
+    check_alloc("n_neurons", N * N, what="the (n_neurons, n_neurons) weights")
     L = as_float_array("loads", loads, ndim=1)
     if L.size == 0 or np.any(L <= 0):
         raise ValidationError(f"loads: expected positive values (got {L.tolist()})")
-    n_trials = check_number("n_trials", n_trials, low=1, integer=True)
+    n_trials = check_count("n_trials", n_trials, low=1)
     flip = check_number("flip", flip, low=0.0, high=1.0)
     threshold = check_number("threshold", threshold, low=-1.0, high=1.0)
     rng = as_rng(seed)

@@ -10,7 +10,14 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import SeedLike, as_float_array, as_rng, check_number
+from .._validation import (
+    SeedLike,
+    as_float_array,
+    as_rng,
+    check_alloc,
+    check_count,
+    check_number,
+)
 from ..exceptions import ShapeError, ValidationError
 
 
@@ -111,10 +118,12 @@ class RBM:
         nv = check_number("RBM.n_visible", self.n_visible, low=1, integer=True)
         nh = check_number("RBM.n_hidden", self.n_hidden, low=1, integer=True)
         scale = check_number("RBM.init_scale", self.init_scale, low=0.0)
-        k = check_number("k", k, low=1, integer=True)
-        epochs = check_number("epochs", epochs, low=1, integer=True)
+        k = check_count("k", k, low=1)
+        epochs = check_count("epochs", epochs, low=1)
         lr = check_number("lr", lr, low=0.0, low_open=True)
         batch_size = check_number("batch_size", batch_size, low=1, integer=True)
+        check_alloc("RBM.n_visible", nv, what="the visible units")
+        check_alloc("RBM.n_hidden", nv * nh, what="the (n_visible, n_hidden) weights")
         V = _check_binary("V", V, nv)
         rng = as_rng(self.seed)
         self.weights_ = scale * rng.standard_normal((nv, nh))
@@ -241,7 +250,8 @@ class RBM:
         """
         self._check_fitted()
         n_samples = check_number("n_samples", n_samples, low=1, integer=True)
-        n_gibbs = check_number("n_gibbs", n_gibbs, low=1, integer=True)
+        n_gibbs = check_count("n_gibbs", n_gibbs, low=1)
+        check_alloc("n_samples", n_samples * self.weights_.size, what="the chains")
         rng = as_rng(seed)
         v = (rng.random((n_samples, self.weights_.shape[0])) < 0.5).astype(float)
         for _ in range(n_gibbs):

@@ -73,6 +73,77 @@ def lif_step(v, ref, J, dt, tau_rc, tau_ref, full):
     return v, ref, t_spike
 
 
+def lif_advance(v, ref, J, dt, tau_rc, tau_ref, full):
+    """Advance one dimensionless LIF neuron by ``dt``, emitting every spike due.
+
+    The exact update that :func:`neurosim.simulate_neurons` runs; it differs from
+    :func:`lif_step` (kept for the network engine) in two cases only, and is
+    bit-identical to it otherwise:
+
+    * a free neuron that starts the step at or above threshold (``v >= 1``, e.g.
+      an initial voltage) spikes at once, at the start of the step, and its
+      refractory period starts there (Brian2 emits that spike in the first step
+      too); ``lif_step`` reset it without a spike, or placed the crossing
+      outside the step;
+    * ``tau_ref < dt`` (including ``tau_ref = 0``): after a spike the neuron
+      rests ``tau_ref`` and integrates the rest of the step from 0, so several
+      spikes may fall in one step; ``lif_step`` dropped that time.
+
+    Parameters
+    ----------
+    v, ref, J, dt, tau_rc, tau_ref, full : float
+        As for :func:`lif_step`.
+
+    Returns
+    -------
+    v, ref : float
+        State at the end of the step.
+    t_first : float
+        Time of the first spike from the start of the step, in ``[0, dt]``, or
+        ``-1.0`` for none.
+    n : int
+        Number of spikes in the step (0 when ``t_first < 0``).
+    period : float
+        Interval between the step's spikes: spike ``m`` is at
+        ``t_first + m * period``, ``m < n``.
+
+    Notes
+    -----
+    After a spike at ``t_s`` with constant ``J > 1`` the next one follows the
+    analytic interval ``T = tau_ref + tau_rc log1p(1 / (J - 1))``, so the spikes
+    left in the step are ``floor((dt - t_s) / T)`` more; with ``r = dt - t_last``
+    after the last one the state is ``ref = tau_ref - r``, ``v = 0`` while
+    ``r < tau_ref``, else ``ref = 0`` and ``v = -J expm1(-(r - tau_ref) / tau_rc)``.
+    Rates therefore equal ``1 / T`` for every ``dt``.
+    """
+    if ref >= dt:  # refractory through the whole step
+        return v, ref - dt, -1.0, 0, 0.0
+    if v >= 1.0:  # free at or above threshold: it spikes as soon as it is free
+        t_first = ref if ref > 0.0 else 0.0
+    else:
+        if ref <= 0.0:
+            v = v + (J - v) * full
+        else:  # the refractory period ends inside the step
+            v = v - (J - v) * math.expm1((ref - dt) / tau_rc)
+        if v <= 1.0:
+            return v, 0.0, -1.0, 0, 0.0
+        t_first = dt + tau_rc * math.log1p(-(v - 1.0) / (J - 1.0))
+    n = 1
+    period = 0.0
+    t_last = t_first
+    if J > 1.0:
+        period = tau_ref + tau_rc * math.log1p(1.0 / (J - 1.0))
+        more = math.floor((dt - t_first) / period) if period > 0.0 else 2.0**53
+        if more > 0.0:
+            more = min(more, 2.0**53)  # a count that still fits a float exactly
+            n += int(more)
+            t_last = t_first + more * period
+    ref = tau_ref + t_last - dt  # same operations as lif_step: bit-identical
+    if ref >= 0.0:
+        return 0.0, ref, t_first, n, period
+    return -J * math.expm1(ref / tau_rc), 0.0, t_first, n, period
+
+
 def lif_rate(J, tau_rc, tau_ref):
     """Steady LIF rate (Hz) for constant ``J``: ``1/(tau_ref + tau_rc log1p(1/(J-1)))``.
 
@@ -86,7 +157,7 @@ def lif_rate(J, tau_rc, tau_ref):
 
 
 def make_lif_neuron_loop(step):
-    """Build the per-neuron time loop around ``step`` (CPU or CUDA version).
+    """Build the per-neuron time loop around ``step`` (:func:`lif_advance`, CUDA).
 
     The returned plain function runs neuron ``i`` through ``n_steps`` steps,
     keeping ``v`` and ``ref`` in locals. It reads ``J[k * j_stride, i]``
@@ -122,11 +193,12 @@ def make_lif_neuron_loop(step):
         for k in range(n_steps):
             if j_stride != 0:
                 Ji = J[k, i]
-            vi, ri, ts = step(vi, ri, Ji, dt, tau_rc, tau_ref, full)
-            if ts >= 0.0:
-                if count < cap:
-                    spk_buf[base + count] = k * dt + ts
-                count += 1
+            vi, ri, ts, ns, period = step(vi, ri, Ji, dt, tau_rc, tau_ref, full)
+            if ns > 0:
+                t0 = k * dt + ts
+                for m in range(min(ns, cap - count)):
+                    spk_buf[base + count + m] = t0 + m * period
+                count += ns
             if record_v:
                 v_rec[k, i] = vi
         v[i] = vi
@@ -136,7 +208,7 @@ def make_lif_neuron_loop(step):
     return loop
 
 
-_lif_step_cpu = inline(lif_step)
+_lif_advance_cpu = inline(lif_advance)
 
 #: Neurons per CPU block: the block's state (5 x 64 float64) stays in L1 while
 #: its time loop runs, and one uint64 word flags 8 lanes at once.
@@ -192,7 +264,7 @@ def _lif_run_blocks(
                 r = rb[j]
                 vj = vb[j]
                 vn = vj + (Jb[j] - vj) * full if r <= 0.0 else vj
-                any_flagged |= (vn > 1.0) | ((r > 0.0) & (r < dt))
+                any_flagged |= (vn > 1.0) | (vj >= 1.0) | ((r > 0.0) & (r < dt))
                 rn = r - dt
                 vb_next[j] = vn
                 rb_next[j] = rn if rn > 0.0 else 0.0
@@ -201,20 +273,23 @@ def _lif_run_blocks(
                     r = rb[j]
                     vj = vb[j]
                     vn = vj + (Jb[j] - vj) * full if r <= 0.0 else vj
-                    flag[j] = (vn > 1.0) | ((r > 0.0) & (r < dt))
+                    flag[j] = (vn > 1.0) | (vj >= 1.0) | ((r > 0.0) & (r < dt))
                 for w in range(_BLOCK // 8):
                     if flag_words[w] == 0:
                         continue
                     for j in range(8 * w, 8 * w + 8):
                         if flag[j]:
-                            vb_next[j], rb_next[j], ts = _lif_step_cpu(
+                            vb_next[j], rb_next[j], ts, ns, per = _lif_advance_cpu(
                                 vb[j], rb[j], Jb[j], dt, tau_rc, tau_ref, full
                             )
-                            if ts >= 0.0:
+                            if ns > 0:
                                 c = count[j]
-                                if c < spk_off[lo + j + 1] - spk_off[lo + j]:
-                                    spk_buf[spk_off[lo + j] + c] = k * dt + ts
-                                count[j] = c + 1
+                                off = spk_off[lo + j]
+                                room = spk_off[lo + j + 1] - off - c
+                                t0 = k * dt + ts
+                                for q in range(min(ns, room)):
+                                    spk_buf[off + c + q] = t0 + q * per
+                                count[j] = c + ns
             vb, vb_next = vb_next, vb
             rb, rb_next = rb_next, rb
             if record_v:

@@ -1,4 +1,4 @@
-"""LIF population on a GPU: the same ``lif_step`` as a ``numba.cuda`` device function.
+"""LIF population on a GPU: ``lif_advance`` as a ``numba.cuda`` device function.
 
 Imported lazily (only for ``backend="cuda"``); importing it imports
 ``numba.cuda``.
@@ -13,13 +13,13 @@ from numba import cuda
 from .. import _config
 from .._jit import cuda_device, cuda_kernel
 from .cuda_memory import check_device_memory
-from .lif import lif_step, make_lif_neuron_loop
+from .lif import lif_advance, make_lif_neuron_loop
 
 #: Upper bound on the grid size; larger populations are covered by the
 #: grid-stride loop.
 MAX_BLOCKS = 65535
 
-_loop = cuda_device(make_lif_neuron_loop(cuda_device(lif_step)))
+_loop = cuda_device(make_lif_neuron_loop(cuda_device(lif_advance)))
 
 
 @cuda_kernel

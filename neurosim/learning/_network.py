@@ -15,7 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import SeedLike, as_float_array, as_rng, check_choice, check_number
+from .._validation import (
+    SeedLike,
+    as_float_array,
+    as_rng,
+    check_choice,
+    check_count,
+    check_number,
+)
 from ..exceptions import ShapeError, SimulationError, ValidationError
 
 
@@ -111,6 +118,9 @@ def loss_and_error(
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
     """Cosine similarity of two arrays taken as flat vectors.
 
+    A zero vector has no direction; as scikit-learn's ``cosine_similarity`` does,
+    its similarity with anything is 0 (not NaN).
+
     Parameters
     ----------
     a, b : array_like
@@ -119,12 +129,15 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     Returns
     -------
     float
-        ``a . b / (|a| |b|)``; NaN when either is zero.
+        ``a . b / (|a| |b|)``; 0 when either is zero.
     """
-    a, b = np.ravel(a), np.ravel(b)
+    a = np.ravel(as_float_array("a", a))
+    b = np.ravel(as_float_array("b", b))
+    if a.size != b.size:
+        raise ShapeError(f"b: has {b.size} elements, a has {a.size}")
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
     if na == 0.0 or nb == 0.0:
-        return float("nan")
+        return 0.0
     return float(a @ b / (na * nb))
 
 
@@ -288,7 +301,7 @@ class LayeredLearner:
 
         X = self._check_X(X)
         T = self._targets(y, len(X))
-        epochs = check_number("epochs", epochs, low=1, integer=True)
+        epochs = check_count("epochs", epochs, low=1)
         batch_size = check_number("batch_size", batch_size, low=1, integer=True)
         if validation_data is not None:
             Xv = self._check_X(validation_data[0], "validation_data[0]")

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice, check_number
+from .._validation import check_choice, check_count, check_number
 from ..exceptions import ValidationError
 from .feedback_alignment import FeedbackAlignment
 from .predictive_coding import PredictiveCoding
@@ -362,7 +362,7 @@ def compare(
     rules = [check_choice("rules", r, RULES) for r in rules]
     if not rules:
         raise ValidationError("rules: expected at least one rule")
-    epochs = check_number("epochs", epochs, low=1, integer=True)
+    epochs = check_count("epochs", epochs, low=1)
     seed_list = (
         list(range(check_number("seeds", seeds, low=1, integer=True)))
         if np.ndim(seeds) == 0

@@ -10,18 +10,25 @@ from .._validation import (
     SeedLike,
     as_float_array,
     as_rng,
+    check_alloc,
     check_choice,
+    check_count,
     check_nonnegative,
     check_number,
     check_positive,
 )
-from ..exceptions import ShapeError
+from ..exceptions import ShapeError, SimulationError
 
 
 class _LinearHebb:
     """Shared parts: a linear layer ``y = x W^T`` whose weights a local rule changes."""
 
     def _init_weights(self, n_features: int) -> None:
+        check_alloc(
+            f"{type(self).__name__}.n_components",
+            self.n_components * n_features,
+            what="the weights",
+        )
         rng = as_rng(self.seed)
         W = rng.normal(size=(self.n_components, n_features))
         self.weights_ = W / np.linalg.norm(W, axis=1, keepdims=True) * self.init_scale
@@ -35,6 +42,24 @@ class _LinearHebb:
                 f"(got shape {X.shape})"
             )
         return X
+
+    def _commit(self, W: np.ndarray, X: np.ndarray, bound: float) -> None:
+        """Keep the updated weights ``W`` unless the rule has diverged.
+
+        Raises :class:`~neurosim.exceptions.SimulationError` (and keeps the
+        previous weights) when a weight row's norm passes ``bound`` or turns
+        non-finite: the step ``learning_rate * <|x|^2>`` is too large for the data.
+        """
+        norm = np.linalg.norm(W, axis=1).max() if W.size else 0.0
+        if not norm <= bound:
+            step = self.learning_rate * float(np.mean(np.sum(X * X, axis=1)))
+            raise SimulationError(
+                f"learning_rate: {type(self).__name__} diverged after "
+                f"{self.n_updates_} updates (weight norm {norm:.3g}); "
+                f"learning_rate * <|x|^2> = {step:.3g} should be well below 1: "
+                "scale X, or lower learning_rate or init_scale"
+            )
+        self.weights_ = W
 
     def transform(self, X: Any) -> np.ndarray:
         """Postsynaptic activity ``y = X W^T``, (n_samples, n_components).
@@ -71,7 +96,7 @@ class _LinearHebb:
             ``self``, with fresh, trained ``weights_``.
         """
         X = self._check(X)
-        epochs = check_number("epochs", epochs, low=1, integer=True)
+        epochs = check_count("epochs", epochs, low=1)
         batch_size = check_number("batch_size", batch_size, low=1, integer=True)
         self._init_weights(X.shape[1])
         starts = range(0, len(X), batch_size)
@@ -151,9 +176,10 @@ class Hebbian(_LinearHebb):
             if Y is None
             else as_float_array("Y", Y, shape=(len(X), self.n_components))
         )
-        self.weights_ += (
+        W = self.weights_ + (
             self.learning_rate * (Y.T @ X) / len(X) - self.decay * self.weights_
         )
+        self._commit(W, X, np.inf)  # plain Hebbian grows by design; only NaN/inf
         self.n_updates_ += 1
         return self
 
@@ -230,7 +256,9 @@ class Oja(_LinearHebb):
         C = Y.T @ Y
         if self.rule == "sanger":
             C = np.tril(C)
-        W += self.learning_rate * (Y.T @ X - C @ W) / len(X)
+        W = W + self.learning_rate * (Y.T @ X - C @ W) / len(X)
+        # Oja's rule keeps rows near unit norm; far above it the step is unstable
+        self._commit(W, X, 1e3 * max(1.0, self.init_scale))
         self.n_updates_ += 1
         return self
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import SeedLike, as_rng, check_number
+from .._validation import SeedLike, as_float_array, as_rng, check_count, check_number
 from ..exceptions import ShapeError
 
 
@@ -39,7 +39,7 @@ class Perceptron:
 
     def __init__(self, lr: float = 1.0, epochs: int = 100, *, seed: SeedLike = None):
         self.lr = check_number("lr", lr, low=0.0, low_open=True)
-        self.epochs = int(check_number("epochs", epochs, low=1, integer=True))
+        self.epochs = int(check_count("epochs", epochs, low=1))
         self.seed = seed
 
     def fit(self, X: Any, y: Any) -> Perceptron:
@@ -57,8 +57,8 @@ class Perceptron:
         Perceptron
             ``self``, trained.
         """
-        X = np.asarray(X, dtype=np.float64)
-        y = np.asarray(y)
+        X = as_float_array("X", X)
+        y = as_float_array("y", y)
         if X.ndim != 2 or y.shape != (X.shape[0],):
             raise ShapeError(
                 f"Perceptron.fit: X of shape {X.shape} and y of shape {y.shape} do "

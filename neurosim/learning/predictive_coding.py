@@ -169,11 +169,8 @@ class PredictiveCoding(LayeredLearner):
         self.seed = seed
         self._build(layer_sizes, activation, loss, seed)
         n = self.n_layers
-        v = (
-            np.broadcast_to(np.asarray(variances, dtype=float), (n,))
-            if np.ndim(variances) == 0
-            else as_float_array("variances", variances, ndim=1)
-        )
+        v = as_float_array("variances", variances, ndim=(0, 1))
+        v = np.broadcast_to(v, (n,)) if v.ndim == 0 else v
         if v.shape != (n,):
             raise ShapeError(
                 f"variances: expected one value or {n} (one per non-input layer), "

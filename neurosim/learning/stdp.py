@@ -6,7 +6,13 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_float_array, check_dt, check_nonnegative, check_positive
+from .._validation import (
+    as_float_array,
+    check_dt,
+    check_nonnegative,
+    check_number,
+    check_positive,
+)
 from ..exceptions import ShapeError, ValidationError
 from ..kernels.stdp import stdp_run
 
@@ -56,8 +62,8 @@ class STDP:
         self.a_minus = check_nonnegative("STDP.a_minus", a_minus)
         self.tau_plus = check_positive("STDP.tau_plus", tau_plus)
         self.tau_minus = check_positive("STDP.tau_minus", tau_minus)
-        self.w_min = float(w_min)
-        self.w_max = float(w_max)
+        self.w_min = check_number("STDP.w_min", w_min, allow_inf=True)
+        self.w_max = check_number("STDP.w_max", w_max, allow_inf=True)
         if not self.w_min <= self.w_max:
             raise ValidationError(
                 f"STDP.w_min: must be <= w_max (got {w_min!r} > {w_max!r})"

@@ -119,7 +119,13 @@ class Decoder:
         Decoder
             ``self``, fitted (see :meth:`fit`).
         """
-        x = population.eval_points_ if eval_points is None else eval_points
+        x = (
+            population.eval_points_
+            if eval_points is None
+            else as_float_array("eval_points", eval_points, ndim=(1, 2))
+        )
+        if len(x) == 0:
+            raise ShapeError("eval_points: needs at least one point (got none)")
         x = population._check_x(x)
         return self.fit(population.rates(x), evaluate_function(function, x))
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import scipy.special
 
-from .._validation import SeedLike, as_float_array, as_rng, check_number
+from .._validation import SeedLike, as_float_array, as_rng, check_alloc, check_number
 from ..exceptions import ShapeError, ValidationError
 
 
@@ -40,7 +40,8 @@ class Distribution(ABC):
         n = check_number("n", n, low=0, integer=True)
         if d is not None:
             d = check_number("d", d, low=1, integer=True)
-        out = self._samples(n, 1 if d is None else d, as_rng(rng))
+        check_alloc("n, d", n * (1 if d is None else d), what="the (n, d) samples")
+        out = self._samples(n, 1 if d is None else d, as_rng(rng, "rng"))
         return out[:, 0] if d is None else out
 
     @abstractmethod
@@ -217,6 +218,7 @@ class Exponential(Distribution):
     def __init__(self, scale: float, shift: float = 0.0, high: float = np.inf) -> None:
         self.scale = check_number("Exponential.scale", scale, low=0.0, low_open=True)
         self.shift = check_number("Exponential.shift", shift)
+        high = check_number("Exponential.high", high, allow_inf=True)
         if not high > self.shift:
             raise ValidationError(
                 f"Exponential.high: must be > shift = {self.shift:g} (got {high!r})"

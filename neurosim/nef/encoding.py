@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import SeedLike, as_float_array, as_rng, check_number
+from .._validation import SeedLike, as_float_array, as_rng, check_alloc, check_number
 from ..exceptions import ShapeError, ValidationError
 from ..kernels.nef import lif_activities
 from ..neurons import LIF, LIFRate, NeuronType
@@ -156,6 +156,12 @@ class Population:
         self.dimensions = check_number(
             "Population.dimensions", dimensions, low=1, integer=True
         )
+        check_alloc("Population.n_neurons", self.n_neurons, what="the neurons")
+        check_alloc(
+            "Population.dimensions",
+            self.n_neurons * self.dimensions,
+            what="the (n_neurons, dimensions) encoders",
+        )
         self.neuron = LIF() if neuron is None else neuron
         if not isinstance(self.neuron, NeuronType):
             raise TypeError(
@@ -175,6 +181,11 @@ class Population:
         if n_eval_points is not None:
             n_eval_points = check_number(
                 "Population.n_eval_points", n_eval_points, low=1, integer=True
+            )
+            check_alloc(
+                "Population.n_eval_points",
+                n_eval_points * (self.n_neurons + self.dimensions),
+                what="the evaluation points and their activities",
             )
         self.n_eval_points = n_eval_points
         self.label = label

@@ -50,7 +50,14 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import SeedLike, as_float_array, as_rng, check_dt, check_positive
+from .._validation import (
+    SeedLike,
+    as_float_array,
+    as_rng,
+    check_dt,
+    check_positive,
+    check_steps,
+)
 from ..exceptions import ShapeError, ValidationError
 from ..neurons import LIF, LIFRate
 from ..sim import Factored, Network, NeuronGroup, Simulator
@@ -537,7 +544,7 @@ class Model:
         t0 = time.perf_counter()
         dt = check_dt(dt)
         T = check_positive("T", T)
-        n_steps = int(round(T / dt))
+        n_steps = check_steps("T", T, dt)
         if n_steps < 1:
             raise ValidationError(f"T: shorter than one step dt={dt:g} (got {T:g})")
         net, monitors, offline = self.build_network(n_steps, dt)

@@ -82,6 +82,11 @@ class Solver(ABC):
         A, Y = _check_AY(A, Y)
         t0 = time.perf_counter()
         D, info = self._solve(A, Y)
+        if not np.all(np.isfinite(D)):
+            raise ValidationError(
+                f"A: {type(self).__name__} found non-finite decoders; the activities "
+                f"(shape {A.shape}, max |A| = {np.abs(A).max():g}) are degenerate"
+            )
         info["rmses"] = rmses(A, D, Y)
         info["time"] = time.perf_counter() - t0
         return D, info
@@ -128,6 +133,13 @@ class LstsqL2(Solver):
         m, n = A.shape
         sigma = self.reg * A.max()
         dual = (m < n) if self.dual is None else self.dual
+        # D(c A) = D(A) / c, so solve for A / max|A|: the Gram matrix then
+        # neither overflows nor underflows whatever the activities' scale.
+        scale = np.abs(A).max()
+        if scale == 0.0:
+            raise ValidationError("A: every activity is zero; nothing to decode from")
+        A = A / scale
+        sigma = sigma / scale
         # G is symmetric: gram via syrk-backed matmul of A with its transpose.
         G = A @ A.T if dual else A.T @ A
         G[np.diag_indices_from(G)] += m * sigma**2
@@ -142,7 +154,7 @@ class LstsqL2(Solver):
             D = A.T @ scipy.linalg.cho_solve(factor, Y, check_finite=False)
         else:
             D = scipy.linalg.cho_solve(factor, A.T @ Y, check_finite=False)
-        return D, {"sigma": sigma, "dual": dual}
+        return D / scale, {"sigma": sigma * scale, "dual": dual}
 
 
 class Lstsq(Solver):

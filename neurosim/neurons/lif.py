@@ -12,7 +12,7 @@ from .._validation import (
     check_number,
     check_positive,
 )
-from ..exceptions import ValidationError
+from ..exceptions import ShapeError, ValidationError
 from .base import NeuronType
 
 
@@ -154,6 +154,10 @@ class LIFRate(NeuronType):
         """
         gain = as_float_array("gain", gain, ndim=(0, 1))
         bias = as_float_array("bias", bias, ndim=(0, 1))
+        if gain.shape != bias.shape and gain.ndim and bias.ndim:
+            raise ShapeError(
+                f"gain and bias: shapes {gain.shape} and {bias.shape} differ"
+            )
         if np.any(gain == 0):
             raise ValidationError("gain: must be non-zero")
         intercepts = (1.0 - bias) / gain

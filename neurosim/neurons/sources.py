@@ -67,6 +67,11 @@ class SpikeSource(NeuronType):
     """
 
     def __init__(self, spike_times: Sequence[Any]) -> None:
+        if isinstance(spike_times, str) or not hasattr(spike_times, "__iter__"):
+            raise TypeError(
+                "SpikeSource.spike_times: expected a sequence of 1-D arrays "
+                f"(got {type(spike_times).__name__})"
+            )
         trains = [
             as_float_array(f"SpikeSource.spike_times[{i}]", s, ndim=(0, 1)).ravel()
             for i, s in enumerate(spike_times)

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse
 
-from .._validation import as_rng
+from .._validation import as_rng, check_alloc, check_steps
 from ..exceptions import ValidationError
 from ..kernels import hh as hh_kernels
 from ..kernels import network as K
@@ -117,7 +117,7 @@ def _model_functions(cls: type) -> dict:
 
 
 def _delay_steps(delay: float, dt: float) -> int:
-    steps = round(delay / dt)
+    steps = check_steps("delay", delay, dt)
     if abs(steps * dt - delay) > 1e-9 * max(dt, delay):
         raise ValidationError(f"delay: {delay!r} s is not a multiple of dt = {dt!r} s")
     return steps
@@ -362,6 +362,8 @@ def build(net: Network, dt: float) -> Built:
         )
         pre0 = offsets[id(pre.group)] + pre.start
         delay = _delay_steps(conn.delay, dt)
+        # the spike ring buffer holds (delay + 1) rows of every neuron
+        check_alloc("delay", (delay + 1) * N, itemsize=4, what="the spike delay buffer")
         max_delay = max(max_delay, delay)
         W = conn.weights
         if isinstance(W, Factored):

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_float_array, check_choice, check_number
+from .._validation import as_float_array, check_choice, check_count, check_number
 from ..exceptions import ShapeError, ValidationError
 from ..neurons.model import NeuronModel
 
@@ -180,7 +180,7 @@ class StateMonitor(_Sampled):
             )
         self.var = var
         self.record = rec.astype(np.int64)
-        self.every = check_number("every", every, low=1, integer=True)
+        self.every = check_count("every", every, low=1)
         self._reset(None)
 
     @property
@@ -227,7 +227,7 @@ class ReadoutMonitor(_Sampled):
                 f"decoders: expected ({target.n}, d) (got {self.decoders.shape})"
             )
         self.synapse = synapse
-        self.every = check_number("every", every, low=1, integer=True)
+        self.every = check_count("every", every, low=1)
         self.discretization = check_choice(
             "discretization", discretization, DISCRETIZATIONS
         )

@@ -31,7 +31,9 @@ import scipy.sparse
 from .._validation import (
     SeedLike,
     as_float_array,
+    check_alloc,
     check_choice,
+    check_count,
     check_nonnegative,
     check_number,
 )
@@ -85,6 +87,7 @@ class NeuronGroup:
         name: str | None = None,
     ) -> None:
         self.n = check_number("NeuronGroup.n", n, low=1, integer=True)
+        check_alloc("NeuronGroup.n", self.n, what="the neurons' state")
         if not isinstance(model, NeuronType):
             raise TypeError(
                 f"NeuronGroup.model: expected a NeuronType such as ns.LIF() "
@@ -226,7 +229,11 @@ class Random:
             expect = self.p * total
             while True:
                 size = int(expect + 5.0 * np.sqrt(expect) + 100)
-                gaps = rng.geometric(self.p, size=size).astype(np.int64)
+                if self.p > 1e-9:
+                    gaps = rng.geometric(self.p, size=size).astype(np.int64)
+                else:  # gaps beyond int64: draw them as floats, cap past the end
+                    g = np.floor(np.log(rng.random(size)) / np.log1p(-self.p)) + 1
+                    gaps = np.minimum(g, total + 1).astype(np.int64)
                 idx = pos + np.cumsum(gaps)
                 keep = idx[idx < total]
                 chunks.append(keep)
@@ -357,7 +364,7 @@ def _check_weights(weights: Any, n_pre: int, n_post: int) -> Any:
             raise ValidationError("weights: contains NaN or infinite values")
         return w
     if isinstance(weights, numbers.Real) and not isinstance(weights, bool):
-        return np.full((n_pre, n_post), float(weights))
+        return np.full((n_pre, n_post), check_number("weights", weights))
     w = as_float_array("weights", weights, ndim=2)
     if w.shape != (n_pre, n_post):
         raise ShapeError(
@@ -669,7 +676,7 @@ def evaluate_input(value: Any, n: int, t: np.ndarray, step0: int) -> np.ndarray 
 
 def check_every(every: Any) -> int:
     """A recording interval in steps (int >= 1)."""
-    return check_number("every", every, low=1, integer=True)
+    return check_count("every", every, low=1)
 
 
 def check_duration(duration: Any) -> float:

@@ -19,7 +19,14 @@ from typing import Any
 import numpy as np
 
 from .._jit import resolve_backend
-from .._validation import as_float_array, check_choice, check_dt, check_number
+from .._validation import (
+    as_float_array,
+    check_alloc,
+    check_choice,
+    check_dt,
+    check_number,
+    check_steps,
+)
 from ..exceptions import ShapeError, UnstableStepError, ValidationError
 from ..kernels.spike_buffers import compact
 from ..neurons.base import NeuronType
@@ -131,6 +138,7 @@ class Recording:
 
 def _n_steps(dt: float, t_end: float) -> int:
     """Steps covering ``t_end`` (a ratio within 1e-9 of an integer is that integer)."""
+    check_steps("t_end", t_end, dt)  # countable: a clear error instead of a hang
     ratio = t_end / dt
     n = math.ceil(ratio - 1e-9 * max(1.0, ratio))
     return max(n, 1)
@@ -168,6 +176,7 @@ def _current_array(
             arr = np.atleast_1d(arr)[None, :]
             stride = 0
     if n_neurons is not None:
+        check_alloc("n_neurons", n_neurons * arr.shape[0], what="the currents")
         if arr.shape[1] == 1:
             arr = np.repeat(arr, n_neurons, axis=1)
         elif arr.shape[1] != n_neurons:
@@ -262,7 +271,7 @@ def _run(
             )
             raise UnstableStepError(
                 f"dt: {dt:g} s ({dt_ms:g} ms) makes method={method!r} unstable for "
-                f"{type(model).__name__}: neuron {i} diverged at "
+                f"{type(model).__name__} at its current: neuron {i} diverged at "
                 f"t = {(status[i] + 1) * dt:g} s ({bad.size} neuron(s) in all); " + hint
             )
     else:
@@ -313,7 +322,10 @@ def _spike_capacity(
     n = I.shape[1]
     if isinstance(model, LIF):
         bound = np.floor(n_steps * dt * model.rates(I.max(axis=0))) + 2
-        return np.minimum(bound, n_steps).astype(np.int64)
+        if model.tau_ref >= dt:  # at most one spike per step
+            bound = np.minimum(bound, n_steps)
+        check_alloc("current", bound.sum(), what="the spike times it drives")
+        return bound.astype(np.int64)
     share = max(8, SPIKE_BUFFER_BYTES // (8 * n))
     return np.full(n, min(n_steps, share), dtype=np.int64)
 
@@ -552,6 +564,8 @@ def simulate_neurons(
         )
     dt = check_dt(dt)
     t_end = check_number("t_end", t_end, low=0.0, low_open=True)
+    if dt > t_end:
+        raise ValidationError(f"dt: must be <= t_end = {t_end:g} s (got {dt:g})")
     if not isinstance(record_v, bool | np.bool_):
         raise TypeError(f"record_v: expected a bool (got {record_v!r})")
     if n_neurons is not None:
@@ -584,13 +598,10 @@ def simulate_neurons(
             "model: LIF.min_voltage is applied by networks (ns.Network), not by "
             "simulate_neurons; use LIF(min_voltage=None) here"
         )
-    if isinstance(model, LIF) and 0.0 < model.tau_ref < dt:
-        raise ValidationError(
-            f"dt: must be <= tau_ref = {model.tau_ref:g} s for LIF (got {dt:g}); "
-            "the kernel emits at most one spike per step"
-        )
     n_steps = _n_steps(dt, t_end)
     I, stride = _current_array(current, n_steps, dt, n_neurons)
+    if record_v:
+        check_alloc("t_end", n_steps * I.shape[1], what="the recorded voltages")
     driver = _drivers(model, backend)
     capacity = _spike_capacity(model, I, n_steps, dt)
     flat, spk_n, v_rec = _run(
@@ -666,6 +677,8 @@ def firing_rates(
     """
     check_choice("estimator", estimator, RATE_ESTIMATORS)
     currents = as_float_array("currents", currents, ndim=(0, 1))
+    if currents.size == 0:
+        raise ShapeError("currents: needs at least one current (got an empty array)")
     t_end = check_number("t_end", t_end, low=0.0, low_open=True)
     settle = check_number("settle", settle, low=0.0)
     if settle >= t_end:
@@ -704,9 +717,13 @@ def neuron_rates(model: NeuronType, currents: Any) -> np.ndarray:
     ndarray
         Rates in Hz, the shape of ``currents``.
     """
+    if not isinstance(model, NeuronType):
+        raise TypeError(
+            f"model: expected a neurosim neuron type (got {type(model).__name__})"
+        )
+    currents = as_float_array("currents", currents)
     rates = getattr(model, "rates", None)
     if rates is not None:
         return np.asarray(rates(currents), dtype=float)
-    currents = as_float_array("currents", currents)
     flat = firing_rates(model, currents.ravel(), **model.rate_options)
     return flat.reshape(currents.shape)

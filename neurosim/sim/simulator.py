@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._jit import resolve_backend, watch_compiles
-from .._validation import as_float_array, check_dt
+from .._validation import as_float_array, check_dt, check_steps
 from ..exceptions import ShapeError, SimulationError, ValidationError
 from . import backends
 from .network import Network, check_duration, evaluate_input
@@ -238,7 +238,7 @@ class Simulator:
             always a bar; False: silent).
         """
         duration = check_duration(duration)
-        n = round(duration / self.dt)
+        n = check_steps("duration", duration, self.dt)
         if abs(n * self.dt - duration) > 1e-6 * self.dt:
             raise ValidationError(
                 f"duration: {duration!r} s is not a whole number of steps of "

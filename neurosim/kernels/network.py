@@ -19,7 +19,16 @@ Neurons (global index ``0..N-1``, groups laid end to end)
     (LIF with conductance channels), ``SEG_HH`` (Hodgkin-Huxley through
     :func:`neurosim.kernels.hh.hh_step`, gates in ``aux (3, N)``),
     ``SEG_POISSON``, ``SEG_GENERATOR`` (given spike steps), ``SEG_LIF_RATE``
-    (rate LIF, :func:`neurosim.kernels.lif.lif_rate`; ``v`` holds the rate).
+    (rate LIF, :func:`neurosim.kernels.lif.lif_rate`; ``v`` holds the rate),
+    ``SEG_MODEL`` (a :class:`~neurosim.NeuronModel` group: ``ch1`` is its row
+    of ``mod_i (n_models, 4)`` ``[kind, state_off, param_off, ref_off]``; its
+    state ``(n_state, n)``, parameters ``(n_params, n)`` and refractory
+    counters ``(n,)`` live in the flat ``mstate``, ``mpar``, ``mref`` at those
+    offsets; ``seg_f`` holds dt in the model's time unit, dt, threshold and
+    refractory period). A network with model groups runs a copy of
+    :func:`network_run` generated with its models' code
+    (:func:`neurosim.kernels.models.render_network_module`), which rebinds
+    :func:`model_segments`; this module's loop never meets ``SEG_MODEL``.
     ``init_i (n, 2)``: neuron ranges whose ``syn_in`` no channel assigns
     (set to ``const_in``).
 
@@ -88,6 +97,7 @@ SEG_GENERATOR = 3
 SEG_LIF_FUSED = 4
 SEG_HH = 5
 SEG_LIF_RATE = 6
+SEG_MODEL = 7
 
 CH_CURRENT = 0
 CH_FACTORED = 1
@@ -102,6 +112,7 @@ CON_RATE = 4
 
 REC_V = 0
 REC_J = 1
+REC_STATE = 2  # rec_i[r, 0] indexes mstate
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -323,6 +334,7 @@ def _first_at_least(a, n, x):
 def network_run(n_steps, step0, dt,
                 v, ref, syn_in, gsum, gE, kgain, kbias, const_in, flag, init_i,
                 seg_i, seg_f, aux, scr, p_spike, rng_state, gen_step, gen_idx, gen_ptr,
+                mod_i, mstate, mpar, mref,
                 ch_i, ch_f, X, xs, U, R, tmp,
                 con_i, wdat, sdat, sidx, sptr,
                 ring, ring_cnt,
@@ -332,11 +344,12 @@ def network_run(n_steps, step0, dt,
                 rd_out, rd_off, rd_cnt, rd_every):  # fmt: skip
     """Advance the network by up to ``n_steps`` steps from global step ``step0``.
 
-    All arrays are described in the module docstring. Modified in place: the
-    neuron state (``v``, ``ref``), scratch (``syn_in``, ``gsum``, ``gE``,
-    ``flag``, ``tmp``), ``rng_state``, ``gen_ptr``, ``X``, ``xs``, ``U``, ``ring``,
-    ``ring_cnt`` and the monitor buffers (``ev_*``, ``n_ev``, ``rec_out``,
-    ``rec_cnt``, ``rd_out``, ``rd_cnt``).
+    All arrays are described in the module docstring. Modified in place:
+    the neuron state (``v``, ``ref``, ``mstate``, ``mref``), scratch
+    (``syn_in``, ``gsum``, ``gE``, ``flag``, ``tmp``), ``rng_state``,
+    ``gen_ptr``, ``X``, ``xs``, ``U``, ``ring``, ``ring_cnt`` and the monitor
+    buffers (``ev_*``, ``n_ev``, ``rec_out``, ``rec_cnt``, ``rd_out``,
+    ``rd_cnt``).
 
     Returns the number of steps done: fewer than ``n_steps`` only when the
     spike-event buffer could overflow during the next step (the caller grows it
@@ -424,6 +437,9 @@ def network_run(n_steps, step0, dt,
                 for i in range(i0, i1):
                     Ji = kgain[i] * syn_in[i] + kbias[i]
                     v[i] = _lif_rate(Ji, seg_f[pr, 0], seg_f[pr, 1])
+            elif typ == SEG_MODEL:
+                cnt = model_segments(s, seg_i, seg_f, mod_i, mstate, mpar, mref,
+                                     syn_in, kgain, kbias, ring, slot, cnt)  # fmt: skip
             elif typ == SEG_POISSON:
                 for i in range(i0, i1):
                     st, sp = _poisson(rng_state[i], p_spike[i])
@@ -457,6 +473,8 @@ def network_run(n_steps, step0, dt,
                 i = rec_i[r, 0]
                 if rec_i[r, 1] == REC_V:
                     rec_out[rec_off[r] + rec_cnt[r]] = v[i]
+                elif rec_i[r, 1] == REC_STATE:
+                    rec_out[rec_off[r] + rec_cnt[r]] = mstate[i]
                 else:
                     rec_out[rec_off[r] + rec_cnt[r]] = kgain[i] * syn_in[i] + kbias[i]
                 rec_cnt[r] += 1
@@ -496,6 +514,21 @@ def network_run(n_steps, step0, dt,
                         rd_out[base + q] = y
                     rd_cnt[rd] += 1
     return n_steps
+
+
+@njit
+def model_segments(s, seg_i, seg_f, mod_i, mstate, mpar, mref, syn_in, kgain, kbias,
+                   ring, slot, cnt):  # fmt: skip
+    """Step 2 for ``SEG_MODEL`` segment ``s``; returns the spike count.
+
+    The generated copy of :func:`network_run` rebinds this name to a function
+    that dispatches on ``mod_i[seg_i[s, 4], 0]`` to each model's code. Here,
+    in the loop of networks without model groups, it is never reached (the
+    test keeps the return type an integer for numba).
+    """
+    if cnt >= 0:
+        raise RuntimeError("SEG_MODEL segment in a network loop without models")
+    return cnt
 
 
 RESCALE_BELOW = 2.0**-8

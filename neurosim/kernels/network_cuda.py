@@ -303,13 +303,15 @@ def _lti_kernel(n_cols, ch_i, ch_f, X, U, rd_out, rd_base):
 
 
 @cuda_kernel
-def _record_kernel(rec_i, rec_pos, v, syn_in, kgain, kbias, rec_out):
+def _record_kernel(rec_i, rec_pos, v, mstate, syn_in, kgain, kbias, rec_out):
     """Step 3: state samples of the rows whose ``rec_pos >= 0`` this step."""
     r = cuda.grid(1)
     if r < rec_i.shape[0] and rec_pos[r] >= 0:
         i = rec_i[r, 0]
         if rec_i[r, 1] == K.REC_V:
             rec_out[rec_pos[r]] = v[i]
+        elif rec_i[r, 1] == K.REC_STATE:
+            rec_out[rec_pos[r]] = mstate[i]
         else:
             rec_out[rec_pos[r]] = kgain[i] * syn_in[i] + kbias[i]
 
@@ -395,7 +397,8 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     names = ("v", "ref", "aux", "syn_in", "gsum", "gE", "kgain", "kbias",
              "const_in", "init_i", "seg_i", "seg_f", "p_spike", "rng_state",
              "ch_i", "ch_f", "first_g", "X", "xs", "U", "R", "con_i_gpu", "wdat",
-             "cdat", "cidx", "cptr", "ring_flags", "rec_i", "in_x")  # fmt: skip
+             "cdat", "cidx", "cptr", "ring_flags", "rec_i", "in_x", "mstate",
+             "mpar", "mref")  # fmt: skip
     ext_val = np.ascontiguousarray(ext_val[:n_steps]).reshape(n_steps, -1)
     chunk = max(1, min(n_steps, SPIKE_CHUNK_BYTES // max(N, 1)))
     nbytes = (
@@ -426,6 +429,17 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     gd, _ = _grid(width_max)
     n_in = a["in_x"].shape[0]
     ge, _ = _grid(n_in)
+    # NeuronModel groups: one generated kernel per group and step, after the
+    # built-in neurons (which leave the groups' ring flags at 0)
+    groups = []
+    if built.loop is not None:
+        kernels = built.loop.build_cuda()
+        for row in a["seg_i"]:
+            if row[0] == K.SEG_MODEL:
+                kind, so, po, ro = a["mod_i"][row[4]]
+                ints = (row[1], row[2], so, po, ro)
+                grid = _grid(int(row[2] - row[1]))[0]
+                groups.append((kernels[kind], grid, ints, d["seg_f"][row[3]]))
     ev_steps, ev_idx = [], []
     for k in range(n_steps):
         if k % chunk == 0:
@@ -448,12 +462,16 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                                  d["kbias"], d["seg_i"], d["seg_f"], d["p_spike"],
                                  d["rng_state"], d["ring_flags"], step % n_slot,
                                  spk, k - k0)  # fmt: skip
+        for kern, gg, ints, f in groups:
+            kern[gg, tpb](*ints, f, d["mstate"], d["mpar"], d["mref"], d["syn_in"],
+                          d["kgain"], d["kbias"], d["ring_flags"], step % n_slot, spk,
+                          k - k0)  # fmt: skip
         if rec_i.shape[0]:
             due = step % rec_i[:, 2] == 0
             pos = np.where(due, buffers["rec_off"] + buffers["rec_cnt"], -1)
             buffers["rec_cnt"] += due
             _record_kernel[gr, tpb](d["rec_i"], cuda.to_device(pos), d["v"],
-                                    d["syn_in"], d["kgain"], d["kbias"],
+                                    d["mstate"], d["syn_in"], d["kgain"], d["kbias"],
                                     d_rec_out)  # fmt: skip
         if n_cols:
             _propagate_kernel[gc, tpb](n_cols, step, n_slot, d["ch_i"],
@@ -473,7 +491,8 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
             steps, idx = np.nonzero(flags)
             ev_steps.append(steps + step0 + k0)
             ev_idx.append(idx)
-    for k in ("v", "ref", "aux", "X", "xs", "U", "rng_state", "ring_flags"):
+    for k in ("v", "ref", "aux", "X", "xs", "U", "rng_state", "ring_flags", "mstate",
+              "mref"):  # fmt: skip
         d[k].copy_to_host(a[k])
     d_rec_out.copy_to_host(buffers["rec_out"])
     d_rd_out.copy_to_host(buffers["rd_out"])

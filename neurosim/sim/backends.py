@@ -26,6 +26,7 @@ from ..kernels import network as K
 from ..neurons.hh import HodgkinHuxley
 from ..neurons.lif import LIF, LIFRate
 from ..neurons.lif_neuron import LIFNeuron
+from ..neurons.model import NeuronModel
 from ..neurons.sources import PoissonSource, SpikeSource
 from .monitors import ReadoutMonitor, SpikeMonitor, StateMonitor
 from .network import Factored, Network, OneToOne, Random
@@ -48,6 +49,71 @@ class Built:
     # encoded inputs that vary in time: (value, left (d, k)); their k columns
     # follow the per-neuron ones in ``ext_val`` and go to ``X[in_x]``
     enc_ext: list[tuple[Any, np.ndarray]] = field(default_factory=list)
+    # the generated loop of a network with NeuronModel groups (else None)
+    loop: Any = None
+    # NeuronModel groups: id(group) -> (offsets in mstate and mpar, model)
+    model_blocks: dict[int, tuple[int, int, Any]] = field(default_factory=dict)
+
+
+class _ModelBlocks:
+    """The flat state, parameters and refractory counters of NeuronModel groups.
+
+    Group ``g`` with ``S`` state variables keeps variable ``j`` of its neuron
+    ``i`` at ``mstate[state_off + j * n + i]`` (parameters likewise in
+    ``mpar``); ``mod_i`` rows are ``[kind, state_off, param_off, ref_off]``,
+    ``kind`` indexing the distinct (model class, method) pairs of the network.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[list[int]] = []
+        self.state = _Flat(np.float64)
+        self.par = _Flat(np.float64)
+        self.ref_size = 0
+        self.kinds: list[tuple[type, str]] = []
+        self.models: list[NeuronModel] = []
+        self.blocks: dict[int, tuple[int, int, NeuronModel]] = {}
+
+    def add(self, g: Any, model: NeuronModel, v0: Any) -> int:
+        """Add group ``g``; returns its ``mod_i`` row."""
+        cls = type(model)
+        method = "update" if "update" in _model_functions(cls) else cls.method
+        if (cls, method) not in self.kinds:
+            self.kinds.append((cls, method))
+            self.models.append(model)
+        init = model.initial_state(g.n)
+        if v0 is not None:
+            if "v" not in cls.state:
+                raise ValidationError(
+                    f"NeuronGroup.v0: {cls.__name__} has no state variable 'v'"
+                )
+            init = {**init, "v": v0}
+        so = self.state.add([np.broadcast_to(init[x], (g.n,)) for x in cls.state])
+        po = self.par.add(
+            [np.broadcast_to(v, (g.n,)) for v in model.param_values().values()]
+        )
+        self.blocks[id(g)] = (so, po, model)
+        self.rows.append([self.kinds.index((cls, method)), so, po, self.ref_size])
+        self.ref_size += g.n
+        return len(self.rows) - 1
+
+    @staticmethod
+    def floats(model: NeuronModel, dt: float) -> list[float]:
+        """The segment's floats: dt (model unit), dt (s), threshold, refractory."""
+        cls = type(model)
+        thr = cls.threshold[1] if cls.threshold is not None else 0.0
+        refr = cls.refractory
+        return [
+            dt / cls.time_unit,
+            dt,
+            0.0 if isinstance(thr, str) else float(thr),
+            0.0 if isinstance(refr, str) else float(refr),
+        ] + [0.0] * 6
+
+
+def _model_functions(cls: type) -> dict:
+    from ..kernels.models import _functions
+
+    return _functions(cls)
 
 
 def _delay_steps(delay: float, dt: float) -> int:
@@ -159,6 +225,7 @@ def build(net: Network, dt: float) -> Built:
     gen_step, gen_idx = [], []
     n_gen = 0
     to_model: dict[int, tuple[float, float]] = {}
+    mb = _ModelBlocks()
     for g in net.groups:
         o = offsets[id(g)]
         sl = slice(o, o + g.n)
@@ -200,6 +267,13 @@ def build(net: Network, dt: float) -> Built:
             seg_i.append([K.SEG_HH, o, o + g.n, len(seg_f), -1, -1])
             # exponential Euler: stable at network steps (RK4 needs dt < 0.08 ms)
             seg_f.append([*model.kernel_params(), float(hh_kernels.EXP_EULER), 0.0])
+        elif isinstance(model, NeuronModel):
+            kgain[sl] = g.gain
+            kbias[sl] = g.bias
+            to_model[id(g)] = (1.0, 0.0)
+            m = mb.add(g, model, g.v0)
+            seg_i.append([K.SEG_MODEL, o, o + g.n, len(seg_f), m, -1])
+            seg_f.append(mb.floats(model, dt))
         elif isinstance(model, PoissonSource):
             p = np.broadcast_to(model.rate * dt, (g.n,))
             if np.any(p > 1.0):
@@ -361,10 +435,17 @@ def build(net: Network, dt: float) -> Built:
                     f"state {mon.var!r}"
                 )
             scale, v_reset = to_model[id(g)]
-            var = K.REC_V if mon.var == "v" else K.REC_J
             r0 = len(rec_rows)
-            for i in mon.record:
-                rec_rows.append([o + int(i), var, mon.every])
+            if id(g) in mb.blocks and mon.var != "J":
+                so, _po, model = mb.blocks[id(g)]
+                j = list(type(model).state).index(mon.var)
+                base = so + j * g.n + mon.target.start
+                for i in mon.record:
+                    rec_rows.append([base + int(i), K.REC_STATE, mon.every])
+            else:
+                var = K.REC_V if mon.var == "v" else K.REC_J
+                for i in mon.record:
+                    rec_rows.append([o + int(i), var, mon.every])
             state_mons.append((mon, r0, len(rec_rows)))
             # J is reported as the voltage the membrane relaxes to
             mon._reset(dt, lambda u, s=scale, b=v_reset: b + s * u)
@@ -457,7 +538,16 @@ def build(net: Network, dt: float) -> Built:
         "rec_i": np.array(rec_rows, dtype=i64).reshape(-1, 3),
         "rd_every": np.array(rd_every or [1], dtype=i64),
         "in_x": np.array(in_x, dtype=i64),
+        "mod_i": np.array(mb.rows, dtype=i64).reshape(-1, 4),
+        "mstate": mb.state.array(),
+        "mpar": mb.par.array(),
+        "mref": np.zeros(max(mb.ref_size, 1), dtype=i64),
     }
+    loop = None
+    if mb.kinds:
+        from ..kernels.models import compile_network_loop
+
+        loop = compile_network_loop(mb.models, [m for _c, m in mb.kinds])
     return Built(
         dt=dt,
         offsets=offsets,
@@ -470,6 +560,8 @@ def build(net: Network, dt: float) -> Built:
         n_synapses=n_syn,
         to_model=to_model,
         enc_ext=enc_ext,
+        loop=loop,
+        model_blocks=mb.blocks,
     )
 
 
@@ -520,13 +612,15 @@ def run_cpu(
 ) -> int:  # fmt: skip
     """Run the compiled CPU loop for up to ``n_steps`` steps; returns steps done."""
     a = built.arrays
-    return K.network_run(
+    run = K.network_run if built.loop is None else built.loop.network_run
+    return run(
         n_steps, step0, built.dt,
         a["v"], a["ref"], a["syn_in"], a["gsum"], a["gE"], a["kgain"],
         a["kbias"], a["const_in"], a["flag"], a["init_i"],
         a["seg_i"], a["seg_f"], a["aux"], a["scr"], a["p_spike"], a["rng_state"],
         a["gen_step"],
         a["gen_idx"], a["gen_ptr"],
+        a["mod_i"], a["mstate"], a["mpar"], a["mref"],
         a["ch_i"], a["ch_f"], a["X"], a["xs"], a["U"], a["R"], a["tmp"],
         a["con_i"], a["wdat"], a["sdat"], a["sidx"], a["sptr"],
         a["ring"], a["ring_cnt"],

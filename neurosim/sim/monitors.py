@@ -15,6 +15,7 @@ import numpy as np
 
 from .._validation import as_float_array, check_choice, check_count, check_number
 from ..exceptions import ShapeError, ValidationError
+from ..neurons.model import NeuronModel
 
 #: How a connection or readout discretises its synapse in time:
 #: ``"exact"`` (spikes as impulses, LIF input integrated exactly over the
@@ -153,9 +154,14 @@ class StateMonitor(_Sampled):
 
     def __init__(self, target: Any, var: str, record: Any, every: int) -> None:
         super().__init__(target)
-        if var not in self.VARS:
+        model = target.model
+        allowed = (
+            (*type(model).state, "J") if isinstance(model, NeuronModel) else self.VARS
+        )
+        if var not in allowed:
             raise ValidationError(
-                f"var: expected one of {', '.join(map(repr, self.VARS))} (got {var!r})"
+                f"var: {type(model).__name__} records one of "
+                f"{', '.join(map(repr, allowed))} (got {var!r})"
             )
         if record is True:
             record = np.arange(target.n)

@@ -40,6 +40,7 @@ from .._validation import (
 from ..exceptions import ShapeError, ValidationError
 from ..neurons.base import NeuronType
 from ..neurons.lif import LIFRate
+from ..neurons.model import NeuronModel
 from ..synapses import LinearFilter
 from .monitors import DISCRETIZATIONS, ReadoutMonitor, SpikeMonitor, StateMonitor
 
@@ -93,6 +94,11 @@ class NeuronGroup:
                 f"(got {type(model).__name__})"
             )
         self.model = model
+        if isinstance(model, NeuronModel) and model.n_per_neuron() not in (None, n):
+            raise ShapeError(
+                f"NeuronGroup.model: {type(model).__name__} has per-neuron "
+                f"parameters of length {model.n_per_neuron()} for {n} neurons"
+            )
         self.v0 = None if v0 is None else self._per_neuron("v0", v0)
         self.gain = self._per_neuron("gain", gain)
         self.bias = self._per_neuron("bias", bias)
@@ -638,6 +644,8 @@ discretize`), and its output at the start of a step is held over the step
 
 def _takes_input(model: NeuronType) -> bool:
     """Whether a model integrates synaptic input (sources do not)."""
+    if isinstance(model, NeuronModel):
+        return bool(type(model).inputs)
     return hasattr(model, "tau_rc") or hasattr(model, "tau_m") or hasattr(model, "g_na")
 
 

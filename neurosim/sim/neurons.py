@@ -33,6 +33,7 @@ from ..neurons.base import NeuronType
 from ..neurons.hh import HodgkinHuxley
 from ..neurons.lif import LIF
 from ..neurons.lif_neuron import LIFNeuron
+from ..neurons.model import NeuronModel
 from ..spikes import estimate_rates
 
 HH_METHODS = {"exponential_euler": 0, "rk4": 1}
@@ -80,6 +81,10 @@ class Recording:
     info : dict
         Diagnostics: ``spike_capacity`` (largest first-pass buffer) and
         ``n_reruns`` (neurons re-run because they spiked more than that).
+    state : dict of str to (n_steps, n_neurons) ndarray
+        Recorded state variables of a :class:`~neurosim.NeuronModel` (after
+        each step, time-major, the model's units); empty for the built-in
+        LIF and Hodgkin-Huxley, whose voltage is ``v``.
     """
 
     t: np.ndarray
@@ -92,6 +97,7 @@ class Recording:
     method: str
     backend: str
     info: dict[str, Any] = field(default_factory=dict)
+    state: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_neurons(self) -> int:
@@ -180,6 +186,19 @@ def _current_array(
     if arr.shape[1] == 0:
         raise ShapeError("current: needs at least one neuron (got 0 columns)")
     return np.ascontiguousarray(arr), stride
+
+
+def _builtin_record(record: Any) -> bool:
+    """``record`` for the built-in LIF and Hodgkin-Huxley: only ``"v"`` exists."""
+    if record is True or record is False:
+        return record
+    names = (record,) if isinstance(record, str) else tuple(record)
+    if any(x != "v" for x in names):
+        raise ValidationError(
+            "record: the built-in LIF and HodgkinHuxley record only 'v' "
+            f"(got {record!r})"
+        )
+    return bool(names)
 
 
 def _drivers(model: NeuronType, backend: str) -> Callable:
@@ -311,6 +330,152 @@ def _spike_capacity(
     return np.full(n, min(n_steps, share), dtype=np.int64)
 
 
+def _model_inputs(
+    model: NeuronModel, current: Any, n_steps: int, dt: float, n: int | None
+) -> tuple[np.ndarray, int, int]:
+    """``(inp (n_ports, rows, n), stride, n)`` for a :class:`NeuronModel`.
+
+    ``current`` feeds the first input port, or is a dict ``{port: value}``;
+    ports not given get 0. ``n`` comes from ``n_neurons``, the inputs'
+    columns or the per-neuron parameters (which must agree).
+    """
+    cls = type(model)
+    ports = tuple(cls.inputs)
+    if isinstance(current, dict):
+        for key in current:
+            if key not in ports:
+                raise ValidationError(
+                    f"current: {cls.__name__} has no input port {key!r}; ports: "
+                    f"{', '.join(ports) or 'none'}"
+                )
+        given = dict(current)
+    elif not ports:
+        if current is not None and not (np.ndim(current) == 0 and current == 0):
+            raise ValidationError(f"current: {cls.__name__} has no input ports")
+        given = {}
+    else:
+        given = {ports[0]: current}
+    raw = {p: _current_array(v, n_steps, dt, None) for p, v in given.items()}
+    widths = {a.shape[1] for a, _s in raw.values()} - {1}
+    per_neuron = model.n_per_neuron()
+    if per_neuron is not None:
+        widths.add(per_neuron)
+    if n is not None:
+        widths.add(n)
+    if len(widths) > 1:
+        raise ShapeError(
+            f"current: inputs, per-neuron parameters and n_neurons disagree on "
+            f"the number of neurons ({sorted(widths)})"
+        )
+    n = widths.pop() if widths else 1
+    stride = max([s for _a, s in raw.values()], default=0)
+    rows = n_steps if stride else 1
+    inp = np.zeros((len(ports), rows, n))
+    for j, port in enumerate(ports):
+        if port in raw:
+            inp[j] = raw[port][0]  # broadcasts a constant row or one column
+    return inp, stride, n
+
+
+def _record_names(model: NeuronModel, record: Any, record_v: bool) -> tuple[str, ...]:
+    cls = type(model)
+    names = list(cls.state)
+    if record is None:
+        if not record_v:
+            return ()
+        return (cls.threshold[0] if cls.threshold is not None else names[0],)
+    if record is True:
+        return tuple(names)
+    if record is False:
+        return ()
+    record = (record,) if isinstance(record, str) else tuple(record)
+    for var in record:
+        if var not in names:
+            raise ValidationError(
+                f"record: {cls.__name__} has no state variable {var!r}; state: "
+                f"{', '.join(names)}"
+            )
+    return record
+
+
+def _simulate_model(
+    model: NeuronModel, current: Any, dt: float, n_steps: int, backend: str,
+    method: str | None, record: tuple[str, ...], n_neurons: int | None,
+) -> Recording:  # fmt: skip
+    """:func:`simulate_neurons` for a :class:`NeuronModel` (generated kernels)."""
+    from ..kernels import models as M
+
+    cls = type(model)
+    inp, stride, n = _model_inputs(model, current, n_steps, dt, n_neurons)
+    has_update = "update" in M._functions(cls)
+    if has_update and method is not None:
+        raise ValidationError(
+            f"method: {cls.__name__} has a hand-written update(); it takes no method"
+        )
+    layout = M.Layout("update" if has_update else method or cls.method, record)
+    module = M.compile_model(model, layout)
+    thr = cls.threshold[1] if cls.threshold is not None else 0.0
+    extras = [
+        dt / cls.time_unit,
+        dt,
+        thr if not isinstance(thr, str) else 0.0,
+        cls.refractory if not isinstance(cls.refractory, str) else 0.0,
+    ]
+    ps = np.array(extras)
+    pa = np.array([np.broadcast_to(v, (n,)) for v in model.param_values().values()])
+    pa = pa.reshape(len(cls.params), n)
+    init = model.initial_state(n)
+    state0 = np.array([np.broadcast_to(init[x], (n,)) for x in cls.state], float)
+    share = max(8, SPIKE_BUFFER_BYTES // (8 * n))
+    capacity = np.full(n, min(n_steps, share), dtype=np.int64)
+    run = M.run_cuda if backend == "cuda" else M.run_cpu
+
+    def once(cols: Any, cap: np.ndarray) -> tuple:
+        m = cap.shape[0]
+        off = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(cap, out=off[1:])
+        buf = np.zeros(max(int(off[-1]), 1))
+        spk_n = np.zeros(m, dtype=np.int64)
+        state = np.ascontiguousarray(state0[:, cols])
+        rec = np.zeros((len(record), n_steps, m))
+        run(module, model, n_steps, np.ascontiguousarray(inp[:, :, cols]), stride, ps,
+            np.ascontiguousarray(pa[:, cols]), state, np.zeros(m, np.int64), rec, buf,
+            off, spk_n)  # fmt: skip
+        return buf, off, spk_n, state, rec
+
+    buf, off, spk_n, state, rec = once(slice(None), capacity)
+    if not np.all(np.isfinite(state)):
+        bad = int(np.flatnonzero(~np.all(np.isfinite(state), axis=0))[0])
+        raise UnstableStepError(
+            f"dt: {dt:g} s made {cls.__name__} (method {layout.method!r}) diverge: "
+            f"neuron {bad} has a non-finite state at the end; use a smaller dt or "
+            "another method"
+        )
+    kept = np.minimum(spk_n, capacity)
+    pieces = np.split(compact(buf, off, kept), np.cumsum(kept)[:-1])
+    over = np.flatnonzero(spk_n > capacity)
+    if over.size:  # uncoupled and deterministic: re-run those neurons alone
+        sub, sub_off, sub_n, _s, _r = once(over, spk_n[over])
+        for j, i in enumerate(over):
+            pieces[i] = sub[sub_off[j] : sub_off[j] + sub_n[j]]
+    flat = np.concatenate(pieces) if pieces else np.zeros(0)
+    states = {x: rec[j] for j, x in enumerate(record)}
+    v_name = cls.threshold[0] if cls.threshold is not None else None
+    return Recording(
+        t=(np.arange(n_steps) + 1) * dt,
+        v=states.get(v_name) if v_name else None,
+        spike_counts=spk_n,
+        spike_times_flat=flat,
+        dt=dt,
+        t_end=n_steps * dt,
+        model=model,
+        method=layout.method,
+        backend=backend,
+        info={"n_reruns": int(over.size), "spike_capacity": int(capacity.max())},
+        state=states,
+    )
+
+
 def simulate_neurons(
     model: NeuronType,
     current: Any,
@@ -320,20 +485,26 @@ def simulate_neurons(
     method: str | None = None,
     record_v: bool = True,
     n_neurons: int | None = None,
+    record: Any = None,
 ) -> Recording:
     """Simulate uncoupled neurons of one model driven by injected currents.
 
     Parameters
     ----------
-    model : LIF, LIFNeuron or HodgkinHuxley
+    model : LIF, LIFNeuron, HodgkinHuxley or NeuronModel
         The neuron description. LIF currents are dimensionless (threshold 1);
         LIFNeuron inputs are in volts (current times membrane resistance,
         the neuron starts at ``v_rest`` and ``v`` is recorded in volts);
-        Hodgkin-Huxley currents are current densities in uA/cm^2.
-    current : float, (n_neurons,), (n_steps, n_neurons) array, or callable
+        Hodgkin-Huxley currents are current densities in uA/cm^2; a
+        :class:`~neurosim.NeuronModel` takes its input ports in its own units
+        and runs through code generated from its description (its
+        per-neuron parameters also set the number of neurons).
+    current : float, (n_neurons,), (n_steps, n_neurons) array, callable or dict
         A constant for every neuron, one constant per neuron, one row per step
         (row ``k`` held over ``[k dt, (k+1) dt)``), or ``f(t) -> (n_neurons,)``
-        evaluated at ``t = k dt`` before the compiled loop starts.
+        evaluated at ``t = k dt`` before the compiled loop starts. For a
+        :class:`~neurosim.NeuronModel` this feeds its first input port; a dict
+        ``{port: value}`` feeds several (ports left out get 0).
     dt : float
         Step in seconds (> 0). For LIF with ``tau_ref > 0`` it must not exceed
         ``tau_ref`` (at most one spike per step keeps the rate exact).
@@ -342,14 +513,20 @@ def simulate_neurons(
     backend : {"auto", "cpu", "cuda"}
         Where to run; "auto" (default) picks "cuda" when a GPU is usable.
     method : str, optional
-        LIF, LIFNeuron: "exact" (default). Hodgkin-Huxley: "exponential_euler" (default)
-        or "rk4".
+        LIF, LIFNeuron: "exact" (default). Hodgkin-Huxley:
+        "exponential_euler" (default) or "rk4". NeuronModel: its class's
+        ``method`` by default, or any registered integrator ("euler", "rk2",
+        "rk4", "exponential_euler").
     record_v : bool
         Record the membrane potential after every step (memory
-        ``8 * n_steps * n_neurons`` bytes). Default True.
+        ``8 * n_steps * n_neurons`` bytes). Default True. For a NeuronModel:
+        its threshold variable (or first state variable).
     n_neurons : int, optional
         Number of neurons when ``current`` is a scalar (default 1), or to
         broadcast a one-column input.
+    record : str, sequence of str or bool, optional
+        State variables to record (NeuronModel; ``True`` for all), returned in
+        ``Recording.state``; overrides ``record_v``. An unknown name raises.
 
     Returns
     -------
@@ -380,10 +557,10 @@ def simulate_neurons(
     described, u0 = model, 0.0
     if isinstance(model, LIFNeuron):  # the same kernel, dimensionless
         model, current, u0 = _lif_neuron_as_lif(model, current)
-    if not isinstance(model, HodgkinHuxley | LIF):
+    if not isinstance(model, HodgkinHuxley | LIF | NeuronModel):
         raise TypeError(
-            "model: expected a neurosim.LIF, LIFNeuron or HodgkinHuxley "
-            f"(got {type(model).__name__})"
+            "model: expected a neurosim.LIF, LIFNeuron, HodgkinHuxley or a "
+            f"neurosim.NeuronModel (got {type(model).__name__})"
         )
     dt = check_dt(dt)
     t_end = check_number("t_end", t_end, low=0.0, low_open=True)
@@ -393,6 +570,14 @@ def simulate_neurons(
         raise TypeError(f"record_v: expected a bool (got {record_v!r})")
     if n_neurons is not None:
         n_neurons = int(check_number("n_neurons", n_neurons, low=1, integer=True))
+    if isinstance(model, NeuronModel):
+        names = _record_names(model, record, bool(record_v))
+        return _simulate_model(
+            model, current, dt, _n_steps(dt, t_end), resolve_backend(backend),
+            method, names, n_neurons,
+        )  # fmt: skip
+    if record is not None:
+        record_v = _builtin_record(record)
     method = _method(model, method)
     backend = resolve_backend(backend)
     if (

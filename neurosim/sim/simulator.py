@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
+from typing import Any
 
 import numpy as np
 
 from .._jit import resolve_backend, watch_compiles
-from .._validation import check_dt, check_steps
-from ..exceptions import SimulationError, ValidationError
+from .._validation import as_float_array, check_dt, check_steps
+from ..exceptions import ShapeError, SimulationError, ValidationError
 from . import backends
 from .network import Network, check_duration, evaluate_input
 
@@ -71,6 +72,15 @@ class Simulator:
     into calls of many steps (for the progress bar and growing the spike
     buffer), which does not change any result: ``run(a); run(b)`` equals
     ``run(a + b)`` bit for bit.
+
+    The whole state of a run is a small set of named arrays (``RUN_STATE``:
+    neuron state, NeuronModel state and refractory counters, synapse states,
+    the delay ring, generator counters) plus the step count;
+    :meth:`snapshot` copies them and :meth:`restore` puts them back, so a run
+    can be checkpointed or rolled back (monitors keep what they recorded).
+    Between runs :meth:`get_state` / :meth:`set_state` and :meth:`set_param`
+    read and write a NeuronModel group's variables and parameters without
+    rebuilding.
     """
 
     def __init__(
@@ -97,6 +107,113 @@ class Simulator:
         self.n_steps = 0
         self._steps_per_s: float | None = None
         self._ev_cap = max(1024, 8 * self._built.n_mon)
+
+    def snapshot(self) -> dict[str, np.ndarray | int]:
+        """Copy the run state.
+
+        Returns
+        -------
+        dict
+            Copies of the arrays named in ``RUN_STATE``, and ``n_steps``.
+        """
+        out: dict[str, np.ndarray | int] = {
+            k: self._built.arrays[k].copy() for k in RUN_STATE
+        }
+        out["n_steps"] = self.n_steps
+        return out
+
+    def restore(self, state: dict[str, np.ndarray | int]) -> None:
+        """Put back a :meth:`snapshot` of this simulator (shapes are checked).
+
+        Parameters
+        ----------
+        state : dict
+            What :meth:`snapshot` returned.
+        """
+        a = self._built.arrays
+        for k in RUN_STATE:
+            value = np.asarray(state[k])
+            if value.shape != a[k].shape or value.dtype != a[k].dtype:
+                raise ValidationError(
+                    f"state[{k!r}]: expected {a[k].dtype} {a[k].shape} (got "
+                    f"{value.dtype} {value.shape}); not a snapshot of this simulator"
+                )
+        for k in RUN_STATE:
+            a[k][...] = state[k]
+        self.n_steps = int(state["n_steps"])
+
+    def _model_block(self, group: Any, name: str, what: str) -> np.ndarray:
+        """The ``(n,)`` view of a NeuronModel group's variable or parameter."""
+        b = self._built
+        g = getattr(group, "group", None)
+        if g is None or id(g) not in b.model_blocks:
+            raise ValidationError(
+                f"group: expected a NeuronModel group of this simulator's network "
+                f"(got {group!r})"
+            )
+        so, po, model = b.model_blocks[id(g)]
+        names = list(type(model).state if what == "state" else type(model).params)
+        if name not in names:
+            raise ValidationError(
+                f"{what}: {type(model).__name__} has no {what} variable {name!r}; "
+                f"known: {', '.join(names)}"
+            )
+        j = names.index(name)
+        flat, off = (
+            (b.arrays["mstate"], so) if what == "state" else (b.arrays["mpar"], po)
+        )
+        start = off + j * g.n + group.start
+        return flat[start : start + group.n]
+
+    def get_state(self, group: Any, var: str) -> np.ndarray:
+        """Read a state variable of a NeuronModel group.
+
+        Parameters
+        ----------
+        group : NeuronGroup or GroupView
+            A group (or view) of a :class:`~neurosim.NeuronModel`.
+        var : str
+            One of the model's state variables.
+
+        Returns
+        -------
+        (n,) ndarray
+            A copy, in the model's unit.
+        """
+        return self._model_block(group, var, "state").copy()
+
+    def set_state(self, group: Any, var: str, value: Any) -> None:
+        """Set a state variable of a NeuronModel group for the following runs.
+
+        Parameters
+        ----------
+        group : NeuronGroup or GroupView
+            A group (or view) of a :class:`~neurosim.NeuronModel`.
+        var : str
+            One of the model's state variables.
+        value : float or (n,) array_like
+            New values, in the model's unit.
+        """
+        view = self._model_block(group, var, "state")
+        view[...] = _per_neuron("value", value, view.shape[0])
+
+    def set_param(self, group: Any, name: str, value: Any) -> None:
+        """Set a parameter of a NeuronModel group for the following runs.
+
+        The compiled code reads parameters from arrays, so this never
+        recompiles (the group's model description is left unchanged).
+
+        Parameters
+        ----------
+        group : NeuronGroup or GroupView
+            A group (or view) of a :class:`~neurosim.NeuronModel`.
+        name : str
+            One of the model's parameters.
+        value : float or (n,) array_like
+            New values.
+        """
+        view = self._model_block(group, name, "param")
+        view[...] = _per_neuron("value", value, view.shape[0])
 
     @property
     def n_synapses(self) -> int:
@@ -237,6 +354,19 @@ class Simulator:
             first = -(-step0 // mon.every) * mon.every
             steps = np.arange(first, step0 + n, mon.every)
             mon._append(vals.reshape(-1, d), steps)
+
+
+#: The arrays that hold a run's state (everything else is fixed at build or
+#: scratch rewritten every step).
+RUN_STATE = ("v", "ref", "aux", "mstate", "mref", "X", "xs", "U", "ring",
+             "ring_cnt", "rng_state", "gen_ptr")  # fmt: skip
+
+
+def _per_neuron(name: str, value: Any, n: int) -> np.ndarray:
+    arr = as_float_array(name, value, ndim=(0, 1))
+    if arr.ndim == 1 and arr.shape[0] != n:
+        raise ShapeError(f"{name}: expected a scalar or shape ({n},) (got {arr.shape})")
+    return np.broadcast_to(arr, (n,))
 
 
 def _n_samples(step0: int, n: int, every: int) -> int:

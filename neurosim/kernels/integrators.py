@@ -1,0 +1,135 @@
+"""Integration methods for model derivatives, registered by name.
+
+An integrator renders the body of one step as Python source lines (the
+engine compiles them with the rest of the generated module, for the CPU and
+for CUDA). It receives an :class:`IntegratorContext` and returns the lines
+that assign ``ctx.new[x]`` for every state variable ``x`` from the values at
+the start of the step (all variables advance together, from the same start:
+an explicit scheme on the whole vector). ``_dt`` is the step in the model's
+time unit. Register another method with :func:`register_integrator`, as
+Brian2's ``StateUpdateMethod.register``:
+
+``euler``
+    ``x' = x + dt f(x)`` (first order).
+``rk2``
+    The midpoint method, Brian2's ``rk2``:
+    ``k = dt f(x)``, ``x' = x + dt f(x + k / 2)`` (second order).
+``rk4``
+    Classic Runge-Kutta, in Brian2's form ``k_i = dt f(...)``,
+    ``x' = x + (k_1 + 2 k_2 + 2 k_3 + k_4) / 6`` (fourth order).
+``exponential_euler``
+    For equations linear in their own variable, ``dx/dt = A + B x`` with
+    ``A``, ``B`` depending on the other variables (held at their values at
+    the step start): ``x' = x + f(x) dt phi(B dt)``, ``phi(z) = expm1(z) / z``,
+    which is Brian2's ``-A/B + (x + A/B) exp(B dt)`` written so that it stays
+    accurate as ``B -> 0``. ``B = (f(x + h) - f(x)) / h`` (``h = 1 + |x|``) is
+    exact up to rounding for a linear equation; linearity is checked when the
+    model is compiled (:func:`neurosim.kernels.models.check_linear`).
+
+Refractory clamping multiplies the derivatives of held variables by
+``_nr`` (0.0 while refractory, else 1.0) at every stage, as Brian2's
+``(unless refractory)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class IntegratorContext:
+    """What an integrator needs to render one step.
+
+    Attributes
+    ----------
+    state : list of str
+        State variables, in order.
+    new : dict
+        ``{x: local name}`` the rendered lines must assign.
+    derivs : callable
+        ``derivs(tag, values)`` renders a call of the model's derivatives at
+        ``values`` (``{x: expression}``; missing ones are the start values)
+        and returns ``(lines, {x: local name of dx/dt})``.
+    """
+
+    state: list[str]
+    new: dict[str, str]
+    derivs: Callable[[str, dict[str, str]], tuple[list[str], dict[str, str]]]
+
+
+def euler(ctx: IntegratorContext) -> list[str]:
+    """Forward Euler."""
+    lines, f = ctx.derivs("_f", {})
+    lines += [f"{ctx.new[x]} = {x} + _dt * {f[x]}" for x in ctx.state]
+    return lines
+
+
+def rk2(ctx: IntegratorContext) -> list[str]:
+    """Midpoint method (Brian2's ``rk2``)."""
+    lines, f1 = ctx.derivs("_f1", {})
+    lines += [f"_k1_{x} = _dt * {f1[x]}" for x in ctx.state]
+    more, f2 = ctx.derivs("_f2", {x: f"{x} + 0.5 * _k1_{x}" for x in ctx.state})
+    lines += more
+    lines += [f"{ctx.new[x]} = {x} + _dt * {f2[x]}" for x in ctx.state]
+    return lines
+
+
+def rk4(ctx: IntegratorContext) -> list[str]:
+    """Classic fourth-order Runge-Kutta (Brian2's ``rk4``)."""
+    lines: list[str] = []
+    # stage s evaluates f at x + c k_{s-1}: c = 0.5, 0.5, 1
+    for s, c in ((1, ""), (2, "0.5 * "), (3, "0.5 * "), (4, "")):
+        at = {x: f"{x} + {c}_k{s - 1}_{x}" for x in ctx.state} if s > 1 else {}
+        more, f = ctx.derivs(f"_f{s}", at)
+        lines += more
+        lines += [f"_k{s}_{x} = _dt * {f[x]}" for x in ctx.state]
+    lines += [
+        f"{ctx.new[x]} = {x} + (_k1_{x} + 2.0 * _k2_{x} + 2.0 * _k3_{x} + _k4_{x})"
+        " / 6.0"
+        for x in ctx.state
+    ]
+    return lines
+
+
+def exponential_euler(ctx: IntegratorContext) -> list[str]:
+    """Exponential Euler for equations linear in their own variable."""
+    lines, f = ctx.derivs("_f", {})
+    for x in ctx.state:
+        lines.append(f"_h_{x} = 1.0 + abs({x})")
+        more, fh = ctx.derivs(f"_fh_{x}", {x: f"{x} + _h_{x}"})
+        lines += more
+        lines.append(f"_z_{x} = (({fh[x]}) - ({f[x]})) / _h_{x} * _dt")
+        lines.append(
+            f"_phi_{x} = math.expm1(_z_{x}) / _z_{x} if abs(_z_{x}) > 1e-10 "
+            f"else 1.0 + 0.5 * _z_{x}"
+        )
+    lines += [f"{ctx.new[x]} = {x} + {f[x]} * _dt * _phi_{x}" for x in ctx.state]
+    return lines
+
+
+#: name -> renderer; :func:`register_integrator` adds more.
+INTEGRATORS: dict[str, Callable[[IntegratorContext], list[str]]] = {
+    "euler": euler,
+    "rk2": rk2,
+    "rk4": rk4,
+    "exponential_euler": exponential_euler,
+}
+
+#: Methods that need each derivative linear in its own variable.
+LINEAR_METHODS = {"exponential_euler"}
+
+
+def register_integrator(
+    name: str, render: Callable[[IntegratorContext], list[str]], *, linear: bool = False
+) -> None:
+    """Register an integration method under ``name``.
+
+    ``render(ctx)`` returns source lines (see :class:`IntegratorContext`);
+    ``linear=True`` makes models using it pass the linearity check.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name: expected an identifier (got {name!r})")
+    INTEGRATORS[name] = render
+    if linear:
+        LINEAR_METHODS.add(name)

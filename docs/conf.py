@@ -55,7 +55,11 @@ nitpick_ignore_regex = [
 ]
 
 # -- autodoc / autosummary / numpydoc ----------------------------------------
-autosummary_generate = True
+# The API pages, listed here rather than taken from Sphinx's saved environment,
+# which does not know a newly added page yet when autosummary writes the stubs.
+autosummary_generate = sorted(
+    p.relative_to(DOCS).as_posix() for p in (DOCS / "api").glob("*.rst")
+)
 autosummary_imported_members = True
 autodoc_typehints = "none"  # types are in the numpydoc Parameters sections
 autodoc_default_options = {"inherited-members": False}
@@ -164,7 +168,7 @@ sphinx_gallery_conf = {
     "subsection_order": [f"_gallery_src/{g}" for g in GROUPS],
     "within_subsection_order": "FileNameSortKey",
     # every numbered script runs, except those that need a GPU or a cluster
-    "filename_pattern": r"/\d\d_(?!({})\.py)".format("|".join(NOT_RUN or ["$^"])),
+    "filename_pattern": r"/(?!({})\.py)\d\d_".format("|".join(NOT_RUN or ["$^"])),
     "reset_argv": "gallery_hooks.reset_argv",
     "image_scrapers": ("matplotlib",),
     "matplotlib_animations": False,

@@ -433,7 +433,6 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     gd, _ = _grid(width_max)
     n_in = a["in_x"].shape[0]
     ge, _ = _grid(n_in)
-    ev_steps, ev_idx = [], []
     # NeuronModel groups: one generated kernel per group and step, after the
     # built-in neurons (which leave the groups' ring flags at 0)
     groups = []
@@ -445,6 +444,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                 ints = (row[1], row[2], so, po, ro)
                 grid = _grid(int(row[2] - row[1]))[0]
                 groups.append((kernels[kind], grid, ints, d["seg_f"][row[3]]))
+    ev_steps, ev_idx = [], []
     for k in range(n_steps):
         if k % chunk == 0:
             k0 = k

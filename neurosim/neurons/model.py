@@ -105,8 +105,8 @@ class NeuronModel(NeuronType):
     scalar or one value per neuron (a sweep over a parameter is one
     vectorised run, and the compiled code is the same for every value).
 
-    Class attributes
-    ----------------
+    Attributes
+    ----------
     state : dict[str, float]
         State variables and their initial values, in order (override
         :meth:`initial_state` for initial values that depend on parameters).
@@ -124,7 +124,7 @@ class NeuronModel(NeuronType):
     method : str
         Integration method of ``derivatives``: ``"euler"``, ``"rk2"``
         (midpoint), ``"rk4"`` or ``"exponential_euler"`` (any name registered
-        in :data:`neurosim.kernels.integrators.INTEGRATORS`). Ignored when the
+        in ``neurosim.kernels.integrators.INTEGRATORS``). Ignored when the
         model defines ``update``.
     threshold : (str, float or str) or None
         ``(variable, value)``: a spike when the variable is above the value
@@ -147,14 +147,13 @@ class NeuronModel(NeuronType):
         How :func:`neurosim.neuron_rates` simulates tuning curves (no closed
         form): ``dt``, ``t_end``, ``settle`` (seconds).
 
-    Functions (plain defs, ``@staticmethod`` recommended)
-    -----------------------------------------------------
-    derivatives(<names>) -> tuple
-        ``d(state)/dt`` in the model's time unit, one per state variable.
-    update(<names>, dt) -> tuple
-        A hand-written step instead of ``derivatives``.
-    reset(<names>) -> tuple
-        Optional reset function (see ``reset`` above).
+    Notes
+    -----
+    The attributes above are set on the subclass (class attributes). Its
+    functions are plain defs (``@staticmethod`` recommended):
+    ``derivatives(<names>)`` returns ``d(state)/dt`` in the model's time unit,
+    one value per state variable; ``update(<names>, dt)`` is a hand-written
+    step instead; ``reset(<names>)`` is an optional reset function.
     """
 
     state: ClassVar[dict[str, float]] = {}

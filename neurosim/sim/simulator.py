@@ -74,7 +74,7 @@ class Simulator:
     buffer), which does not change any result: ``run(a); run(b)`` equals
     ``run(a + b)`` bit for bit.
 
-    The whole state of a run is a small set of named arrays (:data:`RUN_STATE`:
+    The whole state of a run is a small set of named arrays (``RUN_STATE``:
     neuron state, NeuronModel state and refractory counters, synapse states,
     the delay ring, generator counters) plus the step count;
     :meth:`snapshot` copies them and :meth:`restore` puts them back, so a run
@@ -115,7 +115,7 @@ class Simulator:
         Returns
         -------
         dict
-            Copies of the arrays named in :data:`RUN_STATE`, and ``n_steps``.
+            Copies of the arrays named in ``RUN_STATE``, and ``n_steps``.
         """
         out: dict[str, np.ndarray | int] = {
             k: self._built.arrays[k].copy() for k in RUN_STATE

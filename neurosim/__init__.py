@@ -43,6 +43,8 @@ from .neurons import (
     LIF,
     AdaptiveLIF,
     AdEx,
+    Conductance,
+    Current,
     ExpIF,
     HodgkinHuxley,
     Izhikevich,
@@ -52,6 +54,7 @@ from .neurons import (
     NeuronType,
     PoissonSource,
     SpikeSource,
+    TraubMiles,
 )
 from .psp import psp_peak, psp_weight
 from .sim import (
@@ -122,8 +125,11 @@ __all__ = [
     "LIFRate",
     "NeuronModel",
     "NeuronType",
+    "Current",
+    "Conductance",
     "PoissonSource",
     "SpikeSource",
+    "TraubMiles",
     "Recording",
     "firing_rates",
     "neuron_rates",

@@ -58,7 +58,13 @@ from numba.core.errors import NumbaError, UnsupportedBytecodeError
 
 from .. import _config
 from ..exceptions import ValidationError
-from ..neurons.model import NeuronModel, function_args, raw_function
+from ..neurons.model import (
+    Conductance,
+    NeuronModel,
+    function_args,
+    ports,
+    raw_function,
+)
 from .codegen import function_source, load_module
 from .integrators import INTEGRATORS, LINEAR_METHODS, IntegratorContext
 
@@ -118,6 +124,23 @@ def _assign(names: list[str]) -> str:
     return ", ".join(names)
 
 
+def _port_currents(cls: type, at: dict[str, str]) -> dict[str, str]:
+    """Current ports with their conductances' currents, at the state ``at``.
+
+    ``{current port: "(I + ge * (E - (v)) + ...)"}`` for the ports that
+    conductances feed (:class:`~neurosim.Conductance`), ``v`` taken from
+    ``at`` (the stage's state expressions) or the start of the step.
+    """
+    out: dict[str, str] = {}
+    for name, port in ports(cls).items():
+        if isinstance(port, Conductance):
+            E = port.E if isinstance(port.E, str) else repr(port.E)
+            v = at.get(port.voltage, port.voltage)
+            cur = out.get(port.current, port.current)
+            out[port.current] = f"{cur} + {name} * ({E} - ({v}))"
+    return {k: f"({x})" for k, x in out.items()}
+
+
 def _indent(lines: list[str], n: int) -> list[str]:
     return [" " * n + line for line in lines]
 
@@ -130,14 +153,16 @@ def _render_step(cls: type, method: str, tag: str, target: str) -> list[str]:
     new = {x: f"_n_{x}" for x in state}
     lines = [f"def _step{tag}_{target}({', '.join(args)}):"]
     if method == "update":
-        call = _call(cls, "update", tag, target, {"dt": "_dt"})
+        values = {"dt": "_dt", **_port_currents(cls, {})}
+        call = _call(cls, "update", tag, target, values)
         body = [f"{_assign(list(new.values()))} = {call}"]
         body += [f"if _nr == 0.0:\n        {new[x]} = {x}" for x in held]
     else:
 
         def derivs(name: str, values: dict[str, str]) -> tuple[list[str], dict]:
             out = {x: f"{name}_{x}" for x in state}
-            call = _call(cls, "derivatives", tag, target, values)
+            at = {**values, **_port_currents(cls, values)}
+            call = _call(cls, "derivatives", tag, target, at)
             got = [f"{_assign(list(out.values()))} = {call}"]
             got += [f"{out[x]} = {out[x]} * _nr" for x in held]
             return got, out
@@ -497,7 +522,8 @@ def gate_group(model: str, method: str) -> None:
 # --- NeuronModel groups inside the network loop --------------------------------
 
 _GROUP_ARGS = (
-    "_i0, _i1, _so, _po, _ro, _f, _ms, _mp, _mr, _syn, _kg, _kb, _ring, _slot, _cnt"
+    "_i0, _i1, _so, _po, _ro, _pi, _f, _ms, _mp, _mr, _syn, _kg, _kb, _ring, _slot, "
+    "_cnt"
 )
 
 
@@ -508,7 +534,9 @@ def _render_group(cls: type, tag: str, target: str) -> list[str]:
     appended to ``_ring[_slot]`` in index order). CUDA: a kernel, one thread
     per neuron, setting ``_ring[_slot, i]`` and ``_spk[_k, i]`` to 1 or 0.
     The first input port reads ``gain * I + bias`` (the channels and external
-    inputs of the neuron); further ports read 0.
+    inputs of the neuron, ``I = _syn[_i]``); port ``p >= 1`` reads its own
+    slot of the input array, ``_syn[_pi + (p - 1) * n + j]`` for the group's
+    neuron ``j`` (``_pi`` is the group's first port slot, past the neurons).
     """
     state, params = list(cls.state), list(cls.params)
     cuda = target == "cuda"
@@ -532,7 +560,9 @@ def _render_group(cls: type, tag: str, target: str) -> list[str]:
     body.append("_rc = _mr[_ro + _j]")
     for j, port in enumerate(cls.inputs):
         body.append(
-            f"{port} = _kg[_i] * _syn[_i] + _kb[_i]" if j == 0 else f"{port} = 0.0"
+            f"{port} = _kg[_i] * _syn[_i] + _kb[_i]"
+            if j == 0
+            else f"{port} = _syn[_pi + {j - 1} * _n + _j]"
         )
     body += _render_rule(cls, "_f")
     if cuda:
@@ -616,7 +646,8 @@ def render_network_module(kinds: list[tuple[type, str]]) -> str:
         "kgain, kbias, ring, slot, cnt):",
         "    m = seg_i[s, 4]",
         "    kind = mod_i[m, 0]",
-        "    args = (seg_i[s, 1], seg_i[s, 2], mod_i[m, 1], mod_i[m, 2], mod_i[m, 3])",
+        "    args = (seg_i[s, 1], seg_i[s, 2], mod_i[m, 1], mod_i[m, 2], mod_i[m, 3],",
+        "            mod_i[m, 4])",
         "    f = seg_f[seg_i[s, 3]]",
     ]
     for k in range(len(kinds)):

@@ -21,10 +21,13 @@ Neurons (global index ``0..N-1``, groups laid end to end)
     ``SEG_POISSON``, ``SEG_GENERATOR`` (given spike steps), ``SEG_LIF_RATE``
     (rate LIF, :func:`neurosim.kernels.lif.lif_rate`; ``v`` holds the rate),
     ``SEG_MODEL`` (a :class:`~neurosim.NeuronModel` group: ``ch1`` is its row
-    of ``mod_i (n_models, 4)`` ``[kind, state_off, param_off, ref_off]``; its
-    state ``(n_state, n)``, parameters ``(n_params, n)`` and refractory
-    counters ``(n,)`` live in the flat ``mstate``, ``mpar``, ``mref`` at those
-    offsets; ``seg_f`` holds dt in the model's time unit, dt, threshold and
+    of ``mod_i (n_models, 5)`` ``[kind, state_off, param_off, ref_off,
+    port_off]``; its state ``(n_state, n)``, parameters ``(n_params, n)`` and
+    refractory counters ``(n,)`` live in the flat ``mstate``, ``mpar``,
+    ``mref`` at those offsets; its input port ``p >= 1`` (the first is the
+    neuron's ``I``) is ``syn_in[port_off + (p - 1) n : ...]``, slots past the
+    ``N`` neurons that ``syn_in``, ``const_in`` and channels treat like
+    neurons' inputs; ``seg_f`` holds dt in the model's time unit, dt, threshold and
     refractory period). A network with model groups runs a copy of
     :func:`network_run` generated with its models' code
     (:func:`neurosim.kernels.models.render_network_module`), which rebinds

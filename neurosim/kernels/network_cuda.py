@@ -51,6 +51,9 @@ def _inputs_kernel(N, init_i, ch_i, ch_f, first_g, X, xs, R, syn_in, gsum, gE,
                    const_in, ext_ptr, ext_cols, ext_row):  # fmt: skip
     """Step 1 per neuron: ``I`` (and conductances), as the CPU loop sums them.
 
+    ``N`` is the length of ``syn_in``: the neurons, then the input port slots
+    of NeuronModel groups (filled the same way).
+
     External inputs: neuron ``i`` adds ``ext_row[ext_cols[e]]`` for ``e`` in
     ``[ext_ptr[i], ext_ptr[i + 1])``, columns in increasing order (the CPU's
     order; a neuron may have several inputs). Scaled channels (fused into a
@@ -398,6 +401,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     if "first_g" not in a:
         a.update(gpu_arrays(a, a["seg_i"]))
     N = a["v"].shape[0]
+    n_syn = a["syn_in"].shape[0]  # the neurons, then NeuronModel port slots
     names = ("v", "ref", "aux", "syn_in", "gsum", "gE", "kgain", "kbias",
              "const_in", "init_i", "seg_i", "seg_f", "p_spike", "rng_state",
              "ch_i", "ch_f", "first_g", "X", "xs", "U", "R", "con_i_gpu", "wdat",
@@ -407,7 +411,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     chunk = max(1, min(n_steps, SPIKE_CHUNK_BYTES // max(N, 1)))
     nbytes = (
         sum(a[k].nbytes for k in names)
-        + 8 * (N + 1 + ext_idx.size)  # ext_ptr, ext_cols
+        + 8 * (n_syn + 1 + ext_idx.size)  # ext_ptr, ext_cols
         + chunk * (N + ext_val[:1].nbytes)  # spike flags, input rows
         + buffers["rec_out"].nbytes
         + buffers["rd_out"].nbytes
@@ -416,7 +420,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     check_device_memory(nbytes, f"network run of {n_steps} steps of {N} neurons")
     d = {k: cuda.to_device(a[k]) for k in names}
     # external input columns grouped by neuron (CSR), in column order
-    ext_ptr = np.zeros(N + 1, dtype=np.int64)
+    ext_ptr = np.zeros(n_syn + 1, dtype=np.int64)
     np.add.at(ext_ptr, ext_idx + 1, 1)
     d_ext_ptr = cuda.to_device(np.cumsum(ext_ptr))
     d_ext_cols = cuda.to_device(np.argsort(ext_idx, kind="stable").astype(np.int64))
@@ -427,6 +431,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     rec_i = a["rec_i"]
     rd_every = a["rd_every"]
     gn, tpb = _grid(N)
+    gi, _ = _grid(n_syn)
     gc, _ = _grid(n_cols)
     gr, _ = _grid(rec_i.shape[0])
     width_max = int(a["ch_i"][:, 1].max()) if a["ch_i"].shape[0] else 1
@@ -440,8 +445,8 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
         kernels = built.loop.build_cuda()
         for row in a["seg_i"]:
             if row[0] == K.SEG_MODEL:
-                kind, so, po, ro = a["mod_i"][row[4]]
-                ints = (row[1], row[2], so, po, ro)
+                kind, so, po, ro, pi = a["mod_i"][row[4]]
+                ints = (row[1], row[2], so, po, ro, pi)
                 grid = _grid(int(row[2] - row[1]))[0]
                 groups.append((kernels[kind], grid, ints, d["seg_f"][row[3]]))
     ev_steps, ev_idx = [], []
@@ -454,7 +459,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
         step = step0 + k
         if n_in:
             _encoded_kernel[ge, tpb](d["in_x"], ext_idx.size, d_ext[k - k0], d["X"])
-        _inputs_kernel[gn, tpb](N, d["init_i"], d["ch_i"], d["ch_f"], d["first_g"],
+        _inputs_kernel[gi, tpb](n_syn, d["init_i"], d["ch_i"], d["ch_f"], d["first_g"],
                                 d["X"], d["xs"], d["R"], d["syn_in"], d["gsum"],
                                 d["gE"], d["const_in"], d_ext_ptr, d_ext_cols,
                                 d_ext[k - k0])  # fmt: skip

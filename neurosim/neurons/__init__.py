@@ -11,12 +11,15 @@ from .hh import HodgkinHuxley
 from .izhikevich import Izhikevich
 from .lif import LIF, LIFRate
 from .lif_neuron import LIFNeuron
-from .model import NeuronModel
+from .model import Conductance, Current, NeuronModel
 from .sources import PoissonSource, SpikeSource
+from .traub_miles import TraubMiles
 
 __all__ = [
     "AdEx",
     "AdaptiveLIF",
+    "Conductance",
+    "Current",
     "ExpIF",
     "Izhikevich",
     "LIF",
@@ -27,4 +30,5 @@ __all__ = [
     "LIFNeuron",
     "PoissonSource",
     "SpikeSource",
+    "TraubMiles",
 ]

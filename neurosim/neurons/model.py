@@ -61,6 +61,148 @@ FUNCTIONS = ("derivatives", "update", "reset")
 SPIKE_TIMES = ("grid", "linear")
 
 
+class Current:
+    """An input port whose value reaches the model's functions as is.
+
+    The value is the sum of what drives the port: the filtered synaptic input
+    of the connections made with ``port=`` its name, and external inputs (the
+    port's name in :func:`~neurosim.simulate_neurons`'s ``current`` dict, or
+    ``Network.add_input(..., port=...)``). Usually a current, in the model's
+    unit; a model may as well read it as a conductance it multiplies itself
+    (e.g. with a voltage-dependent block). ``inputs = ("I",)`` is
+    ``inputs = {"I": Current()}``.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Current
+
+    def __hash__(self) -> int:
+        return hash(Current)
+
+    def __repr__(self) -> str:
+        return "Current()"
+
+
+class Conductance:
+    """An input port that is a conductance with a reversal potential.
+
+    The port's value ``g`` (summed as for :class:`Current`) drives the current
+
+    .. math:: I_g = g \\, (E - v)
+
+    which the engine adds to the current port ``current`` every time the
+    model's ``derivatives`` (or ``update``) are evaluated, with ``v`` the
+    value of the state variable ``voltage`` at that evaluation (each stage of
+    a Runge-Kutta step; ``g`` is held over the step, as every input is). The
+    model's functions never write the term themselves; they may still read
+    ``g`` by the port's name. Units are the model's: with ``v`` in mV and
+    ``g`` in nS, ``I_g`` is in pA.
+
+    Parameters
+    ----------
+    E : float or str
+        Reversal potential: a number, or the name of one of the model's
+        parameters (then it may differ per neuron).
+    current : str, optional
+        The :class:`Current` port that receives ``I_g``. Default: the model's
+        first current port.
+    voltage : str, optional
+        The state variable ``v``. Default: the threshold variable, else
+        ``"v"``.
+    """
+
+    def __init__(
+        self, E: float | str, *, current: str | None = None, voltage: str | None = None
+    ) -> None:
+        if isinstance(E, bool) or not isinstance(E, numbers.Real | str):
+            raise ValidationError(
+                f"Conductance.E: expected a number or a parameter name (got {E!r})"
+            )
+        for what, x in (("current", current), ("voltage", voltage)):
+            if x is not None and not isinstance(x, str):
+                raise ValidationError(
+                    f"Conductance.{what}: expected a name or None (got {x!r})"
+                )
+        self.E = E if isinstance(E, str) else float(E)
+        self.current = current
+        self.voltage = voltage
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Conductance) and (
+            (self.E, self.current, self.voltage)
+            == (other.E, other.current, other.voltage)
+        )
+
+    def __hash__(self) -> int:
+        return hash((Conductance, self.E, self.current, self.voltage))
+
+    def __repr__(self) -> str:
+        extra = "".join(
+            f", {k}={v!r}"
+            for k, v in (("current", self.current), ("voltage", self.voltage))
+            if v is not None
+        )
+        return f"Conductance(E={self.E!r}{extra})"
+
+
+Port = Current | Conductance
+
+
+def ports(cls: type) -> dict[str, Port]:
+    """A model class's input ports, ``{name: Current() or Conductance(...)}``.
+
+    Conductances come back resolved: their ``current`` and ``voltage`` set
+    (the description was checked when the class was created).
+    """
+    return dict(cls.__dict__.get("_ports") or _resolve_ports(cls))
+
+
+def _resolve_ports(cls: type) -> dict[str, Port]:
+    name = cls.__name__
+    raw = cls.inputs
+    if isinstance(raw, dict):
+        out: dict[str, Port] = {}
+        for key, port in raw.items():
+            if not isinstance(port, Current | Conductance):
+                raise ValidationError(
+                    f"{name}.inputs[{key!r}]: expected ns.Current() or "
+                    f"ns.Conductance(E=...) (got {port!r})"
+                )
+            out[key] = port
+    else:
+        out = {key: Current() for key in raw}
+    currents = [k for k, p in out.items() if isinstance(p, Current)]
+    state = list(cls.state)
+    for key, port in list(out.items()):
+        if not isinstance(port, Conductance):
+            continue
+        current = port.current or (currents[0] if currents else None)
+        if current not in currents:
+            raise ValidationError(
+                f"{name}.inputs[{key!r}]: the conductance's current "
+                f"{port.current!r} is not a Current port of the model"
+                + (
+                    f"; current ports: {', '.join(currents)}"
+                    if currents
+                    else "; add one, e.g. inputs = {'I': ns.Current(), ...}"
+                )
+            )
+        thr = cls.threshold[0] if isinstance(cls.threshold, tuple) else None
+        voltage = port.voltage or (thr if thr in state else "v")
+        if voltage not in state:
+            raise ValidationError(
+                f"{name}.inputs[{key!r}]: voltage {voltage!r} is not a state "
+                f"variable{_suggest(voltage, state)}; state: {', '.join(state)}"
+            )
+        if isinstance(port.E, str) and port.E not in cls.params:
+            raise ValidationError(
+                f"{name}.inputs[{key!r}]: E = {port.E!r} is not a parameter"
+                f"{_suggest(port.E, list(cls.params))}"
+            )
+        out[key] = Conductance(port.E, current=current, voltage=voltage)
+    return out
+
+
 def _suggest(name: str, options: list[str]) -> str:
     close = difflib.get_close_matches(name, options, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -112,9 +254,15 @@ class NeuronModel(NeuronType):
         :meth:`initial_state` for initial values that depend on parameters).
     params : dict[str, float]
         Parameters and their defaults.
-    inputs : tuple of str
-        Input ports, e.g. ``("I",)`` or ``("I_exc", "I_inh")``; an input is
-        held constant over each step.
+    inputs : tuple of str or dict
+        Input ports, e.g. ``("I",)`` or ``("I_exc", "I_inh")`` (currents), or
+        a dict ``{name: ns.Current() or ns.Conductance(E=...)}``, e.g.
+        ``{"I": ns.Current(), "ge": ns.Conductance(E="E_e"),
+        "gi": ns.Conductance(E=-80.0)}``: a conductance ``g`` adds
+        ``g (E - v)`` to a current port (:class:`Conductance`). An input is
+        held constant over each step. In a network the first port also
+        receives ``gain * I + bias`` of its group, and a connection targets
+        one port (``Network.connect(..., port="ge")``).
     units : dict[str, str]
         Documented units of variables, parameters and inputs (not checked).
     time_unit : float
@@ -158,7 +306,7 @@ class NeuronModel(NeuronType):
 
     state: ClassVar[dict[str, float]] = {}
     params: ClassVar[dict[str, float]] = {}
-    inputs: ClassVar[tuple[str, ...]] = ("I",)
+    inputs: ClassVar[tuple[str, ...] | dict[str, Port]] = ("I",)
     units: ClassVar[dict[str, str]] = {}
     time_unit: ClassVar[float] = 1.0
     method: ClassVar[str] = "euler"
@@ -294,9 +442,10 @@ def check_description(cls: type) -> None:
         raise ValidationError(f"{name}.state: expected a non-empty dict name -> value")
     if not isinstance(cls.params, dict):
         raise ValidationError(f"{name}.params: expected a dict name -> default")
-    if isinstance(cls.inputs, str) or not isinstance(cls.inputs, tuple | list):
+    if isinstance(cls.inputs, str) or not isinstance(cls.inputs, tuple | list | dict):
         raise ValidationError(
-            f"{name}.inputs: expected a tuple of port names (got {cls.inputs!r})"
+            f"{name}.inputs: expected a tuple of port names or a dict name -> "
+            f"ns.Current() / ns.Conductance(E=...) (got {cls.inputs!r})"
         )
     state = _check_name_list(cls, "state", cls.state)
     params = _check_name_list(cls, "params", cls.params)
@@ -381,3 +530,13 @@ def check_description(cls: type) -> None:
         )
     if cls.threshold is None and (cls.reset or fns["reset"] is not None):
         raise ValidationError(f"{name}.reset: a reset needs a threshold")
+    cls._ports = _resolve_ports(cls)
+    step_fn = fns["derivatives"] or fns["update"]
+    step_name = "derivatives" if fns["derivatives"] is not None else "update"
+    step_args = function_args(cls, step_name, step_fn)
+    for key, port in cls._ports.items():
+        if isinstance(port, Conductance) and port.current not in step_args:
+            raise ValidationError(
+                f"{name}.inputs[{key!r}]: the conductance's current goes to "
+                f"{port.current!r}, which {name}.{step_name} does not take"
+            )

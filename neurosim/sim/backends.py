@@ -53,6 +53,8 @@ class Built:
     loop: Any = None
     # NeuronModel groups: id(group) -> (offsets in mstate and mpar, model)
     model_blocks: dict[int, tuple[int, int, Any]] = field(default_factory=dict)
+    # NeuronModel groups: id(group) -> index in syn_in of its second port's slot
+    port_slots: dict[int, int] = field(default_factory=dict)
     # plastic connections: id(conn) -> (weight scale, W as built, position of
     # its first weight in wdat (dense) or sdat (CSR))
     plastic: dict[int, tuple[float, Any, int]] = field(default_factory=dict)
@@ -63,15 +65,23 @@ class _ModelBlocks:
 
     Group ``g`` with ``S`` state variables keeps variable ``j`` of its neuron
     ``i`` at ``mstate[state_off + j * n + i]`` (parameters likewise in
-    ``mpar``); ``mod_i`` rows are ``[kind, state_off, param_off, ref_off]``,
-    ``kind`` indexing the distinct (model class, method) pairs of the network.
+    ``mpar``); ``mod_i`` rows are ``[kind, state_off, param_off, ref_off,
+    port_off]``, ``kind`` indexing the distinct (model class, method) pairs of
+    the network. Input port ``p >= 1`` of the group's neuron ``i`` is
+    ``syn_in[port_off + (p - 1) * n + i]``: the input arrays (``syn_in``,
+    ``const_in``) extend past the ``N`` neurons by these slots, filled by
+    channels and external inputs like a neuron's ``I``.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, n_neurons: int) -> None:
+        self.n_neurons = n_neurons
         self.rows: list[list[int]] = []
         self.state = _Flat(np.float64)
         self.par = _Flat(np.float64)
         self.ref_size = 0
+        self.port_size = 0
+        # id(group) -> its first port slot (an index of syn_in past the neurons)
+        self.port_off: dict[int, int] = {}
         self.kinds: list[tuple[type, str]] = []
         self.models: list[NeuronModel] = []
         self.blocks: dict[int, tuple[int, int, NeuronModel]] = {}
@@ -95,9 +105,28 @@ class _ModelBlocks:
             [np.broadcast_to(v, (g.n,)) for v in model.param_values().values()]
         )
         self.blocks[id(g)] = (so, po, model)
-        self.rows.append([self.kinds.index((cls, method)), so, po, self.ref_size])
+        pi = self.n_neurons + self.port_size
+        self.port_off[id(g)] = pi
+        row = [self.kinds.index((cls, method)), so, po, self.ref_size, pi]
+        self.rows.append(row)
         self.ref_size += g.n
+        self.port_size += (len(cls.inputs) - 1) * g.n
         return len(self.rows) - 1
+
+    def slot(self, g: Any, port: str) -> int:
+        """Index in ``syn_in`` of neuron 0's input port ``port`` (not the first)."""
+        k = list(type(g.model).inputs).index(port)
+        return self.port_off[id(g)] + (k - 1) * g.n
+
+    def port_ranges(self, groups: list[Any]) -> list[tuple[int, int]]:
+        """``[start, stop)`` in ``syn_in`` of every port slot of the groups."""
+        out = []
+        for g in groups:
+            if id(g) in self.port_off:
+                for k in range(1, len(type(g.model).inputs)):
+                    o = self.port_off[id(g)] + (k - 1) * g.n
+                    out.append((o, o + g.n))
+        return out
 
     @staticmethod
     def floats(model: NeuronModel, dt: float) -> list[float]:
@@ -228,7 +257,7 @@ def build(net: Network, dt: float) -> Built:
     gen_step, gen_idx = [], []
     n_gen = 0
     to_model: dict[int, tuple[float, float]] = {}
-    mb = _ModelBlocks()
+    mb = _ModelBlocks(N)
     for g in net.groups:
         o = offsets[id(g)]
         sl = slice(o, o + g.n)
@@ -384,7 +413,14 @@ def build(net: Network, dt: float) -> Built:
             kind = K.CON_FACTORED if pre.model.spiking else K.CON_RATE
             con_rows.append([kind, pre0, pre.n, ch, 0, delay, wo, 0, W.d, direct])
             continue
-        if conn.reversal is not None:
+        if getattr(conn, "port", None) is not None:  # a NeuronModel's port >= 1
+            key = ("port", id(gp), conn.port, A.tobytes(), Bc.tobytes(), G.tobytes())
+            if key not in keys:
+                keys[key] = new_channel(
+                    K.CH_CURRENT, gp.n, A, Bc, G, mb.slot(gp, conn.port), gp.n, (),
+                    (id(gp), conn.port),
+                )  # fmt: skip
+        elif conn.reversal is not None:
             E = (conn.reversal - v_reset) / scale
             key = ("cond", id(gp), A.tobytes(), Bc.tobytes(), Cc.tobytes(), E)
             if key not in keys:
@@ -508,9 +544,11 @@ def build(net: Network, dt: float) -> Built:
             mon._reset(dt)
 
     ext = []
-    const_in = np.zeros(N)
-    for target, value in net.inputs:
-        o = offsets[id(target.group)] + target.start
+    n_in = N + mb.port_size  # neurons, then the NeuronModel groups' port slots
+    const_in = np.zeros(n_in)
+    for target, value, port in net.inputs:
+        g = target.group
+        o = (offsets[id(g)] if port is None else mb.slot(g, port)) + target.start
         if callable(value) or np.ndim(value) == 2:
             ext.append((value, o, target.n))
         else:
@@ -544,11 +582,12 @@ def build(net: Network, dt: float) -> Built:
         and id(g) in to_model
         and not any(r[1] == offsets[id(g)] and r[0] == K.SEG_LIF_FUSED for r in seg_i)
     ]
+    init_rows += [[a, b] for a, b in mb.port_ranges(net.groups) if a not in assigned]
     i64 = np.int64
     arrays = {
         "v": v,
         "ref": ref,
-        "syn_in": np.zeros(N),
+        "syn_in": np.zeros(n_in),
         "gsum": np.zeros(N),
         "gE": np.zeros(N),
         "kgain": kgain,
@@ -587,7 +626,7 @@ def build(net: Network, dt: float) -> Built:
         "rec_i": np.array(rec_rows, dtype=i64).reshape(-1, 3),
         "rd_every": np.array(rd_every or [1], dtype=i64),
         "in_x": np.array(in_x, dtype=i64),
-        "mod_i": np.array(mb.rows, dtype=i64).reshape(-1, 4),
+        "mod_i": np.array(mb.rows, dtype=i64).reshape(-1, 5),
         "mstate": mb.state.array(),
         "mpar": mb.par.array(),
         "mref": np.zeros(max(mb.ref_size, 1), dtype=i64),
@@ -611,8 +650,39 @@ def build(net: Network, dt: float) -> Built:
         enc_ext=enc_ext,
         loop=loop,
         model_blocks=mb.blocks,
+        port_slots=mb.port_off,
         plastic=plastic,
     )
+
+
+def port_state(built: Built, target: Any, port: str) -> tuple[np.ndarray, float]:
+    """``(x, G)``: the synapse state feeding a model group's port, and its readout.
+
+    The port's synaptic input at the next step's start is ``G * x`` (``x`` a
+    view of ``X`` over the target's neurons). Only a port fed by exactly one
+    single-state channel has such a state; others raise ``ValidationError``.
+    """
+    g = target.group
+    model = type(g.model)
+    k = list(model.inputs).index(port)
+    base = built.offsets[id(g)] if k == 0 else built.port_slots[id(g)] + (k - 1) * g.n
+    ch_i = built.arrays["ch_i"]
+    rows = [
+        c
+        for c in range(ch_i.shape[0])
+        if ch_i[c, 0] == K.CH_CURRENT and ch_i[c, 5] == base
+    ]
+    if len(rows) != 1 or ch_i[rows[0], 2] != 1:
+        raise ValidationError(
+            f"var: port {port!r} of {model.__name__} is fed by {len(rows)} synapse "
+            "kinds" + (" with several states" if len(rows) == 1 else "")
+            + "; its state can be set only when one single-state synapse "
+            "(e.g. Lowpass) feeds it"
+        )  # fmt: skip
+    c = rows[0]
+    xo = ch_i[c, 3] + target.start
+    gain = built.arrays["ch_f"][ch_i[c, 7] + 2] * built.arrays["xs"][c]
+    return built.arrays["X"][xo : xo + target.n], float(gain)
 
 
 def _fuse_segments(

@@ -41,6 +41,7 @@ rule's parameters are fixed at build.
 
 from __future__ import annotations
 
+import difflib
 import numbers
 from typing import Any
 
@@ -338,6 +339,7 @@ class Connection:
         reversal: float | None,
         discretization: str = "exact",
         plasticity: Any = None,
+        port: str | None = None,
     ) -> None:
         self.pre = pre
         self.post = post
@@ -347,6 +349,7 @@ class Connection:
         self.reversal = reversal
         self.discretization = discretization
         self.plasticity = plasticity
+        self.port = port
 
     @property
     def n_synapses(self) -> int | None:
@@ -435,7 +438,8 @@ class Network:
         self.seed = seed
         self.groups: list[NeuronGroup] = []
         self.connections: list[Connection] = []
-        self.inputs: list[tuple[Target, Any]] = []
+        # (target, value, port or None)
+        self.inputs: list[tuple[Target, Any, str | None]] = []
         # (target, value, left (d, k), right (k, n)): encoded inputs
         self.encoded_inputs: list[tuple[Target, Any, np.ndarray, np.ndarray]] = []
         self.monitors: list[SpikeMonitor | StateMonitor | ReadoutMonitor] = []
@@ -471,6 +475,7 @@ class Network:
         reversal: float | None = None,
         discretization: str = "exact",
         plasticity: STDP | None = None,
+        port: str | None = None,
     ) -> Connection:
         """Connect ``pre`` to ``post``.
 
@@ -506,6 +511,13 @@ discretize`), and its output at the start of a step is held over the step
             Update the weights online during the run with this pair-based
             STDP rule (dense, sparse or ``Random`` weights from a spiking
             group; CPU backend). See the module docstring for the conventions.
+        port : str, optional
+            The input port of a :class:`~neurosim.NeuronModel` target that
+            the connection drives (default: its first port), e.g. ``"ge"``
+            for a :class:`~neurosim.Conductance` port: the synapse's output
+            is then the conductance ``g``, in the model's unit of ``g`` (a
+            spike of weight ``w`` through ``Lowpass(tau)`` adds ``w / tau``,
+            so Brian2's ``ge += we`` is ``w = we * tau``).
         """
         pre = self._check_target("pre", pre)
         post = self._check_target("post", post)
@@ -536,6 +548,12 @@ discretize`), and its output at the start of a step is held over the step
             if not hasattr(post.model, "tau_m"):
                 raise ValidationError(
                     "reversal: conductance-based connections need LIFNeuron targets"
+                    + (
+                        f"; {type(post.model).__name__} declares its conductances "
+                        "as input ports (ns.Conductance): connect with port=..."
+                        if isinstance(post.model, NeuronModel)
+                        else ""
+                    )
                 )
             if synapse is None:
                 raise ValidationError("reversal: a conductance needs a synapse")
@@ -558,8 +576,17 @@ discretize`), and its output at the start of a step is held over the step
                     "plasticity: needs dense, sparse or Random weights from a "
                     "spiking group"
                 )
+        port = _check_port("port", post.model, port)
         conn = Connection(
-            pre, post, weights, synapse, delay, reversal, discretization, plasticity
+            pre,
+            post,
+            weights,
+            synapse,
+            delay,
+            reversal,
+            discretization,
+            plasticity,
+            port=port,
         )
         self.connections.append(conn)
         return conn
@@ -595,7 +622,9 @@ discretize`), and its output at the start of a step is held over the step
         self.monitors.append(mon)
         return mon
 
-    def add_input(self, target: Target, value: Any, weights: Any = None) -> None:
+    def add_input(
+        self, target: Target, value: Any, weights: Any = None, port: str | None = None
+    ) -> None:
         """Drive ``target`` with an external input (added to its ``I``).
 
         Parameters
@@ -616,13 +645,20 @@ discretize`), and its output at the start of a step is held over the step
             memory is ``d`` (not ``n``) floats per step. ``Factored(left (d,
             k), right (k, n))`` applies ``u @ left`` before the loop and
             ``@ right`` inside it.
+        port : str, optional
+            The input port of a :class:`~neurosim.NeuronModel` target
+            (default: its first port, which alone takes ``gain`` and
+            ``bias``).
         """
         target = self._check_target("target", target)
+        port = _check_port("port", target.model, port)
+        if port is not None and weights is not None:
+            raise ValidationError("port: encoded inputs drive the first port only")
         if weights is not None:
             self._add_encoded_input(target, value, weights)
             return
         if callable(value):
-            self.inputs.append((target, value))
+            self.inputs.append((target, value, port))
             return
         arr = as_float_array("value", value, ndim=(0, 1, 2))
         if arr.ndim == 1 and arr.shape[0] != target.n:
@@ -634,7 +670,7 @@ discretize`), and its output at the start of a step is held over the step
             raise ShapeError(
                 f"value: expected shape (n_steps, {target.n}) (got {arr.shape})"
             )
-        self.inputs.append((target, arr))
+        self.inputs.append((target, arr, port))
 
     def _add_encoded_input(self, target: Target, value: Any, weights: Any) -> None:
         if isinstance(weights, Factored):
@@ -725,6 +761,32 @@ discretize`), and its output at the start of a step is held over the step
         mon = ReadoutMonitor(target, D, synapse, every, discretization)
         self.monitors.append(mon)
         return mon
+
+
+def _check_port(what: str, model: NeuronType, port: Any) -> str | None:
+    """``port`` as given, checked against the target model's input ports.
+
+    None (the first port) stays None; naming the first port gives None too.
+    """
+    if port is None:
+        return None
+    name = type(model).__name__
+    if not isinstance(model, NeuronModel):
+        raise ValidationError(
+            f"{what}: {name} neurons have one input; ports are for NeuronModel "
+            f"targets (got port={port!r})"
+        )
+    if not isinstance(port, str):
+        raise TypeError(f"{what}: expected a port name (got {type(port).__name__})")
+    names = list(type(model).inputs)
+    if port not in names:
+        close = difflib.get_close_matches(port, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValidationError(
+            f"{what}: {name} has no input port {port!r}{hint}; ports: "
+            f"{', '.join(names) or 'none'}"
+        )
+    return None if port == names[0] else port
 
 
 def _takes_input(model: NeuronType) -> bool:

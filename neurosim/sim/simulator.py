@@ -143,8 +143,12 @@ class Simulator:
             a[k][...] = state[k]
         self.n_steps = int(state["n_steps"])
 
-    def _model_block(self, group: Any, name: str, what: str) -> np.ndarray:
-        """The ``(n,)`` view of a NeuronModel group's variable or parameter."""
+    def _model_block(self, group: Any, name: str, what: str) -> Any:
+        """The ``(n,)`` view of a NeuronModel group's variable or parameter.
+
+        For an input port: ``(x, gain)``, the view of its synapse's state and
+        the factor that reads it (:func:`backends.port_state`).
+        """
         b = self._built
         g = getattr(group, "group", None)
         if g is None or id(g) not in b.model_blocks:
@@ -154,6 +158,8 @@ class Simulator:
             )
         so, po, model = b.model_blocks[id(g)]
         names = list(type(model).state if what == "state" else type(model).params)
+        if what == "state" and name in type(model).inputs:
+            return backends.port_state(b, group, name)
         if name not in names:
             raise ValidationError(
                 f"{what}: {type(model).__name__} has no {what} variable {name!r}; "
@@ -174,14 +180,17 @@ class Simulator:
         group : NeuronGroup or GroupView
             A group (or view) of a :class:`~neurosim.NeuronModel`.
         var : str
-            One of the model's state variables.
+            One of the model's state variables, or an input port fed by
+            synapses: the port's synaptic input at the start of the next step
+            (external inputs not included).
 
         Returns
         -------
         (n,) ndarray
             A copy, in the model's unit.
         """
-        return self._model_block(group, var, "state").copy()
+        view = self._model_block(group, var, "state")
+        return view[0] * view[1] if isinstance(view, tuple) else view.copy()
 
     def set_state(self, group: Any, var: str, value: Any) -> None:
         """Set a state variable of a NeuronModel group for the following runs.
@@ -191,12 +200,20 @@ class Simulator:
         group : NeuronGroup or GroupView
             A group (or view) of a :class:`~neurosim.NeuronModel`.
         var : str
-            One of the model's state variables.
+            One of the model's state variables, or an input port fed by one
+            single-state synapse (e.g. ``Lowpass``): sets that synapse's
+            state so that the port's synaptic input at the start of the next
+            step is ``value`` (Brian2's ``P.ge = ...`` for a conductance
+            ``ge`` that decays as the synapse does).
         value : float or (n,) array_like
             New values, in the model's unit.
         """
         view = self._model_block(group, var, "state")
-        view[...] = _per_neuron("value", value, view.shape[0])
+        if isinstance(view, tuple):
+            x, gain = view
+            x[...] = _per_neuron("value", value, x.shape[0]) / gain
+        else:
+            view[...] = _per_neuron("value", value, view.shape[0])
 
     def set_param(self, group: Any, name: str, value: Any) -> None:
         """Set a parameter of a NeuronModel group for the following runs.

@@ -68,3 +68,31 @@ def test_network_with_model_groups_on_cuda_equals_cpu(monkeypatch):
         np.testing.assert_array_equal(a.steps, b.steps)
     for a, b in zip(stc, stg, strict=True):
         np.testing.assert_allclose(b.values, a.values, rtol=0, atol=1e-12)
+
+
+def test_network_with_conductance_ports_on_cuda_equals_cpu(monkeypatch):
+    monkeypatch.setattr(_config, "THREADS_PER_BLOCK", 4)
+    out = {}
+    for backend in ("cpu", "cuda"):
+        net = ns.Network(seed=5)
+        exc = net.add(ns.NeuronGroup(6, ns.PoissonSource(rate=400.0)))
+        inh = net.add(ns.NeuronGroup(3, ns.PoissonSource(rate=200.0)))
+        # conductance ports ge, gi (nS) with E_i per neuron; I in pA
+        P = net.add(ns.NeuronGroup(7, ns.TraubMiles(E_i=np.linspace(-85, -70, 7))))
+        net.connect(exc, P, ns.Random(0.6, 30 * 5e-3), synapse=ns.Lowpass(0.005),
+                    port="ge")  # fmt: skip
+        net.connect(inh, P, ns.Random(0.6, 20 * 1e-2), synapse=ns.Lowpass(0.01),
+                    port="gi")  # fmt: skip
+        net.add_input(P, 5.0, port="gi")
+        net.add_input(P, lambda t: 50.0 + 0.0 * t)
+        mons = (net.monitor_spikes(P),)
+        states = (net.monitor_state(P, "v", record=True),)
+        ns.Simulator(net, dt=1e-4, backend=backend, progress=False).run(0.03)
+        out[backend] = mons, states
+    (sc, stc), (sg, stg) = out["cpu"], out["cuda"]
+    assert sum(m.indices.size for m in sc) > 5
+    for a, b in zip(sc, sg, strict=True):
+        np.testing.assert_array_equal(a.indices, b.indices)
+        np.testing.assert_array_equal(a.steps, b.steps)
+    for a, b in zip(stc, stg, strict=True):
+        np.testing.assert_allclose(b.values, a.values, rtol=0, atol=1e-12)

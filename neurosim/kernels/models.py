@@ -149,7 +149,7 @@ def _render_step(cls: type, method: str, tag: str, target: str) -> list[str]:
     """``_step<tag>_<target>``: one step of one neuron, returning the new state."""
     state = list(cls.state)
     held = list(cls.refractory_hold) if cls.threshold is not None else []
-    args = state + list(cls.inputs) + list(cls.params) + ["_dt", "_nr"]
+    args = state + list(cls.inputs) + param_names(cls, method) + ["_dt", "_nr"]
     new = {x: f"_n_{x}" for x in state}
     lines = [f"def _step{tag}_{target}({', '.join(args)}):"]
     if method == "update":
@@ -167,9 +167,52 @@ def _render_step(cls: type, method: str, tag: str, target: str) -> list[str]:
             got += [f"{out[x]} = {out[x]} * _nr" for x in held]
             return got, out
 
-        body = INTEGRATORS[method](IntegratorContext(state, new, derivs))
+        if method == "exact":
+            body = _render_exact(state, new, derivs)
+        else:
+            body = INTEGRATORS[method](IntegratorContext(state, new, derivs))
     lines += _indent(body, 4)
     lines.append(f"    return {_unpack(list(new.values()))}")
+    return lines
+
+
+def hidden_params(cls: type, method: str) -> list[str]:
+    """Per-neuron values the engine computes for a method (after ``params``).
+
+    ``"exact"``: the propagators ``_P<i>_<j>`` (free) and ``_Q<i>_<j>``
+    (refractory: held variables' rows zeroed), row-major, from
+    :func:`propagator_rows`.
+    """
+    if method != "exact":
+        return []
+    n = len(cls.state)
+    return [f"_{k}{i}_{j}" for k in "PQ" for i in range(n) for j in range(n)]
+
+
+def param_names(cls: type, method: str) -> list[str]:
+    """The rows of a model's parameter array: ``params``, then the hidden ones."""
+    return list(cls.params) + hidden_params(cls, method)
+
+
+def _render_exact(
+    state: list[str],
+    new: dict[str, str],
+    derivs: Callable[[str, dict[str, str]], tuple[list[str], dict]],
+) -> list[str]:
+    """The exact step of linear dynamics: ``x' = x + P f(x)`` (``Q`` if refractory).
+
+    For ``dx/dt = A x + b`` with ``b`` held over the step,
+    ``x(dt) = x + dt phi_1(A dt) (A x + b)``, ``phi_1(Z) = Z^-1 (e^Z - I)``:
+    one evaluation of the derivatives and a matrix product with the
+    propagator ``P = dt phi_1(A dt)`` computed at build time
+    (:func:`propagator_rows`; Rotter & Diesmann 1999).
+    """
+    lines, f = derivs("_f", {})
+    n = len(state)
+    for i, x in enumerate(state):
+        p = " + ".join(f"_P{i}_{j} * {f[state[j]]}" for j in range(n))
+        q = " + ".join(f"_Q{i}_{j} * {f[state[j]]}" for j in range(n))
+        lines.append(f"{new[x]} = {x} + (({p}) if _nr == 1.0 else ({q}))")
     return lines
 
 
@@ -185,7 +228,7 @@ def _render_rule(cls: type, f: str) -> list[str]:
 
 
 def _render_tick(
-    cls: type, tag: str, target: str, on_spike: list[str], linear: bool
+    cls: type, method: str, tag: str, target: str, on_spike: list[str], linear: bool
 ) -> list[str]:
     """One step of one neuron from its locals (state, params, inputs, ``_rc``).
 
@@ -193,7 +236,8 @@ def _render_tick(
     with ``linear`` the crossing's fraction of the step is ``_frac``.
     """
     state = list(cls.state)
-    args = ", ".join(state + list(cls.inputs) + list(cls.params) + ["_dt", "_nr"])
+    names = state + list(cls.inputs) + param_names(cls, method) + ["_dt", "_nr"]
+    args = ", ".join(names)
     lines = ["_nr = 1.0 if _rc == 0 else 0.0"]
     if cls.threshold is not None and linear:
         lines.append(f"_old = {cls.threshold[0]}")
@@ -223,7 +267,8 @@ def _render_neuron(cls: type, layout: Layout, target: str) -> list[str]:
     state = list(cls.state)
     b = [f"def _neuron_{target}(_i, {_ARGS}):"]
     b += [f"    {x} = _state[{j}, _i]" for j, x in enumerate(state)]
-    b += [f"    {p} = _pa[{j}, _i]" for j, p in enumerate(cls.params)]
+    params = param_names(cls, layout.method)
+    b += [f"    {p} = _pa[{j}, _i]" for j, p in enumerate(params)]
     b += _indent(_render_rule(cls, "_ps"), 4)
     spikes = cls.threshold is not None
     if spikes:
@@ -235,7 +280,7 @@ def _render_neuron(cls: type, layout: Layout, target: str) -> list[str]:
     linear = cls.spike_time == "linear"
     when = "(_k + _frac) * _dts" if linear else "(_k + 1) * _dts"
     on_spike = ["if _cnt < _cap:", f"    _spk_buf[_o + _cnt] = {when}", "_cnt += 1"]
-    b += _indent(_render_tick(cls, "", target, on_spike, linear), 8)
+    b += _indent(_render_tick(cls, layout.method, "", target, on_spike, linear), 8)
     b += [f"        _rec[{j}, _k, _i] = {x}" for j, x in enumerate(layout.record)]
     b += [f"    _state[{j}, _i] = {x}" for j, x in enumerate(state)]
     b.append("    _refc[_i] = _rc")
@@ -360,6 +405,9 @@ def python_check(model: NeuronModel, method: str) -> None:
             )
     if method in LINEAR_METHODS:
         check_linear(cls, fns["derivatives"], values)
+    if method == "exact":
+        check_method(cls, method)
+        linear_matrix(cls, values)
 
 
 def _evaluate(cls: type, fname: str, fn: Callable, values: dict) -> Any:
@@ -404,14 +452,97 @@ def check_linear(cls: type, fn: Callable, values: dict) -> None:
                 )
 
 
+def check_method(cls: type, method: str) -> None:
+    """Refuse an unknown method, and ``"exact"`` for a model not declared linear."""
+    if method == "exact":
+        if not cls.linear:
+            raise ValidationError(
+                f"method: 'exact' needs linear dynamics; {cls.__name__} does not "
+                "declare linear = True"
+            )
+    elif method != "update" and method not in INTEGRATORS:
+        raise ValidationError(
+            f"method: {method!r} is not a registered integrator for "
+            f"{cls.__name__}; known: exact (linear models), {', '.join(INTEGRATORS)}"
+        )
+
+
+def linear_matrix(cls: type, values: dict[str, float]) -> np.ndarray:
+    """``A`` of ``d(state)/dt = A state + b`` at the parameters in ``values``.
+
+    Columns from differences of the derivatives at the initial state (exact up
+    to rounding for linear dynamics). Checks, with an error naming the model,
+    that the derivatives are affine in the state (second differences) and
+    that ``A`` does not depend on the inputs.
+    """
+    fn = raw_function(cls, "derivatives")
+    assert fn is not None
+    state = list(cls.state)
+    x0 = {x: float(cls.state[x]) for x in state}
+
+    def f(shift: dict[str, float], inp: float) -> np.ndarray:
+        at = {**values, **dict.fromkeys(cls.inputs, inp)}
+        at.update({x: x0[x] + shift.get(x, 0.0) for x in state})
+        return np.atleast_1d(np.asarray(_evaluate(cls, "derivatives", fn, at), float))
+
+    cols = []
+    for inp in (0.0, 1.0):
+        f0 = f({}, inp)
+        A = np.empty((len(state), len(state)))
+        for j, x in enumerate(state):
+            f1, f2 = f({x: 1.0}, inp), f({x: 2.0}, inp)
+            scale = np.abs(f0) + np.abs(f1) + np.abs(f2) + 1e-300
+            if np.any(np.abs(f2 - 2.0 * f1 + f0) > 1e-9 * scale):
+                raise ValidationError(
+                    f"{cls.__name__}: linear = True, but its derivatives are not "
+                    f"linear in {x!r}; use another method (e.g. 'rk4')"
+                )
+            A[:, j] = f1 - f0
+        cols.append(A)
+    if not np.allclose(cols[0], cols[1], rtol=1e-12, atol=0.0):
+        raise ValidationError(
+            f"{cls.__name__}: linear = True needs d(state)/dt = A state + b with "
+            "A independent of the inputs (an input multiplies a state variable)"
+        )
+    return cols[0]
+
+
+def propagator_rows(cls: type, params: dict[str, Any], dt: float, n: int) -> np.ndarray:
+    """The hidden parameter rows of method ``"exact"``, ``(2 S^2, n)``.
+
+    Per neuron: ``P = dt phi_1(A dt)`` and ``Q`` (the same with the rows of
+    ``refractory_hold`` variables of ``A`` zeroed), row-major, from the
+    matrix exponential of the augmented matrix ``[[A dt, I], [0, 0]]``
+    (whose upper-right block is ``phi_1(A dt)``). ``dt`` is in the model's
+    time unit; neurons with equal parameters share one computation.
+    """
+    import scipy.linalg
+
+    S = len(cls.state)
+    table = np.array([np.broadcast_to(params[k], (n,)) for k in cls.params], float)
+    table = table.reshape(len(cls.params), n)
+    uniq, inverse = np.unique(table.T, axis=0, return_inverse=True)
+    held = [list(cls.state).index(x) for x in cls.refractory_hold]
+    if cls.threshold is None:
+        held = []
+    out = []
+    for free in (True, False):
+        aug = np.zeros((uniq.shape[0], 2 * S, 2 * S))
+        for u, row in enumerate(uniq):
+            A = linear_matrix(cls, dict(zip(cls.params, map(float, row), strict=True)))
+            if not free:
+                A[held, :] = 0.0
+            aug[u, :S, :S] = A * dt
+            aug[u, :S, S:] = np.eye(S)
+        phi = scipy.linalg.expm(aug)[:, :S, S:]
+        out.append((dt * phi).reshape(uniq.shape[0], S * S).T)
+    return np.concatenate(out)[:, np.ravel(inverse)]
+
+
 def compile_model(model: NeuronModel, layout: Layout) -> Any:
     """The generated (and imported) module of ``model``'s class for ``layout``."""
     cls = type(model)
-    if layout.method != "update" and layout.method not in INTEGRATORS:
-        raise ValidationError(
-            f"method: {layout.method!r} is not a registered integrator for "
-            f"{cls.__name__}; known: {', '.join(INTEGRATORS)}"
-        )
+    check_method(cls, layout.method)
     source = render_module(cls, layout)  # refuses unreadable or impure sources
     python_check(model, layout.method)
     return load_module(f"neurosim_gen_{cls.__name__}", source)
@@ -527,7 +658,7 @@ _GROUP_ARGS = (
 )
 
 
-def _render_group(cls: type, tag: str, target: str) -> list[str]:
+def _render_group(cls: type, method: str, tag: str, target: str) -> list[str]:
     """``_group<tag>_<target>``: one step of a model group inside the network loop.
 
     CPU: a function over the group's neurons returning the spike count (spikes
@@ -538,7 +669,7 @@ def _render_group(cls: type, tag: str, target: str) -> list[str]:
     slot of the input array, ``_syn[_pi + (p - 1) * n + j]`` for the group's
     neuron ``j`` (``_pi`` is the group's first port slot, past the neurons).
     """
-    state, params = list(cls.state), list(cls.params)
+    state, params = list(cls.state), param_names(cls, method)
     cuda = target == "cuda"
     if cuda:
         head = [
@@ -567,7 +698,7 @@ def _render_group(cls: type, tag: str, target: str) -> list[str]:
     body += _render_rule(cls, "_f")
     if cuda:
         body.append("_spiked = 0")
-    body += _render_tick(cls, tag, target, on_spike, False)
+    body += _render_tick(cls, method, tag, target, on_spike, False)
     body += [f"_ms[_so + {j} * _n + _j] = {x}" for j, x in enumerate(state)]
     body.append("_mr[_ro + _j] = _rc")
     if cuda:
@@ -639,7 +770,7 @@ def render_network_module(kinds: list[tuple[type, str]]) -> str:
         body += sources
         for target in ("cpu", "cuda"):
             body += _render_step(cls, method, str(k), target) + [""]
-            body += _render_group(cls, str(k), target) + [""]
+            body += _render_group(cls, method, str(k), target) + [""]
         compiled += compiled_names(cls, str(k)) + [f"_group{k}"]
     dispatch = [
         "def model_segments(s, seg_i, seg_f, mod_i, mstate, mpar, mref, syn_in, "

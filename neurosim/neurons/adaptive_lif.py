@@ -18,7 +18,9 @@ class AdaptiveLIF(NeuronModel):
     A spike when ``v > 1``: ``v <- 0``, ``n <- n + inc_n``, and ``v`` is held
     for ``tau_ref``. Both equations are linear in their own variable, so the
     default integrator is exponential Euler (Brian2's scheme; exact for the
-    held input when ``n`` is constant). With ``inc_n = 0`` it is the
+    held input when ``n`` is constant). The whole system is linear
+    (``linear = True``): ``method="exact"`` integrates it with exact
+    propagators, at any ``dt``. With ``inc_n = 0`` it is the
     :class:`~neurosim.LIF`. Nengo's ``AdaptiveLIF`` is the same model.
 
     Parameters
@@ -48,6 +50,7 @@ class AdaptiveLIF(NeuronModel):
     refractory = "tau_ref"
     refractory_hold = ("v",)
     method = "exponential_euler"
+    linear = True
 
     @staticmethod
     def derivatives(v, n, J, tau_rc, tau_n):

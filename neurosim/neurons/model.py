@@ -272,8 +272,20 @@ class NeuronModel(NeuronType):
     method : str
         Integration method of ``derivatives``: ``"euler"``, ``"rk2"``
         (midpoint), ``"rk4"`` or ``"exponential_euler"`` (any name registered
-        in ``neurosim.kernels.integrators.INTEGRATORS``). Ignored when the
-        model defines ``update``.
+        in ``neurosim.kernels.integrators.INTEGRATORS``), or ``"exact"`` for
+        a ``linear`` model. Ignored when the model defines ``update``.
+    linear : bool
+        Declares ``d(state)/dt = A state + b`` with ``A`` depending on the
+        parameters only (``b`` on parameters and inputs), e.g. LIF and
+        adaptive LIF below threshold. Makes method ``"exact"`` available, and
+        the default unless the class sets ``method``: each step is
+        ``x' = x + P f(x)`` with the propagator ``P = dt phi_1(A dt)``,
+        ``phi_1(Z) = Z^-1 (e^Z - I)``, computed per neuron from a matrix
+        exponential when the simulation is built (Rotter & Diesmann 1999),
+        so the subthreshold solution is exact for inputs held over each step,
+        at any ``dt``. Linearity is checked when built (an error names the
+        variable). Conductance ports make ``A`` depend on an input and are
+        refused.
     threshold : (str, float or str) or None
         ``(variable, value)``: a spike when the variable is above the value
         (a number, or a parameter's name) after a step. None: never spikes.
@@ -316,6 +328,7 @@ class NeuronModel(NeuronType):
     refractory_hold: ClassVar[tuple[str, ...]] = ()
     spike_time: ClassVar[str] = "grid"
     rate_options: ClassVar[dict[str, Any]] = {"dt": 1e-4, "t_end": 1.0, "settle": 0.2}
+    linear: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -431,6 +444,34 @@ def _check_name_list(cls: type, what: str, names: Any) -> list[str]:
     return out
 
 
+def _check_linear_declaration(cls: type, fns: dict[str, Any]) -> None:
+    """``linear``: a bool; needs ``derivatives`` and no conductance ports.
+
+    A linear class that does not set ``method`` (itself or through a base
+    below :class:`NeuronModel`) gets ``method = "exact"``.
+    """
+    name = cls.__name__
+    if not isinstance(cls.linear, bool):
+        raise ValidationError(f"{name}.linear: expected True or False")
+    if not cls.linear:
+        return
+    if fns["derivatives"] is None:
+        raise ValidationError(
+            f"{name}.linear: exact propagators need derivatives(...), not update()"
+        )
+    cond = [k for k, p in cls._ports.items() if isinstance(p, Conductance)]
+    if cond:
+        raise ValidationError(
+            f"{name}.linear: the conductance ports {cond} multiply the voltage by "
+            "an input, so the dynamics are not linear with input-free A"
+        )
+    own = [
+        k for k in cls.__mro__ if k is not NeuronModel and issubclass(k, NeuronModel)
+    ]
+    if not any("method" in k.__dict__ for k in own):
+        cls.method = "exact"
+
+
 def check_description(cls: type) -> None:
     """Validate a :class:`NeuronModel` subclass's description (at class creation).
 
@@ -531,6 +572,7 @@ def check_description(cls: type) -> None:
     if cls.threshold is None and (cls.reset or fns["reset"] is not None):
         raise ValidationError(f"{name}.reset: a reset needs a threshold")
     cls._ports = _resolve_ports(cls)
+    _check_linear_declaration(cls, fns)
     step_fn = fns["derivatives"] or fns["update"]
     step_name = "derivatives" if fns["derivatives"] is not None else "update"
     step_args = function_args(cls, step_name, step_fn)

@@ -53,6 +53,8 @@ class Built:
     loop: Any = None
     # NeuronModel groups: id(group) -> (offsets in mstate and mpar, model)
     model_blocks: dict[int, tuple[int, int, Any]] = field(default_factory=dict)
+    # NeuronModel groups: id(group) -> integration method
+    model_methods: dict[int, str] = field(default_factory=dict)
     # NeuronModel groups: id(group) -> index in syn_in of its second port's slot
     port_slots: dict[int, int] = field(default_factory=dict)
     # plastic connections: id(conn) -> (weight scale, W as built, position of
@@ -85,11 +87,15 @@ class _ModelBlocks:
         self.kinds: list[tuple[type, str]] = []
         self.models: list[NeuronModel] = []
         self.blocks: dict[int, tuple[int, int, NeuronModel]] = {}
+        self.methods: dict[int, str] = {}
 
-    def add(self, g: Any, model: NeuronModel, v0: Any) -> int:
+    def add(self, g: Any, model: NeuronModel, v0: Any, dt: float) -> int:
         """Add group ``g``; returns its ``mod_i`` row."""
+        from ..kernels.models import check_method, propagator_rows
+
         cls = type(model)
         method = "update" if "update" in _model_functions(cls) else cls.method
+        check_method(cls, method)
         if (cls, method) not in self.kinds:
             self.kinds.append((cls, method))
             self.models.append(model)
@@ -101,9 +107,13 @@ class _ModelBlocks:
                 )
             init = {**init, "v": v0}
         so = self.state.add([np.broadcast_to(init[x], (g.n,)) for x in cls.state])
-        po = self.par.add(
-            [np.broadcast_to(v, (g.n,)) for v in model.param_values().values()]
-        )
+        rows = [np.broadcast_to(v, (g.n,)) for v in model.param_values().values()]
+        if method == "exact":  # propagators, after the parameters
+            rows += list(
+                propagator_rows(cls, model.param_values(), dt / cls.time_unit, g.n)
+            )
+        po = self.par.add(rows)
+        self.methods[id(g)] = method
         self.blocks[id(g)] = (so, po, model)
         pi = self.n_neurons + self.port_size
         self.port_off[id(g)] = pi
@@ -303,7 +313,7 @@ def build(net: Network, dt: float) -> Built:
             kgain[sl] = g.gain
             kbias[sl] = g.bias
             to_model[id(g)] = (1.0, 0.0)
-            m = mb.add(g, model, g.v0)
+            m = mb.add(g, model, g.v0, dt)
             seg_i.append([K.SEG_MODEL, o, o + g.n, len(seg_f), m, -1])
             seg_f.append(mb.floats(model, dt))
         elif isinstance(model, PoissonSource):
@@ -651,8 +661,28 @@ def build(net: Network, dt: float) -> Built:
         loop=loop,
         model_blocks=mb.blocks,
         port_slots=mb.port_off,
+        model_methods=mb.methods,
         plastic=plastic,
     )
+
+
+def refresh_propagators(built: Built, group: Any) -> None:
+    """Recompute the propagators of an ``"exact"`` group from its parameters.
+
+    Called after its parameters change (they follow the parameter rows in
+    ``mpar``; :func:`neurosim.kernels.models.propagator_rows`).
+    """
+    from ..kernels.models import propagator_rows
+
+    if built.model_methods.get(id(group)) != "exact":
+        return
+    _so, po, model = built.model_blocks[id(group)]
+    cls = type(model)
+    n, k = group.n, len(cls.params)
+    mpar = built.arrays["mpar"]
+    params = {p: mpar[po + j * n : po + (j + 1) * n] for j, p in enumerate(cls.params)}
+    rows = propagator_rows(cls, params, built.dt / cls.time_unit, n)
+    mpar[po + k * n : po + (k + rows.shape[0]) * n] = rows.ravel()
 
 
 def port_state(built: Built, target: Any, port: str) -> tuple[np.ndarray, float]:

@@ -424,6 +424,9 @@ def _simulate_model(
     ps = np.array(extras)
     pa = np.array([np.broadcast_to(v, (n,)) for v in model.param_values().values()])
     pa = pa.reshape(len(cls.params), n)
+    if layout.method == "exact":  # the propagators follow the parameters
+        hidden = M.propagator_rows(cls, model.param_values(), dt / cls.time_unit, n)
+        pa = np.concatenate([pa, hidden])
     init = model.initial_state(n)
     state0 = np.array([np.broadcast_to(init[x], (n,)) for x in cls.state], float)
     share = max(8, SPIKE_BUFFER_BYTES // (8 * n))

@@ -232,6 +232,7 @@ class Simulator:
         """
         view = self._model_block(group, name, "param")
         view[...] = _per_neuron("value", value, view.shape[0])
+        backends.refresh_propagators(self._built, group.group)
 
     def weights(self, conn: Any) -> Any:
         """The current weights of a plastic connection (a copy).

@@ -31,6 +31,7 @@ def small_grid(monkeypatch):
     [
         (ns.Izhikevich(a=np.array([0.02, 0.02, 0.02, 0.1, 0.1])), 10.0, None),
         (ns.AdaptiveLIF(inc_n=0.05), np.linspace(1.5, 3.0, 5), None),
+        (ns.AdaptiveLIF(inc_n=0.05), np.linspace(1.5, 3.0, 5), "exact"),
         (ns.AdEx(b=np.linspace(0.0, 80.5, 5)), 800.0, "rk2"),
     ],
 )

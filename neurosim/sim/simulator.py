@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import os
 import signal
 import sys
 import threading
@@ -15,13 +15,12 @@ from typing import Any
 import numpy as np
 import scipy.sparse
 
-from .. import io
 from .._jit import resolve_backend, watch_compiles
 from .._validation import as_float_array, check_dt, check_steps
-from ..exceptions import FileFormatError, ShapeError, SimulationError, ValidationError
+from ..exceptions import ShapeError, SimulationError, ValidationError
 from ..kernels import hh as _hh
 from ..kernels import network as K
-from . import backends
+from . import backends, checkpoint
 from .network import Network, check_duration, evaluate_input
 
 # wall time after which a run shows its progress bar, in seconds
@@ -210,6 +209,47 @@ class Simulator:
         for k in self._state_keys:
             a[k][...] = state[k]
         self.n_steps = int(state["n_steps"])
+
+    def save_checkpoint(self, path: str | os.PathLike) -> None:
+        """Save the run to a file, to continue it later or in another process.
+
+        The file holds the run state (everything :meth:`snapshot` copies:
+        neuron, synapse and NeuronModel state, the delay ring, random-generator
+        counters, plastic weights and traces), NeuronModel parameters, the
+        step count and every monitor's records, as plain arrays (see
+        :mod:`neurosim.sim.checkpoint`; it is written atomically).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write (``.npz``).
+        """
+        checkpoint.save(self, path)
+
+    def load_checkpoint(self, path: str | os.PathLike) -> None:
+        """Continue from a file written by :meth:`save_checkpoint`.
+
+        This simulator must have been built from a structurally identical
+        network (same groups, connections, inputs, monitors and seed, in the
+        same order; the same ``dt`` and backend), for example by the same
+        script in a new process. Its state, step count and monitor records
+        are replaced by the file's; a following :meth:`run` continues exactly
+        as the saved simulator would have, bit for bit.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A file written by :meth:`save_checkpoint`.
+
+        Raises
+        ------
+        ValidationError
+            The file comes from another network, ``dt`` or backend (the
+            message names what differs).
+        FileFormatError
+            The file is missing, truncated, damaged or not a checkpoint.
+        """
+        checkpoint.load(self, path)
 
     def _model_block(self, group: Any, name: str, what: str) -> np.ndarray:
         """The ``(n,)`` view of a NeuronModel group's variable or parameter."""

@@ -1,4 +1,4 @@
-"""Ctrl-C during Simulator.run: a prompt stop, a consistent simulator, exact continuation."""
+"""Ctrl-C during Simulator.run: a prompt stop, consistent state, exact continuation."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Runs that go non-finite or diverge stop at the exact step, keeping what came before."""
+"""Runs that go non-finite or diverge stop at the exact step, keeping the records."""
 
 from __future__ import annotations
 

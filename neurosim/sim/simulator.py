@@ -83,15 +83,20 @@ class Simulator:
     spike as a ``1/dt`` pulse over its step and hold their output over the
     next (Nengo's convention, used by :class:`~neurosim.Model`).
     The whole loop runs in one compiled function; :meth:`run` only splits it
-    into calls of many steps (for the progress bar and growing the spike
-    buffer), which does not change any result: ``run(a); run(b)`` equals
-    ``run(a + b)`` bit for bit.
+    into calls of about 0.15 s of wall time (so that Ctrl-C takes effect
+    promptly, the progress bar moves and a non-finite value is caught near
+    where it appeared), which does not change any result: ``run(a); run(b)``
+    equals ``run(a + b)`` bit for bit.
 
     The whole state of a run is a small set of named arrays (``RUN_STATE``:
     neuron state, NeuronModel state and refractory counters, synapse states,
     the delay ring, generator counters) plus the step count;
     :meth:`snapshot` copies them and :meth:`restore` puts them back, so a run
-    can be checkpointed or rolled back (monitors keep what they recorded).
+    can be rolled back (monitors keep what they recorded);
+    :meth:`save_checkpoint` / :meth:`load_checkpoint` write them, the
+    monitors' records included, to a file and continue from it, in a new
+    process too. Each simulator records into its own copies of the network's
+    monitors (:attr:`data`).
     Between runs :meth:`get_state` / :meth:`set_state` and :meth:`set_param`
     read and write a NeuronModel group's variables and parameters without
     rebuilding.

@@ -44,13 +44,13 @@ def _records(sim, mons):
 def test_cuda_checkpoint_continues_bit_for_bit(tmp_path):
     path = tmp_path / "gpu.npz"
     first, _ = _sim()
-    first.run(40 * DT)
+    first.run(25 * DT)
     first.save_checkpoint(path)
     sim, mons = _sim()
     sim.load_checkpoint(path)
-    sim.run(40 * DT)
+    sim.run(25 * DT)
     ref, ref_mons = _sim()
-    ref.run(80 * DT)
+    ref.run(50 * DT)
     a, b = sim.snapshot(), ref.snapshot()
     assert "ring_flags" in a and a["ring_flags"].any()  # spikes in flight
     for k in a:

@@ -96,7 +96,7 @@ class Simulator:
     :meth:`save_checkpoint` / :meth:`load_checkpoint` write them, the
     monitors' records included, to a file and continue from it, in a new
     process too. Each simulator records into its own copies of the network's
-    monitors (:attr:`data`).
+    monitors (``sim.data``).
     Between runs :meth:`get_state` / :meth:`set_state` and :meth:`set_param`
     read and write a NeuronModel group's variables and parameters without
     rebuilding.
@@ -222,7 +222,7 @@ class Simulator:
         neuron, synapse and NeuronModel state, the delay ring, random-generator
         counters, plastic weights and traces), NeuronModel parameters, the
         step count and every monitor's records, as plain arrays (see
-        :mod:`neurosim.sim.checkpoint`; it is written atomically).
+        ``neurosim.sim.checkpoint``; it is written atomically).
 
         Parameters
         ----------

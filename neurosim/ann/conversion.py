@@ -78,7 +78,15 @@ class ConversionRun:
     spike_counts: list[np.ndarray]
 
     def spikes_per_sample(self) -> float:
-        """Hidden-layer spikes per sample over the run (all layers)."""
+        """Hidden-layer spikes per sample over the run (all layers).
+
+        Returns
+        -------
+        float
+            Total spikes of all hidden neurons divided by the number of
+            samples (0 for no samples): the run's cost in synaptic events per
+            sample, up to the fan-out.
+        """
         n = self.output.shape[1]
         return float(sum(c.sum() for c in self.spike_counts)) / max(n, 1)
 
@@ -86,15 +94,30 @@ class ConversionRun:
 class ConvertedSNN:
     """Integrate-and-fire network made by :func:`convert_mlp`.
 
-    Attributes
+    Usually made by :func:`convert_mlp`, which computes the normalised weights;
+    the constructor only stores them.
+
+    Parameters
     ----------
-    weights_, biases_ : list of ndarray
-        Normalised weights (n_out, n_in) and bias currents (n_out,) per layer.
-    scales_ : (n_hidden_layers,) ndarray
-        :math:`\\lambda_l`, the activation that maps to one spike per step.
+    weights : list of (n_out, n_in) ndarray
+        Normalised weights :math:`W'_l`, one per layer (the output layer's
+        last).
+    biases : list of (n_out,) ndarray
+        Normalised bias currents :math:`b'_l`, per step, one per layer.
+    scales : (n_hidden_layers,) ndarray
+        :math:`\\lambda_l`, the activation of each hidden layer that maps to
+        one spike per step.
     dt : float
         Step, in seconds (top firing rate ``1/dt``).
     percentile : float
+        The activation percentile the scales were taken at (for the record).
+
+    Attributes
+    ----------
+    weights_, biases_ : list of ndarray
+        ``weights`` and ``biases``.
+    scales_ : (n_hidden_layers,) ndarray
+        ``scales``.
     """
 
     def __init__(
@@ -119,7 +142,14 @@ class ConvertedSNN:
         X : (n_samples, n_in) array_like
             The same inputs the ANN takes (analog values, any sign).
         duration : float
-            Simulated time per sample, in seconds.
+            Simulated time per sample, in seconds (> 0), rounded to whole
+            steps (at least one).
+
+        Returns
+        -------
+        ConversionRun
+            Time grid, integrated output after every step and hidden spike
+            counts (all samples run in parallel, each from rest).
         """
         n_in = self.weights_[0].shape[1]
         X = as_float_array("X", X, shape=(None, n_in))
@@ -148,7 +178,27 @@ class ConvertedSNN:
     def accuracy_curve(
         self, X: Any, y: Any, duration: float
     ) -> tuple[np.ndarray, np.ndarray, float]:
-        """Test accuracy after each step: ``(t, accuracy, spikes per sample)``."""
+        """Test accuracy after each step of a run on labelled samples.
+
+        Parameters
+        ----------
+        X : (n_samples, n_in) array_like
+            Inputs, as for :meth:`run`.
+        y : (n_samples,) array_like of int
+            Class labels (indices of the output units).
+        duration : float
+            Simulated time per sample, in seconds.
+
+        Returns
+        -------
+        t : (n_steps,) ndarray
+            End time of each step, in seconds.
+        accuracy : (n_steps,) ndarray
+            Fraction of samples whose largest integrated output is the label,
+            after each step.
+        spikes_per_sample : float
+            Hidden-layer spikes per sample over the whole run.
+        """
         res = self.run(X, duration)
         y = np.asarray(y)
         if y.shape != (len(res.output[0]),):
@@ -180,6 +230,11 @@ def convert_mlp(
         Diehl et al.'s maximum).
     dt : float
         Step, in seconds.
+
+    Returns
+    -------
+    ConvertedSNN
+        The network with the normalised weights, ready to :meth:`~ConvertedSNN.run`.
 
     Raises
     ------

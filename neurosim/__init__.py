@@ -66,6 +66,7 @@ from .sim import (
     Simulator,
     SpikeMonitor,
     StateMonitor,
+    WeightMonitor,
 )
 from .sim.neurons import Recording, firing_rates, neuron_rates, simulate_neurons
 from .spikes import (
@@ -154,6 +155,7 @@ __all__ = [
     "Simulator",
     "SpikeMonitor",
     "StateMonitor",
+    "WeightMonitor",
     # population coding (NEF)
     "BuiltPopulation",
     "Decoder",

@@ -387,6 +387,10 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
         raise BackendUnavailable(
             "backend='cuda': SpikeSource groups run on the CPU backend only"
         )
+    if a["pl_i"].shape[0]:
+        raise BackendUnavailable(
+            "backend='cuda': plastic connections (STDP) run on the CPU backend only"
+        )
     if a["ch_i"].shape[0] and a["ch_i"][:, 2].max() > MAX_STATES:
         raise BackendUnavailable(
             f"backend='cuda': synapses with more than {MAX_STATES} states"

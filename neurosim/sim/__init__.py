@@ -3,7 +3,7 @@
 Networks: descriptions (:mod:`.network`), the simulator, monitors and backends.
 """
 
-from .monitors import ReadoutMonitor, SpikeMonitor, StateMonitor
+from .monitors import ReadoutMonitor, SpikeMonitor, StateMonitor, WeightMonitor
 from .network import (
     Connection,
     Factored,
@@ -27,4 +27,5 @@ __all__ = [
     "Simulator",
     "SpikeMonitor",
     "StateMonitor",
+    "WeightMonitor",
 ]

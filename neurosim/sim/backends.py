@@ -28,7 +28,7 @@ from ..neurons.lif import LIF, LIFRate
 from ..neurons.lif_neuron import LIFNeuron
 from ..neurons.model import NeuronModel
 from ..neurons.sources import PoissonSource, SpikeSource
-from .monitors import ReadoutMonitor, SpikeMonitor, StateMonitor
+from .monitors import ReadoutMonitor, SpikeMonitor, StateMonitor, WeightMonitor
 from .network import Factored, Network, OneToOne, Random
 
 
@@ -53,6 +53,9 @@ class Built:
     loop: Any = None
     # NeuronModel groups: id(group) -> (offsets in mstate and mpar, model)
     model_blocks: dict[int, tuple[int, int, Any]] = field(default_factory=dict)
+    # plastic connections: id(conn) -> (weight scale, W as built, position of
+    # its first weight in wdat (dense) or sdat (CSR))
+    plastic: dict[int, tuple[float, Any, int]] = field(default_factory=dict)
 
 
 class _ModelBlocks:
@@ -349,6 +352,11 @@ def build(net: Network, dt: float) -> Built:
     sptr = _Flat(np.int64)
     max_delay = 0
     n_syn = 0
+    pl_rows: list[list[int]] = []
+    pl_f: list[list[float]] = []
+    pl_ix = _Flat(np.int64)
+    trace_size = 0
+    plastic: dict[int, tuple[float, Any, int]] = {}
     for conn in net.connections:
         pre, post = conn.pre, conn.post
         gp = post.group
@@ -416,12 +424,49 @@ def build(net: Network, dt: float) -> Built:
             row[0] = K.CON_DENSE if pre.model.spiking else K.CON_RATE
             row[6] = wdat.add(W * scale)
         con_rows.append(row)
+        rule = getattr(conn, "plasticity", None)
+        if rule is not None:
+            sparse = scipy.sparse.issparse(W)
+            plastic[id(conn)] = (scale, W, base if sparse else row[6])
+            cols = [0, 0, 0]
+            if sparse:  # the transpose: synapses onto each post
+                pos = np.arange(W.nnz) + base
+                pre_j = np.repeat(np.arange(pre.n), np.diff(W.indptr))
+                order = np.argsort(W.indices, kind="stable")
+                counts = np.bincount(W.indices, minlength=post.n)
+                cols = [
+                    pl_ix.add(np.concatenate([[0], np.cumsum(counts)])),
+                    pl_ix.add(pos[order]),
+                    pl_ix.add(pre_j[order]),
+                ]
+            pl_rows.append(
+                [len(con_rows) - 1, trace_size, trace_size + pre.n,
+                 offsets[id(gp)] + post.start, post.n, *cols]
+            )  # fmt: skip
+            trace_size += pre.n + post.n
+            pl_f.append(
+                [math.exp(-dt / rule.tau_plus), math.exp(-dt / rule.tau_minus)]
+                + [scale * x for x in (rule.a_plus, rule.a_minus)]
+                + [scale * x for x in (rule.w_min, rule.w_max)]
+            )
 
     spike_mons, state_mons, readouts = [], [], []
     spk_mask = np.zeros(N, dtype=np.uint8)
     rec_rows = []
     rd_every = []
     for mon in net.monitors:
+        if isinstance(mon, WeightMonitor):
+            if id(mon.target) not in plastic:
+                raise ValidationError(
+                    "monitor_weights: the connection is not part of this network"
+                )
+            scale, W, pos0 = plastic[id(mon.target)]
+            kind = K.REC_SWEIGHT if scipy.sparse.issparse(W) else K.REC_WEIGHT
+            r0 = len(rec_rows)
+            rec_rows += [[pos0 + int(e), kind, mon.every] for e in mon.record]
+            state_mons.append((mon, r0, len(rec_rows)))
+            mon._reset(dt, lambda u, s=scale: u / s)
+            continue
         g = mon.target.group
         o = offsets[id(g)] + mon.target.start
         if isinstance(mon, SpikeMonitor):
@@ -532,6 +577,10 @@ def build(net: Network, dt: float) -> Built:
         "sdat": sdat.array(),
         "sidx": sidx.array(),
         "sptr": sptr.array(),
+        "pl_i": np.array(pl_rows, dtype=i64).reshape(-1, 8),
+        "pl_f": np.array(pl_f, dtype=np.float64).reshape(-1, 6),
+        "pl_ix": pl_ix.array(),
+        "trace": np.zeros(max(trace_size, 1)),
         "ring": np.zeros((max_delay + 1, N), dtype=np.int32),
         "ring_cnt": np.zeros(max_delay + 1, dtype=i64),
         "spk_mask": spk_mask,
@@ -562,6 +611,7 @@ def build(net: Network, dt: float) -> Built:
         enc_ext=enc_ext,
         loop=loop,
         model_blocks=mb.blocks,
+        plastic=plastic,
     )
 
 
@@ -623,6 +673,7 @@ def run_cpu(
         a["mod_i"], a["mstate"], a["mpar"], a["mref"],
         a["ch_i"], a["ch_f"], a["X"], a["xs"], a["U"], a["R"], a["tmp"],
         a["con_i"], a["wdat"], a["sdat"], a["sidx"], a["sptr"],
+        a["pl_i"], a["pl_f"], a["pl_ix"], a["trace"],
         a["ring"], a["ring_cnt"],
         ext_idx, ext_val, a["in_x"],
         a["spk_mask"], built.n_mon, buffers["ev_idx"], buffers["ev_step"],

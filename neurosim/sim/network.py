@@ -18,6 +18,25 @@ conductance-based connection (``reversal=E``) adds ``w h`` to the
 dimensionless conductance ``g`` (relative to the leak) in
 ``tau_m dv/dt = (v_rest - v) + g (E - v) + I``; Brian2's ``ge += we`` is again
 ``w = we * taue``.
+
+Plasticity
+----------
+``connect(..., plasticity=ns.learning.STDP(...))`` updates the weights inside
+the compiled loop, with the offline rule's conventions
+(:meth:`neurosim.learning.STDP.run`): one exponential trace per presynaptic
+and per postsynaptic neuron (all-to-all pairing, additive, hard bounds
+``[w_min, w_max]`` applied at every update), spike times on the step grid.
+The presynaptic spike reaches the synapse ``delay`` after it was emitted: the
+pre trace and the depression use that arrival step (the post spike acts at
+its own step). In each step, after the spikes leave with their weights (a
+spike carries the weight from before its own update, as Brian2's
+``on_pre = "v += w; ..."``): the traces decay by ``exp(-dt/tau)``; each
+arriving pre spike depresses ``w -= A_- y_post``; each post spike potentiates
+``w += A_+ x_pre``; then the step's arrivals and spikes add 1 to the traces,
+so a pre arrival and a post spike in the same step do not interact
+(``W(0) = 0``; Brian2's ``on_pre``-first order would potentiate them by
+``A_+``). The weights and traces are run state (snapshots include them); the
+rule's parameters are fixed at build.
 """
 
 from __future__ import annotations
@@ -38,11 +57,18 @@ from .._validation import (
     check_number,
 )
 from ..exceptions import ShapeError, ValidationError
+from ..learning.stdp import STDP
 from ..neurons.base import NeuronType
 from ..neurons.lif import LIFRate
 from ..neurons.model import NeuronModel
 from ..synapses import LinearFilter
-from .monitors import DISCRETIZATIONS, ReadoutMonitor, SpikeMonitor, StateMonitor
+from .monitors import (
+    DISCRETIZATIONS,
+    ReadoutMonitor,
+    SpikeMonitor,
+    StateMonitor,
+    WeightMonitor,
+)
 
 
 class NeuronGroup:
@@ -355,6 +381,9 @@ class Connection:
     discretization : {"exact", "zoh"}
         How spikes and the synapse are discretised in time (see
         :meth:`Network.connect`).
+    plasticity : STDP or None
+        The online learning rule of a plastic connection, None for fixed
+        weights.
     """
 
     def __init__(
@@ -366,6 +395,7 @@ class Connection:
         delay: float,
         reversal: float | None,
         discretization: str = "exact",
+        plasticity: Any = None,
     ) -> None:
         self.pre = pre
         self.post = post
@@ -374,6 +404,15 @@ class Connection:
         self.delay = delay
         self.reversal = reversal
         self.discretization = discretization
+        self.plasticity = plasticity
+
+    @property
+    def n_synapses(self) -> int | None:
+        """Stored weights of a dense or sparse connection (None until built)."""
+        w = self.weights
+        if isinstance(w, np.ndarray):
+            return int(w.size)
+        return int(w.nnz) if scipy.sparse.issparse(w) else None
 
     def __repr__(self) -> str:
         return (
@@ -507,6 +546,7 @@ class Network:
         delay: float = 0.0,
         reversal: float | None = None,
         discretization: str = "exact",
+        plasticity: STDP | None = None,
     ) -> Connection:
         """Connect ``pre`` to ``post``.
 
@@ -540,6 +580,10 @@ class Network:
             (Nengo's convention; a neuron firing at rate ``r`` drives the
             target with exactly ``w r`` on average). The two differ by
             ``O(dt / tau)``.
+        plasticity : STDP, optional
+            Update the weights online during the run with this pair-based
+            STDP rule (dense, sparse or ``Random`` weights from a spiking
+            group; CPU backend). See the module docstring for the conventions.
 
         Returns
         -------
@@ -593,9 +637,53 @@ class Network:
                 "pre: connections from LIFRate groups take dense or Factored "
                 "weights and no delay (their rates drive the synapse every step)"
             )
-        conn = Connection(pre, post, weights, synapse, delay, reversal, discretization)
+        if plasticity is not None:
+            if not isinstance(plasticity, STDP):
+                raise TypeError(
+                    f"plasticity: expected an ns.learning.STDP rule or None (got "
+                    f"{type(plasticity).__name__})"
+                )
+            if rate_pre or isinstance(weights, OneToOne | Factored):
+                raise ValidationError(
+                    "plasticity: needs dense, sparse or Random weights from a "
+                    "spiking group"
+                )
+        conn = Connection(
+            pre, post, weights, synapse, delay, reversal, discretization, plasticity
+        )
         self.connections.append(conn)
         return conn
+
+    def monitor_weights(
+        self, conn: Connection, *, record: Any, every: int = 1
+    ) -> WeightMonitor:
+        """Record weights of a plastic connection every ``every`` steps.
+
+        Parameters
+        ----------
+        conn : Connection
+            A connection of this network made with ``plasticity``.
+        record : array_like of int or True
+            Synapse indices: ``j * n_post + i`` for dense weights, positions in
+            the CSR data for sparse ones; ``True`` records all (not for
+            ``Random`` weights, sampled at build).
+        every : int
+            Record every ``every`` steps (at the end of the step).
+
+        Returns
+        -------
+        WeightMonitor
+            The monitor (filled by :meth:`Simulator.run`).
+        """
+        if not isinstance(conn, Connection) or conn not in self.connections:
+            raise ValidationError(
+                f"conn: expected a connection of this network (got {conn!r})"
+            )
+        if conn.plasticity is None:
+            raise ValidationError("conn: the connection has no plasticity")
+        mon = WeightMonitor(conn, record, every)
+        self.monitors.append(mon)
+        return mon
 
     def add_input(self, target: Target, value: Any, weights: Any = None) -> None:
         """Drive ``target`` with an external input (added to its ``I``).

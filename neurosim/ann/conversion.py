@@ -293,7 +293,7 @@ class ConvertedSNN:
             for k, g in enumerate(hidden):
                 counts[k][i] = sim.get_state(g, "count")
         # one row per step, sample after sample
-        out = potential.V.reshape(n, n_steps, out_group.n).transpose(1, 0, 2)
+        out = sim.data[potential].V.reshape(n, n_steps, out_group.n).transpose(1, 0, 2)
         t = self.dt * np.arange(1, n_steps + 1)
         return ConversionRun(t, out, counts)
 

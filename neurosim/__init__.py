@@ -42,6 +42,7 @@ from .nef import (
 from .neurons import (
     LIF,
     AdaptiveLIF,
+    AdaptiveThresholdLIF,
     AdEx,
     Conductance,
     Current,
@@ -118,6 +119,7 @@ __all__ = [
     "HodgkinHuxley",
     "AdEx",
     "AdaptiveLIF",
+    "AdaptiveThresholdLIF",
     "ExpIF",
     "Izhikevich",
     "LIF",

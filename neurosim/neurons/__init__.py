@@ -4,6 +4,7 @@ Descriptions hold parameters only, never state; simulators build the state.
 """
 
 from .adaptive_lif import AdaptiveLIF
+from .adaptive_threshold import AdaptiveThresholdLIF
 from .adex import AdEx
 from .base import NeuronType
 from .exp_if import ExpIF
@@ -18,6 +19,7 @@ from .traub_miles import TraubMiles
 __all__ = [
     "AdEx",
     "AdaptiveLIF",
+    "AdaptiveThresholdLIF",
     "Conductance",
     "Current",
     "ExpIF",

@@ -56,6 +56,9 @@ class Built:
     # plastic connections: id(conn) -> (weight scale, W as built, position of
     # its first weight in wdat (dense) or sdat (CSR))
     plastic: dict[int, tuple[float, Any, int]] = field(default_factory=dict)
+    # the CUDA backend's arrays on the device, kept between runs
+    # (``kernels.network_cuda.DeviceState``; None until it first runs)
+    device: Any = None
 
 
 class _ModelBlocks:
@@ -691,3 +694,33 @@ def run_cuda(*args: Any) -> int:
 
 
 BACKENDS: dict[str, Callable[..., int]] = {"cpu": run_cpu, "cuda": run_cuda}
+
+
+def host_arrays(built: Built, names: tuple[str, ...] | None = None) -> dict:
+    """``built.arrays``, with the host copies of ``names`` (default all) current.
+
+    The CUDA backend keeps the state on the device between runs; this copies
+    back what a run changed there, and only that, when the host reads it.
+    """
+    if built.device is not None:
+        if names is None:
+            built.device.pull()
+        else:
+            built.device.pull(names)
+    return built.arrays
+
+
+def host_changed(built: Built, names: tuple[str, ...]) -> None:
+    """The host wrote ``names`` (read through :func:`host_arrays` first).
+
+    The next run of the CUDA backend copies them to the device.
+    """
+    if built.device is not None:
+        built.device.changed(names)
+
+
+def all_finite(built: Built, name: str) -> bool:
+    """Whether the 1-d state array ``name`` is finite (on the device if it is there)."""
+    if built.device is not None:
+        return built.device.all_finite(name)
+    return bool(np.all(np.isfinite(built.arrays[name])))

@@ -44,7 +44,10 @@ class Simulator:
     dt : float
         Time step in seconds. Default 1e-4 (0.1 ms).
     backend : {"auto", "cpu", "cuda"}
-        ``"auto"`` uses a GPU when one is usable, else the CPU.
+        ``"auto"`` uses a GPU when one is usable and the network has at least
+        ``NEUROSIM_GPU_MIN_NEURONS`` neurons (``neurosim._config.
+        GPU_MIN_NEURONS``; small networks are launch-bound on a GPU), else
+        the CPU.
     progress : bool or None
         Default for :meth:`run`. None (default): a progress bar on stderr for
         runs that take longer than a couple of seconds; True: a bar for every
@@ -81,7 +84,9 @@ class Simulator:
     can be checkpointed or rolled back (monitors keep what they recorded).
     Between runs :meth:`get_state` / :meth:`set_state` and :meth:`set_param`
     read and write a NeuronModel group's variables and parameters without
-    rebuilding.
+    rebuilding. On the CUDA backend the state stays on the device between
+    runs: these methods copy back only what they read, when they read it,
+    and what they write goes to the device at the start of the next run.
     """
 
     def __init__(
@@ -94,7 +99,7 @@ class Simulator:
         if not isinstance(net, Network):
             raise TypeError(f"net: expected a Network (got {type(net).__name__})")
         self.dt = check_dt(dt)
-        self.backend = resolve_backend(backend)
+        self.backend = resolve_backend(backend, sum(g.n for g in net.groups))
         self.progress = None if progress is None else bool(progress)
         t0 = time.perf_counter()
         # The build's small matrix exponentials (scipy.linalg.expm) would wake
@@ -117,9 +122,8 @@ class Simulator:
         dict
             Copies of the arrays named in ``RUN_STATE``, and ``n_steps``.
         """
-        out: dict[str, np.ndarray | int] = {
-            k: self._built.arrays[k].copy() for k in RUN_STATE
-        }
+        a = backends.host_arrays(self._built, RUN_STATE)
+        out: dict[str, np.ndarray | int] = {k: a[k].copy() for k in RUN_STATE}
         out["n_steps"] = self.n_steps
         return out
 
@@ -131,7 +135,7 @@ class Simulator:
         state : dict
             What :meth:`snapshot` returned.
         """
-        a = self._built.arrays
+        a = backends.host_arrays(self._built, RUN_STATE)
         for k in RUN_STATE:
             value = np.asarray(state[k])
             if value.shape != a[k].shape or value.dtype != a[k].dtype:
@@ -141,6 +145,7 @@ class Simulator:
                 )
         for k in RUN_STATE:
             a[k][...] = state[k]
+        backends.host_changed(self._built, RUN_STATE)
         self.n_steps = int(state["n_steps"])
 
     def _model_block(self, group: Any, name: str, what: str) -> np.ndarray:
@@ -160,9 +165,9 @@ class Simulator:
                 f"known: {', '.join(names)}"
             )
         j = names.index(name)
-        flat, off = (
-            (b.arrays["mstate"], so) if what == "state" else (b.arrays["mpar"], po)
-        )
+        key = "mstate" if what == "state" else "mpar"
+        flat = backends.host_arrays(b, (key,))[key]
+        off = so if what == "state" else po
         start = off + j * g.n + group.start
         return flat[start : start + group.n]
 
@@ -197,6 +202,7 @@ class Simulator:
         """
         view = self._model_block(group, var, "state")
         view[...] = _per_neuron("value", value, view.shape[0])
+        backends.host_changed(self._built, ("mstate",))
 
     def set_param(self, group: Any, name: str, value: Any) -> None:
         """Set a parameter of a NeuronModel group for the following runs.
@@ -215,6 +221,7 @@ class Simulator:
         """
         view = self._model_block(group, name, "param")
         view[...] = _per_neuron("value", value, view.shape[0])
+        backends.host_changed(self._built, ("mpar",))
 
     def weights(self, conn: Any) -> Any:
         """The current weights of a plastic connection (a copy).
@@ -237,7 +244,7 @@ class Simulator:
                 f"(got {conn!r})"
             )
         scale, W, pos0 = entry
-        a = self._built.arrays
+        a = backends.host_arrays(self._built, ("wdat", "sdat"))
         if scipy.sparse.issparse(W):
             out = W.copy()
             out.data = a["sdat"][pos0 : pos0 + W.nnz] / scale
@@ -359,7 +366,7 @@ class Simulator:
             done += k
             if done < n:
                 self._ev_cap = 2 * cap
-        if not np.all(np.isfinite(b.arrays["v"])):
+        if not backends.all_finite(b, "v"):
             raise SimulationError(
                 f"non-finite membrane voltage by t = {(step0 + n) * self.dt:g} s"
             )

@@ -459,6 +459,7 @@ class DeviceState:
         self.no_ext = None
         self.flag = None
         self._ring_to_flags()  # a state restored before the first run
+        self.ring_current = True  # the host's ring matches ring_flags
 
     def new_bytes(self) -> int:
         """Bytes that :meth:`push` will allocate (arrays not on the device yet)."""
@@ -476,20 +477,25 @@ class DeviceState:
 
     def pull(self, names: tuple[str, ...] = WRITTEN + RING) -> None:
         """Bring the host copies of ``names`` up to date (only the stale ones)."""
-        if any(k in RING for k in names):
+        ring = any(k in RING for k in names)
+        if ring:
             names = (*names, "ring_flags")
         for k in names:
             if k in self.stale:
                 to_host(self.d[k], self.a[k])
                 self.stale.discard(k)
-                if k == "ring_flags":
-                    self._flags_to_ring()
+        if ring and not self.ring_current:
+            self._flags_to_ring()
+            self.ring_current = True
 
     def changed(self, names: tuple[str, ...]) -> None:
         """The host wrote ``names``: the next run copies them to the device."""
         if any(k in RING for k in names):
             self._ring_to_flags()
             names = (*names, "ring_flags")
+            self.ring_current = True
+        elif "ring_flags" in names:
+            self.ring_current = False
         for k in names:
             self.stale.discard(k)
             if k in DEVICE_ARRAYS:
@@ -500,6 +506,7 @@ class DeviceState:
         for slot in range(flags.shape[0]):
             idx = np.flatnonzero(flags[slot])
             ring[slot, : idx.size] = idx
+            ring[slot, idx.size :] = 0  # the same ring for the same flags
             cnt[slot] = idx.size
 
     def _ring_to_flags(self) -> None:
@@ -508,17 +515,57 @@ class DeviceState:
         for slot in range(flags.shape[0]):
             flags[slot, ring[slot, : cnt[slot]]] = 1
 
-    def all_finite(self, name: str) -> bool:
-        """Whether the 1-d array ``name`` is finite, checked on the device."""
-        if name not in self.stale:
-            return bool(np.all(np.isfinite(self.a[name])))
-        grid, tpb = _grid(self.a[name].shape[0])
-        _nonfinite_kernel[grid, tpb](self.d[name], self.flag)
+    def all_finite(self, names: tuple[str, ...]) -> bool:
+        """Whether the arrays ``names`` are finite; those on the device checked there.
+
+        One launch per array on the device and one 4-byte copy back in all.
+        """
+        on_device = False
+        for k in names:
+            if k not in self.stale:
+                if not np.all(np.isfinite(self.a[k])):
+                    return False
+            elif self.a[k].size:
+                x = self.d[k].reshape(self.a[k].size)
+                _nonfinite_kernel[_grid(x.shape[0])](x, self.flag)
+                on_device = True
+        if not on_device:
+            return True
         flag = np.zeros(1, dtype=np.int32)
         to_host(self.flag, flag)
         if flag[0]:
             to_device(np.zeros(1, dtype=np.int32), self.flag)
         return not flag[0]
+
+    def save_point(self, names: tuple[str, ...]) -> dict[str, Any]:
+        """Copies of ``names`` for :meth:`load_point`: on the device what is there.
+
+        The delay ring is saved as the device's ``ring_flags``.
+        """
+        self.push()  # what the host changed since the last run is on the device
+        out: dict[str, Any] = {}
+        for k in (*names, "ring_flags"):
+            if k in RING or k in out:
+                continue
+            if k in self.stale:
+                out[k] = cuda.device_array_like(self.d[k])
+                out[k].copy_to_device(self.d[k])
+            else:
+                out[k] = self.a[k].copy()
+        return out
+
+    def load_point(self, point: dict[str, Any]) -> None:
+        """Put back a :meth:`save_point` (device copies stay on the device)."""
+        for k, value in point.items():
+            if isinstance(value, np.ndarray):
+                self.a[k][...] = value
+                self.changed((k,))
+            else:
+                self.d[k].copy_to_device(value)
+                self.stale.add(k)
+                self.dirty.discard(k)
+                if k == "ring_flags":
+                    self.ring_current = False
 
     def ext_csr(self, ext_idx: np.ndarray) -> tuple[Any, Any]:
         """External input columns grouped by neuron (CSR), in column order."""
@@ -674,6 +721,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
             ev_steps.append(steps + step0 + k0)
             ev_idx.append(idx)
     dev.stale.update(WRITTEN)
+    dev.ring_current = False
     if n_rec:
         to_host(d_rec_out, buffers["rec_out"])
         buffers["rec_cnt"] += [

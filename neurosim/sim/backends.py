@@ -719,8 +719,28 @@ def host_changed(built: Built, names: tuple[str, ...]) -> None:
         built.device.changed(names)
 
 
-def all_finite(built: Built, name: str) -> bool:
-    """Whether the 1-d state array ``name`` is finite (on the device if it is there)."""
+def all_finite(built: Built, names: tuple[str, ...]) -> bool:
+    """Whether the arrays ``names`` are finite (checked on the device if there)."""
     if built.device is not None:
-        return built.device.all_finite(name)
-    return bool(np.all(np.isfinite(built.arrays[name])))
+        return built.device.all_finite(names)
+    return all(bool(np.all(np.isfinite(built.arrays[k]))) for k in names)
+
+
+def save_point(built: Built, names: tuple[str, ...]) -> dict[str, Any]:
+    """Copies of the arrays ``names`` for :func:`load_point` (a rollback).
+
+    The CUDA backend copies what is on the device into new device arrays
+    (no host transfer).
+    """
+    if built.device is not None:
+        return built.device.save_point(names)
+    return {k: built.arrays[k].copy() for k in names}
+
+
+def load_point(built: Built, point: dict[str, Any]) -> None:
+    """Put back the arrays of a :func:`save_point`."""
+    if built.device is not None:
+        built.device.load_point(point)
+        return
+    for k, value in point.items():
+        built.arrays[k][...] = value

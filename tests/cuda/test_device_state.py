@@ -96,8 +96,10 @@ def test_a_run_without_monitors_copies_no_state(monkeypatch):
     )
     for _ in range(2):
         sim.run(0.002)
-        # then a run moves nothing but the 4-byte non-finite flag
-        assert [(kind, n) for kind, n, _x in t.take()] == [("d2h", 4)]
+        # then a run moves nothing but the 4-byte flag of the device-side
+        # check for non-finite values, once per compiled call
+        log = [(kind, n) for kind, n, _x in t.take()]
+        assert log and set(log) == {("d2h", 4)}
 
 
 def test_a_run_copies_back_only_what_monitors_recorded(monkeypatch):
@@ -105,13 +107,14 @@ def test_a_run_copies_back_only_what_monitors_recorded(monkeypatch):
     sim = ns.Simulator(net, dt=DT, backend="cuda", progress=False)
     sim.run(0.002)
     t = Transfers(monkeypatch)
-    sim.run(0.002)  # 20 steps: one chunk of spike flags
+    sim.run(0.002)
     log = t.take()
     assert not any(_is_network_array(x, sim) for _k, _n, x in log)
-    kinds = sorted(kind for kind, _n, _x in log)
-    # to the device: where this run's samples start (state rows, readouts);
-    # back: the spike flags, the state samples, the readout samples, the flag
-    assert kinds == ["d2h"] * 4 + ["h2d"] * 2
+    # to the device, per compiled call: where its samples start (two state
+    # rows, one readout: 8 bytes each); back: spike flags, samples and the
+    # 4-byte flag of the finite check
+    assert {n for kind, n, _x in log if kind == "h2d"} == {16, 8}
+    assert ("d2h", 4) in {(kind, n) for kind, n, _x in log}
     assert mons[2].values.shape == (20, 2) and mons[3].data.shape == (14, 1)
 
 

@@ -347,6 +347,22 @@ def _nonfinite_kernel(x, flag):
             flag[0] = 1
 
 
+@cuda_kernel
+def _hh_bounds_kernel(v, aux, i0, i1, v_limit, low, high, flag):
+    """``flag[0] = 1`` where an HH neuron of ``[i0, i1)`` left its bounds.
+
+    The bounds of :func:`neurosim.kernels.hh` (``|v| < v_limit`` mV, gates in
+    ``(low, high)``); a NaN is out of bounds.
+    """
+    start = cuda.grid(1)
+    for i in range(i0 + start, i1, cuda.gridsize(1)):
+        ok = abs(v[i]) < v_limit
+        for r in range(3):
+            ok = ok and low < aux[r, i] < high
+        if not ok:
+            flag[0] = 1
+
+
 def _grid(n: int) -> tuple[int, int]:
     tpb = _config.THREADS_PER_BLOCK
     return max(1, min(MAX_BLOCKS, math.ceil(max(n, 1) / tpb))), tpb
@@ -458,12 +474,16 @@ class DeviceState:
         self.groups: list[tuple[Any, int, tuple, Any]] | None = None
         self.no_ext = None
         self.flag = None
+        self.saved: dict[str, Any] = {}  # the device copies of the save point
         self._ring_to_flags()  # a state restored before the first run
         self.ring_current = True  # the host's ring matches ring_flags
 
     def new_bytes(self) -> int:
-        """Bytes that :meth:`push` will allocate (arrays not on the device yet)."""
-        return sum(self.a[k].nbytes for k in DEVICE_ARRAYS if k not in self.d)
+        """Device bytes still to allocate: the arrays and the save point's copies."""
+        new = sum(self.a[k].nbytes for k in DEVICE_ARRAYS if k not in self.d)
+        if not self.d:
+            new += sum(self.a[k].nbytes for k in WRITTEN)
+        return new
 
     def push(self) -> None:
         """Copy the arrays the host changed to the device (allocating at first)."""
@@ -529,18 +549,32 @@ class DeviceState:
                 x = self.d[k].reshape(self.a[k].size)
                 _nonfinite_kernel[_grid(x.shape[0])](x, self.flag)
                 on_device = True
-        if not on_device:
-            return True
+        return not on_device or not self._read_flag()
+
+    def hh_in_bounds(
+        self, ranges: list[tuple[int, int]], v_limit: float, low: float, high: float
+    ) -> bool:
+        """Whether the HH neurons of ``ranges`` are within bounds, on the device."""
+        v, aux = self.d["v"], self.d["aux"]
+        for i0, i1 in ranges:
+            grid = _grid(i1 - i0)
+            _hh_bounds_kernel[grid](v, aux, i0, i1, v_limit, low, high, self.flag)
+        return not self._read_flag()
+
+    def _read_flag(self) -> bool:
+        """Whether a check kernel raised the flag (which is lowered again)."""
         flag = np.zeros(1, dtype=np.int32)
         to_host(self.flag, flag)
         if flag[0]:
             to_device(np.zeros(1, dtype=np.int32), self.flag)
-        return not flag[0]
+        return bool(flag[0])
 
     def save_point(self, names: tuple[str, ...]) -> dict[str, Any]:
         """Copies of ``names`` for :meth:`load_point`: on the device what is there.
 
-        The delay ring is saved as the device's ``ring_flags``.
+        The delay ring is saved as the device's ``ring_flags``. The device
+        copies are allocated once and reused: a save point replaces the
+        previous one (a rollback only ever returns to the latest).
         """
         self.push()  # what the host changed since the last run is on the device
         out: dict[str, Any] = {}
@@ -548,8 +582,10 @@ class DeviceState:
             if k in RING or k in out:
                 continue
             if k in self.stale:
-                out[k] = cuda.device_array_like(self.d[k])
-                out[k].copy_to_device(self.d[k])
+                if k not in self.saved:
+                    self.saved[k] = cuda.device_array_like(self.d[k])
+                self.saved[k].copy_to_device(self.d[k])
+                out[k] = self.saved[k]
             else:
                 out[k] = self.a[k].copy()
         return out

@@ -726,6 +726,22 @@ def all_finite(built: Built, names: tuple[str, ...]) -> bool:
     return all(bool(np.all(np.isfinite(built.arrays[k]))) for k in names)
 
 
+def hh_in_bounds(
+    built: Built, ranges: list[tuple[int, int]], v_limit: float, low: float,
+    high: float,
+) -> bool:  # fmt: skip
+    """Whether the HH neurons of ``ranges`` have ``|v| < v_limit`` and gates in
+    ``(low, high)`` (checked on the device if the state is there)."""
+    if built.device is not None and {"v", "aux"} & built.device.stale:
+        return built.device.hh_in_bounds(ranges, v_limit, low, high)
+    v, aux = built.arrays["v"], built.arrays["aux"]
+    return all(
+        np.all(np.abs(v[i0:i1]) < v_limit)
+        and np.all((aux[:, i0:i1] > low) & (aux[:, i0:i1] < high))
+        for i0, i1 in ranges
+    )
+
+
 def save_point(built: Built, names: tuple[str, ...]) -> dict[str, Any]:
     """Copies of the arrays ``names`` for :func:`load_point` (a rollback).
 

@@ -530,10 +530,12 @@ class Simulator:
             w = a[key][pos0 : pos0 + size]
             if not np.all(np.isfinite(w)):
                 return f"non-finite plastic weight ({key}[{pos0}:{pos0 + size}])"
-        if self._hh:  # Hodgkin-Huxley bounds are checked on the host
+        limits = (_hh._V_LIMIT, _hh._GATE_LOW, _hh._GATE_HIGH)
+        hh_ok = not self._hh or backends.hh_in_bounds(b, self._hh, *limits)
+        if not hh_ok:  # find the neuron on the host
             a = backends.host_arrays(b, ("v", "aux"))
         v, aux = a["v"], a["aux"]
-        for i0, i1 in self._hh:
+        for i0, i1 in () if hh_ok else self._hh:
             ok = (np.abs(v[i0:i1]) < _hh._V_LIMIT) & np.all(
                 (aux[:, i0:i1] > _hh._GATE_LOW) & (aux[:, i0:i1] < _hh._GATE_HIGH),
                 axis=0,

@@ -255,41 +255,34 @@ def test_split_runs_equal_one_run_on_cuda():
     _same_runs(*out[0], *out[1])
 
 
-class Doubling(ns.NeuronModel):
-    """``x <- r x`` each step: ``x`` after step ``k`` is ``r**(k + 1)``."""
-
-    state = {"x": 1.0}
-    params = {"r": 2.0**100}
-
-    @staticmethod
-    def update(x, r):
-        return x * r
-
-
 def _failure(backend, build):
     net = ns.Network(seed=0)
-    group, duration = build(net)
-    sim = ns.Simulator(net, dt=1e-5, backend=backend, progress=False)
+    duration, dt = build(net)
+    sim = ns.Simulator(net, dt=dt, backend=backend, progress=False)
     with pytest.raises(ns.exceptions.SimulationError) as info:
         sim.run(duration)
     return str(info.value), sim.n_steps, sim.snapshot()
 
 
-def _grow(net):
-    # 2**1100 overflows: step 10 gives inf
-    return net.add(ns.NeuronGroup(3, Doubling(), name="grow")), 2e-4
+def _overflow(net):
+    # a rate group (about 243 Hz) into a synapse that barely decays, with
+    # weights of 1e308: its state passes the largest float within 10 steps
+    rate = net.add(ns.NeuronGroup(1, ns.LIFRate(), bias=10.0))
+    lif = net.add(ns.NeuronGroup(2, ns.LIF(), name="lif"))
+    net.connect(rate, lif, np.full((1, 2), 1e308), synapse=ns.Lowpass(1.0))
+    return 0.02, 1e-3
 
 
 def _hh(net):
     # from step 4, 1e7 uA/cm^2 takes V past the 1e4 mV bound within a step
     hh = net.add(ns.NeuronGroup(2, ns.HodgkinHuxley(), name="hh"))
     net.add_input(hh, lambda t: np.where(t >= 4e-5 - 5e-6, 1e7, 0.0))
-    return hh, 1e-4
+    return 1e-4, 1e-5
 
 
 @pytest.mark.parametrize(
     "build, message",
-    [(_grow, "in step 10 "), (_hh, "Hodgkin-Huxley state diverged")],
+    [(_overflow, "non-finite"), (_hh, "Hodgkin-Huxley state diverged")],
 )
 def test_failures_are_found_on_the_device_as_on_the_cpu(build, message):
     """Checked on the device (finite values, HH bounds): as on the CPU."""

@@ -388,7 +388,7 @@ class Simulator:
                 f"(got {conn!r})"
             )
         scale, W, pos0 = entry
-        a = self._built.arrays
+        a = backends.host_arrays(self._built, ("wdat", "sdat"))
         if scipy.sparse.issparse(W):
             if scipy.sparse.issparse(weights):
                 new = scipy.sparse.csr_matrix(weights, dtype=np.float64)
@@ -411,9 +411,11 @@ class Simulator:
                 rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
                 data = dense[rows, W.indices]
             a["sdat"][pos0 : pos0 + W.nnz] = data * scale
+            backends.host_changed(self._built, ("sdat",))
             return
         dense = as_float_array("weights", weights, shape=W.shape)
         a["wdat"][pos0 : pos0 + W.size] = dense.ravel() * scale
+        backends.host_changed(self._built, ("wdat",))
 
     def set_rates(self, group: Any, rate: Any) -> None:
         """Set the rates of a PoissonSource group for the following runs.
@@ -446,6 +448,7 @@ class Simulator:
             )
         o = self._built.offsets[id(g)] + group.start
         self._built.arrays["p_spike"][o : o + group.n] = r * self.dt
+        backends.host_changed(self._built, ("p_spike",))
 
     @property
     def n_synapses(self) -> int:

@@ -291,3 +291,19 @@ def test_failures_are_found_on_the_device_as_on_the_cpu(build, message):
     assert gpu[:2] == cpu[:2]
     for k in STATE:
         np.testing.assert_array_equal(gpu[2][k], cpu[2][k])
+
+
+def test_set_rates_reaches_the_device():
+    for backend in ("cpu", "cuda"):
+        net = ns.Network(seed=1)
+        drive = net.add(ns.NeuronGroup(12, ns.PoissonSource(rate=800.0)))
+        spikes = net.monitor_spikes(drive)
+        sim = ns.Simulator(net, dt=DT, backend=backend, progress=False)
+        sim.run(0.002)
+        sim.set_rates(drive[4:], 0.0)
+        sim.run(0.002)
+        before = spikes.steps < 20
+        assert before.sum() > 5
+        # after the change only the first four neurons still fire
+        assert spikes.indices[~before].size > 0
+        assert np.all(spikes.indices[~before] < 4), backend

@@ -18,6 +18,7 @@ from .hebbian import Hebbian, Oja
 from .perceptron import Perceptron
 from .pes import PES
 from .predictive_coding import PredictiveCoding
+from .rule import PlasticityRule
 from .stdp import STDP
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "PES",
     "EProp",
     "Perceptron",
+    "PlasticityRule",
     "STDP",
     "FeedbackAlignment",
     "Hebbian",

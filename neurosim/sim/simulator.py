@@ -236,7 +236,7 @@ class Simulator:
                 f"conn: expected a plastic connection of this simulator's network "
                 f"(got {conn!r})"
             )
-        scale, W, pos0 = entry
+        scale, W, pos0, _row = entry
         a = self._built.arrays
         if scipy.sparse.issparse(W):
             out = W.copy()
@@ -388,7 +388,8 @@ class Simulator:
 #: The arrays that hold a run's state (everything else is fixed at build or
 #: scratch rewritten every step).
 RUN_STATE = ("v", "ref", "aux", "mstate", "mref", "X", "xs", "U", "ring",
-             "ring_cnt", "rng_state", "gen_ptr", "wdat", "sdat", "trace")  # fmt: skip
+             "ring_cnt", "rng_state", "gen_ptr", "wdat", "sdat", "trace",
+             "syn")  # fmt: skip
 
 
 def _per_neuron(name: str, value: Any, n: int) -> np.ndarray:

@@ -19,6 +19,7 @@ from .perceptron import Perceptron
 from .pes import PES
 from .predictive_coding import PredictiveCoding
 from .rule import PlasticityRule
+from .short_term import TsodyksMarkram
 from .stdp import STDP
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "Perceptron",
     "PlasticityRule",
     "STDP",
+    "TsodyksMarkram",
     "FeedbackAlignment",
     "Hebbian",
     "Oja",

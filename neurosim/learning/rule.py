@@ -84,6 +84,12 @@ class PlasticityRule:
     Subclasses set class attributes and define ``on_pre`` and/or ``on_post``;
     instances hold the parameter values (scalars).
 
+    Parameters
+    ----------
+    **params : float
+        Values of the class's ``params`` by name (the others keep their
+        defaults).
+
     Attributes
     ----------
     synapse : dict[str, float or str]
@@ -141,11 +147,23 @@ class PlasticityRule:
             setattr(self, key, value)
 
     def param_values(self) -> dict[str, float]:
-        """The parameter values, ``{name: value}`` in the order of ``params``."""
+        """The parameter values.
+
+        Returns
+        -------
+        dict of str to float
+            ``{name: value}`` in the order of ``params``.
+        """
         return {k: float(getattr(self, k)) for k in type(self).params}
 
     def trace_taus(self) -> list[float]:
-        """Time constants (s) of the pre traces, then of the post traces."""
+        """Time constants of the pre traces, then of the post traces.
+
+        Returns
+        -------
+        list of float
+            One time constant per trace, in seconds (parameter names resolved).
+        """
         cls = type(self)
         out = []
         for name, spec in [*cls.pre.items(), *cls.post.items()]:

@@ -57,7 +57,26 @@ class TsodyksMarkram(PlasticityRule):
     units = {"tau_f": "s", "tau_d": "s", "t_last": "s"}
 
     @staticmethod
-    def on_pre(A, u, R, t_last, t, U, tau_f, tau_d):  # noqa: D102 (class docstring)
+    def on_pre(A, u, R, t_last, t, U, tau_f, tau_d):
+        """One presynaptic arrival (compiled into the network loop).
+
+        Parameters
+        ----------
+        A, u, R, t_last : float
+            The synapse's state: absolute efficacy (the initial weight),
+            utilisation and resources after its last spike, and that spike's
+            time (s).
+        t : float
+            The arrival time, in seconds.
+        U, tau_f, tau_d : float
+            The rule's parameters.
+
+        Returns
+        -------
+        tuple of float
+            ``(w, A, u, R, t_last)``: the efficacy this spike transmits and
+            the new state.
+        """
         gap = t - t_last
         decay_f = math.exp(-gap / tau_f) if tau_f > 0.0 else 0.0
         u = u * decay_f

@@ -70,11 +70,43 @@ class STDP(PlasticityRule):
     }
 
     @staticmethod
-    def on_pre(w, y, a_minus, w_min, w_max):  # noqa: D102 (documented above)
+    def on_pre(w, y, a_minus, w_min, w_max):
+        """Depression at a presynaptic arrival (compiled into the network loop).
+
+        Parameters
+        ----------
+        w : float
+            The weight.
+        y : float
+            The postsynaptic trace.
+        a_minus, w_min, w_max : float
+            The rule's parameters.
+
+        Returns
+        -------
+        float
+            The new weight, ``clip(w - a_minus y, w_min, w_max)``.
+        """
         return min(max(w - a_minus * y, w_min), w_max)
 
     @staticmethod
-    def on_post(w, x, a_plus, w_min, w_max):  # noqa: D102
+    def on_post(w, x, a_plus, w_min, w_max):
+        """Potentiation at a postsynaptic spike (compiled into the network loop).
+
+        Parameters
+        ----------
+        w : float
+            The weight.
+        x : float
+            The presynaptic trace.
+        a_plus, w_min, w_max : float
+            The rule's parameters.
+
+        Returns
+        -------
+        float
+            The new weight, ``clip(w + a_plus x, w_min, w_max)``.
+        """
         return min(max(w + a_plus * x, w_min), w_max)
 
     def __init__(

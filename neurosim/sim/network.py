@@ -36,7 +36,9 @@ arriving pre spike depresses ``w -= A_- y_post``; each post spike potentiates
 so a pre arrival and a post spike in the same step do not interact
 (``W(0) = 0``; Brian2's ``on_pre``-first order would potentiate them by
 ``A_+``). The weights and traces are run state (snapshots include them); the
-rule's parameters are fixed at build.
+rule's parameters are fixed at build. STDP is one
+:class:`~neurosim.learning.PlasticityRule`; every rule, built-in or
+user-written, follows these conventions (:mod:`neurosim.learning.rule`).
 """
 
 from __future__ import annotations

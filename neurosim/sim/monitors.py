@@ -1,7 +1,10 @@
 """Monitors: what a network run records, in bounded memory.
 
-The simulator fills them during :meth:`~neurosim.Simulator.run`; a monitor
-belongs to the simulator built last from its network (building resets it).
+The simulator fills them during :meth:`~neurosim.Simulator.run`. Each
+simulator records into its own store: a monitor object shows what the
+simulator built last from its network records, and ``sim.data[monitor]``
+shows what a given simulator recorded (two simulators of one network keep
+separate records).
 Every sample of step ``k`` (time ``t_k = k dt`` to ``t_k + dt``) is taken at
 the end of that step, ``t = (k + 1) dt``; a spike emitted during step ``k``
 has the time ``(k + 1) dt`` (the time its synapses receive it).
@@ -9,6 +12,7 @@ has the time ``(k + 1) dt`` (the time its synapses receive it).
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -25,12 +29,48 @@ from ..neurons.model import NeuronModel
 DISCRETIZATIONS = ("exact", "zoh")
 
 
+class _Record:
+    """What one simulator recorded for one monitor.
+
+    ``values`` and ``steps`` are lists of the chunks appended so far (raw
+    internal values for sampled monitors; ``to_model`` converts them).
+    """
+
+    def __init__(self, dt: float | None = None, to_model: Any = None) -> None:
+        self.dt = dt
+        self.to_model = to_model
+        self.values: list[np.ndarray] = []
+        self.steps: list[np.ndarray] = []
+
+    def compact(self) -> None:
+        if len(self.values) > 1:
+            self.values = [np.concatenate(self.values, axis=0)]
+            self.steps = [np.concatenate(self.steps)]
+
+
 class _Monitor:
     """Common parts: the monitored target and the recording step."""
 
     def __init__(self, target: Any) -> None:
         self.target = target
-        self.dt: float | None = None
+        self._rec = _Record()
+
+    @property
+    def dt(self) -> float | None:
+        """The time step of the simulator recording (None before one is built)."""
+        return self._rec.dt
+
+    def _reset(self, dt: float | None, to_model: Any = None) -> None:
+        """Start an empty record (a simulator is being built)."""
+        self._rec = _Record(dt, to_model)
+
+    def _bound(self) -> _Monitor:
+        """A copy that keeps writing to the current record (one per simulator)."""
+        return copy.copy(self)
+
+    def _append(self, values: np.ndarray, steps: np.ndarray) -> None:
+        self._rec.values.append(values)
+        self._rec.steps.append(steps)
 
     def _require_run(self) -> float:
         if self.dt is None:
@@ -55,37 +95,19 @@ class SpikeMonitor(_Monitor):
         Spikes per neuron.
     """
 
-    def __init__(self, target: Any) -> None:
-        super().__init__(target)
-        self._reset(None)
-
-    def _reset(self, dt: float | None) -> None:
-        self.dt = dt
-        self._idx: list[np.ndarray] = []
-        self._step: list[np.ndarray] = []
-
-    def _append(self, idx: np.ndarray, step: np.ndarray) -> None:
-        self._idx.append(idx)
-        self._step.append(step)
-
-    def _compact(self) -> None:
-        if len(self._idx) > 1:
-            self._idx = [np.concatenate(self._idx)]
-            self._step = [np.concatenate(self._step)]
-
     @property
     def indices(self) -> np.ndarray:
         """Neuron indices (int32, within the target)."""
         self._require_run()
-        self._compact()
-        return self._idx[0] if self._idx else np.zeros(0, np.int32)
+        self._rec.compact()
+        return self._rec.values[0] if self._rec.values else np.zeros(0, np.int32)
 
     @property
     def steps(self) -> np.ndarray:
         """Steps of the spikes (int32)."""
         self._require_run()
-        self._compact()
-        return self._step[0] if self._step else np.zeros(0, np.int32)
+        self._rec.compact()
+        return self._rec.steps[0] if self._rec.steps else np.zeros(0, np.int32)
 
     @property
     def times(self) -> np.ndarray:
@@ -114,29 +136,22 @@ class SpikeMonitor(_Monitor):
 class _Sampled(_Monitor):
     """A monitor of samples taken every ``every`` steps."""
 
-    def _reset(self, dt: float | None, to_model: Any = None) -> None:
-        self.dt = dt
-        self._to_model = to_model
-        self._chunks: list[np.ndarray] = []
-        self._steps: list[np.ndarray] = []
-
-    def _append(self, values: np.ndarray, steps: np.ndarray) -> None:
-        self._chunks.append(values)
-        self._steps.append(steps)
-
     @property
     def t(self) -> np.ndarray:
         """Sample times in seconds (end of each sampled step)."""
         dt = self._require_run()
-        steps = np.concatenate(self._steps) if self._steps else np.zeros(0)
+        self._rec.compact()
+        steps = self._rec.steps[0] if self._rec.steps else np.zeros(0)
         return (steps + 1.0) * dt
 
     def _data(self, width: int) -> np.ndarray:
         self._require_run()
-        if not self._chunks:
+        if not self._rec.values:
             return np.zeros((0, width))
-        data = np.concatenate(self._chunks, axis=0)
-        return self._to_model(data) if self._to_model is not None else data
+        self._rec.compact()
+        data = self._rec.values[0]
+        to_model = self._rec.to_model
+        return to_model(data) if to_model is not None else data
 
 
 class StateMonitor(_Sampled):
@@ -181,7 +196,6 @@ class StateMonitor(_Sampled):
         self.var = var
         self.record = rec.astype(np.int64)
         self.every = check_count("every", every, low=1)
-        self._reset(None)
 
     @property
     def values(self) -> np.ndarray:
@@ -243,7 +257,6 @@ class WeightMonitor(_Sampled):
             )
         self.record = rec.astype(np.int64)
         self.every = check_number("every", every, low=1, integer=True)
-        self._reset(None)
 
     @property
     def values(self) -> np.ndarray:
@@ -288,7 +301,6 @@ class ReadoutMonitor(_Sampled):
         self.discretization = check_choice(
             "discretization", discretization, DISCRETIZATIONS
         )
-        self._reset(None)
 
     @property
     def data(self) -> np.ndarray:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -13,16 +18,24 @@ import scipy.sparse
 from .._jit import resolve_backend, watch_compiles
 from .._validation import as_float_array, check_dt, check_steps
 from ..exceptions import ShapeError, SimulationError, ValidationError
-from . import backends
+from ..kernels import hh as _hh
+from ..kernels import network as K
+from . import backends, checkpoint
 from .network import Network, check_duration, evaluate_input
 
 # wall time after which a run shows its progress bar, in seconds
 _PROGRESS_AFTER_S = 2.0
-# target wall time of one compiled call once the speed is known, in seconds
-_CHUNK_WALL_S = 0.5
-# without a progress bar a run is one compiled call, unless its external
-# input values (steps x input columns) would pass this many floats
+# target wall time of one compiled call, in seconds: compiled code cannot be
+# interrupted, so this bounds how late Ctrl-C takes effect
+_CHUNK_WALL_S = 0.15
+# steps of the first call of a simulator, and the most a chunk may grow from
+# one call to the next while the speed is being learnt
+_CHUNK_FIRST = 16
+_CHUNK_GROWTH = 8
+# a chunk's external input values (steps x input columns) stay below this
 _CHUNK_MAX_VALUES = 1 << 23
+# arrays rewritten every step before they are read (not state, not structure)
+_SCRATCH = ("syn_in", "gsum", "gE", "flag", "scr", "tmp")
 
 
 def _one_blas_thread() -> contextlib.AbstractContextManager:
@@ -70,15 +83,20 @@ class Simulator:
     spike as a ``1/dt`` pulse over its step and hold their output over the
     next (Nengo's convention, used by :class:`~neurosim.Model`).
     The whole loop runs in one compiled function; :meth:`run` only splits it
-    into calls of many steps (for the progress bar and growing the spike
-    buffer), which does not change any result: ``run(a); run(b)`` equals
-    ``run(a + b)`` bit for bit.
+    into calls of about 0.15 s of wall time (so that Ctrl-C takes effect
+    promptly, the progress bar moves and a non-finite value is caught near
+    where it appeared), which does not change any result: ``run(a); run(b)``
+    equals ``run(a + b)`` bit for bit.
 
     The whole state of a run is a small set of named arrays (``RUN_STATE``:
     neuron state, NeuronModel state and refractory counters, synapse states,
     the delay ring, generator counters) plus the step count;
     :meth:`snapshot` copies them and :meth:`restore` puts them back, so a run
-    can be checkpointed or rolled back (monitors keep what they recorded).
+    can be rolled back (monitors keep what they recorded);
+    :meth:`save_checkpoint` / :meth:`load_checkpoint` write them, the
+    monitors' records included, to a file and continue from it, in a new
+    process too. Each simulator records into its own copies of the network's
+    monitors (``sim.data``).
     Between runs :meth:`get_state` / :meth:`set_state` and :meth:`set_param`
     read and write a NeuronModel group's variables and parameters without
     rebuilding.
@@ -107,7 +125,54 @@ class Simulator:
         self._run = backends.BACKENDS[self.backend]
         self.n_steps = 0
         self._steps_per_s: float | None = None
+        self._chunk = _CHUNK_FIRST
         self._ev_cap = max(1024, 8 * self._built.n_mon)
+        b = self._built
+        a = b.arrays
+        # what a checkpoint's structure hash covers: every array fixed at build
+        self._static_keys = sorted(set(a) - set(RUN_STATE) - set(_SCRATCH) - {"mpar"})
+        if self.backend == "cuda":  # its delay ring (ring_flags) is run state
+            from ..kernels.network_cuda import gpu_arrays
+
+            a.update(gpu_arrays(a, a["seg_i"]))
+        self._state_keys = RUN_STATE + (("ring_flags",) if "ring_flags" in a else ())
+        # each simulator records into its own copies of the network's monitors
+        self._spike_mons = [(m._bound(), o, n) for m, o, n in b.spike_monitors]
+        self._state_mons = [(m._bound(), r0, r1) for m, r0, r1 in b.state_monitors]
+        self._readouts = [(m._bound(), rd, d) for m, rd, d in b.readouts]
+        own = [m for m, _x, _y in self._spike_mons + self._state_mons + self._readouts]
+        given = [m for m, _x, _y in b.spike_monitors + b.state_monitors + b.readouts]
+        self._monitors = own
+        self._data = MappingProxyType(dict(zip(given, own, strict=True)))
+        # plastic weights: (array, first position, count)
+        self._plastic = [
+            ("sdat" if scipy.sparse.issparse(W) else "wdat", pos0,
+             W.nnz if scipy.sparse.issparse(W) else W.size)
+            for _scale, W, pos0 in b.plastic.values()
+        ]  # fmt: skip
+        self._hh = [(int(r[1]), int(r[2])) for r in a["seg_i"] if r[0] == K.SEG_HH]
+        self._groups = sorted(
+            ((b.offsets[id(g)], g) for g in net.groups), key=lambda og: og[0]
+        )
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError(
+            "Simulator: cannot be pickled (it holds compiled code and its "
+            "monitors' records); save a run with sim.save_checkpoint(path) and "
+            "continue it with load_checkpoint(path) in a Simulator built from "
+            "the same Network"
+        )
+
+    @property
+    def data(self) -> Mapping[Any, Any]:
+        """What this simulator recorded: ``sim.data[monitor]``.
+
+        A copy of each of the network's monitors (same attributes: ``t``,
+        ``v``, ``indices`` ...) holding this simulator's records, so two
+        simulators of one network keep separate records. The monitor object
+        itself shows the records of the simulator built last.
+        """
+        return self._data
 
     def snapshot(self) -> dict[str, np.ndarray | int]:
         """Copy the run state.
@@ -115,10 +180,11 @@ class Simulator:
         Returns
         -------
         dict
-            Copies of the arrays named in ``RUN_STATE``, and ``n_steps``.
+            Copies of the arrays named in ``RUN_STATE`` (and, on the CUDA
+            backend, its delay ring ``ring_flags``), and ``n_steps``.
         """
         out: dict[str, np.ndarray | int] = {
-            k: self._built.arrays[k].copy() for k in RUN_STATE
+            k: self._built.arrays[k].copy() for k in self._state_keys
         }
         out["n_steps"] = self.n_steps
         return out
@@ -126,22 +192,69 @@ class Simulator:
     def restore(self, state: dict[str, np.ndarray | int]) -> None:
         """Put back a :meth:`snapshot` of this simulator (shapes are checked).
 
+        Monitors keep what they recorded.
+
         Parameters
         ----------
         state : dict
             What :meth:`snapshot` returned.
         """
         a = self._built.arrays
-        for k in RUN_STATE:
+        for k in self._state_keys:
+            if k not in state:
+                raise ValidationError(
+                    f"state: no {k!r}; not a snapshot of this simulator"
+                )
             value = np.asarray(state[k])
             if value.shape != a[k].shape or value.dtype != a[k].dtype:
                 raise ValidationError(
                     f"state[{k!r}]: expected {a[k].dtype} {a[k].shape} (got "
                     f"{value.dtype} {value.shape}); not a snapshot of this simulator"
                 )
-        for k in RUN_STATE:
+        for k in self._state_keys:
             a[k][...] = state[k]
         self.n_steps = int(state["n_steps"])
+
+    def save_checkpoint(self, path: str | os.PathLike) -> None:
+        """Save the run to a file, to continue it later or in another process.
+
+        The file holds the run state (everything :meth:`snapshot` copies:
+        neuron, synapse and NeuronModel state, the delay ring, random-generator
+        counters, plastic weights and traces), NeuronModel parameters, the
+        step count and every monitor's records, as plain arrays (see
+        ``neurosim.sim.checkpoint``; it is written atomically).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write (``.npz``).
+        """
+        checkpoint.save(self, path)
+
+    def load_checkpoint(self, path: str | os.PathLike) -> None:
+        """Continue from a file written by :meth:`save_checkpoint`.
+
+        This simulator must have been built from a structurally identical
+        network (same groups, connections, inputs, monitors and seed, in the
+        same order; the same ``dt`` and backend), for example by the same
+        script in a new process. Its state, step count and monitor records
+        are replaced by the file's; a following :meth:`run` continues exactly
+        as the saved simulator would have, bit for bit.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A file written by :meth:`save_checkpoint`.
+
+        Raises
+        ------
+        ValidationError
+            The file comes from another network, ``dt`` or backend (the
+            message names what differs).
+        FileFormatError
+            The file is missing, truncated, damaged or not a checkpoint.
+        """
+        checkpoint.load(self, path)
 
     def _model_block(self, group: Any, name: str, what: str) -> np.ndarray:
         """The ``(n,)`` view of a NeuronModel group's variable or parameter."""
@@ -257,6 +370,17 @@ class Simulator:
     def run(self, duration: float, progress: bool | None = None) -> None:
         """Advance the simulation by ``duration`` seconds (rounded to steps).
 
+        The run goes in compiled calls of about 0.15 s of wall time each
+        (sized from the measured speed). Ctrl-C (SIGINT) takes effect at the
+        end of the current call: the run stops there and raises
+        ``KeyboardInterrupt``, with ``t``, the state and every monitor at the
+        last completed step, so a later ``run`` continues exactly as one
+        uninterrupted run would. After each call the state, the synaptic
+        states, the input currents and everything recorded are checked to be
+        finite (and Hodgkin-Huxley states to be within the bounds
+        :func:`~neurosim.simulate_neurons` uses); on a failure the call is
+        replayed from its start, bisecting to the first failing step.
+
         Parameters
         ----------
         duration : float
@@ -265,6 +389,17 @@ class Simulator:
         progress : bool, optional
             Override the simulator's ``progress`` setting for this run (True:
             always a bar; False: silent).
+
+        Raises
+        ------
+        SimulationError
+            When a step produced a non-finite value (or a diverged
+            Hodgkin-Huxley state); the message names the step, its time, the
+            group and the variable. The simulator is left at the start of
+            that step, its last good state, with everything recorded before
+            it kept.
+        KeyboardInterrupt
+            On Ctrl-C, once the current call has finished (see above).
         """
         duration = check_duration(duration)
         n = check_steps("duration", duration, self.dt)
@@ -282,29 +417,173 @@ class Simulator:
             left.shape[1] for _v, left in b.enc_ext
         )
         max_chunk = max(1000, _CHUNK_MAX_VALUES // max(n_cols, 1))
-        with watch_compiles(notice=show is not False) as compiles:
-            while done < n:
-                chunk = min(n - done, max_chunk)
-                if show is not False:  # calls of about _CHUNK_WALL_S: the bar moves
-                    if self._steps_per_s is None:
-                        chunk = min(chunk, 1000)
-                    else:
-                        steps = int(self._steps_per_s * _CHUNK_WALL_S)
-                        chunk = min(chunk, max(100, steps))
+        with (
+            _deferred_sigint() as interrupt,
+            watch_compiles(notice=show is not False) as compiles,
+        ):
+            while done < n and not interrupt.requested:
+                chunk = min(n - done, max_chunk, self._chunk)
                 tc, compiled = time.perf_counter(), compiles.seconds
-                self._run_chunk(chunk)
+                self._run_checked(chunk)
                 elapsed = time.perf_counter() - tc - (compiles.seconds - compiled)
-                if elapsed > 0:
-                    self._steps_per_s = chunk / elapsed
                 done += chunk
+                if chunk == self._chunk:  # a full chunk: learn the speed from it
+                    if elapsed > 0:
+                        self._steps_per_s = chunk / elapsed
+                    if self._steps_per_s is not None:
+                        self._chunk = max(
+                            1,
+                            min(
+                                _CHUNK_GROWTH * self._chunk,
+                                int(self._steps_per_s * _CHUNK_WALL_S),
+                            ),
+                        )
                 running = time.perf_counter() - t_start - compiles.seconds
                 if show or (show is None and running > _PROGRESS_AFTER_S):
                     shown = True
                     _bar(done / n, running)
         if shown:
             sys.stderr.write("\n")
+        if interrupt.requested:
+            raise KeyboardInterrupt
 
-    def _run_chunk(self, n: int) -> None:
+    def _run_checked(self, n: int) -> None:
+        """Advance ``n`` steps; on a bad value find its step and raise."""
+        point = self._save_point()
+        pending = self._advance(n)
+        if self._find_bad(pending) is None:
+            self._commit(pending)
+            return
+        # Roll back and bisect: ``lo`` steps from the chunk start are known
+        # good (and committed), ``hi`` steps are known bad. A non-finite value
+        # persists in the state (NaN and inf propagate), so badness after m
+        # steps is monotone in m.
+        self._load_point(point)
+        lo, hi = 0, n
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            point = self._save_point()
+            pending = self._advance(mid - lo)
+            if self._find_bad(pending) is None:
+                self._commit(pending)
+                lo = mid
+            else:
+                self._load_point(point)
+                hi = mid
+        point = self._save_point()
+        bad = self._find_bad(self._advance(1))
+        self._load_point(point)
+        if bad is None:  # the bad value came and went (not monotone)
+            raise SimulationError(
+                f"a non-finite value appeared between t = {self.t:g} s and "
+                f"t = {(self.n_steps + n - lo) * self.dt:g} s and vanished again; "
+                f"the simulator stays at step {self.n_steps} (t = {self.t:g} s)"
+            )
+        step = self.n_steps
+        raise SimulationError(
+            f"{bad} in step {step} (t = {step * self.dt:g} s to "
+            f"{(step + 1) * self.dt:g} s); the simulator stays at the start of "
+            f"that step (n_steps = {step}, t = {self.t:g} s), its last good "
+            "state, with everything recorded before it"
+        )
+
+    def _save_point(self) -> dict[Any, Any]:
+        """Copy the run state for a rollback (of plastic weights only theirs)."""
+        a = self._built.arrays
+        out: dict[Any, Any] = {
+            k: a[k].copy() for k in self._state_keys if k not in ("wdat", "sdat")
+        }
+        for key, pos0, size in self._plastic:
+            out[key, pos0] = a[key][pos0 : pos0 + size].copy()
+        out["n_steps"] = self.n_steps
+        return out
+
+    def _load_point(self, point: dict[Any, Any]) -> None:
+        a = self._built.arrays
+        for k, value in point.items():
+            if isinstance(k, tuple):
+                a[k[0]][k[1] : k[1] + value.size] = value
+            elif k != "n_steps":
+                a[k][...] = value
+        self.n_steps = point["n_steps"]
+
+    def _find_bad(self, pending: dict[str, Any]) -> str | None:
+        """Describe the first bad value after ``pending``'s steps, or None."""
+        a = self._built.arrays
+        for key in ("syn_in", "gsum", "gE", "v", "aux", "mstate", "X", "U", "trace"):
+            if not np.all(np.isfinite(a[key])):
+                i = int(np.flatnonzero(~np.isfinite(a[key].ravel()))[0])
+                return self._describe(key, i, a[key].ravel()[i])
+        for key, pos0, size in self._plastic:
+            w = a[key][pos0 : pos0 + size]
+            if not np.all(np.isfinite(w)):
+                return f"non-finite plastic weight ({key}[{pos0}:{pos0 + size}])"
+        v, aux = a["v"], a["aux"]
+        for i0, i1 in self._hh:
+            ok = (np.abs(v[i0:i1]) < _hh._V_LIMIT) & np.all(
+                (aux[:, i0:i1] > _hh._GATE_LOW) & (aux[:, i0:i1] < _hh._GATE_HIGH),
+                axis=0,
+            )
+            if not np.all(ok):
+                i = i0 + int(np.flatnonzero(~ok)[0])
+                return (
+                    f"Hodgkin-Huxley state diverged ({self._neuron(i)}: "
+                    f"v = {v[i]:g} mV, gates m, h, n = {aux[0, i]:g}, "
+                    f"{aux[1, i]:g}, {aux[2, i]:g}; bounds |v| < "
+                    f"{_hh._V_LIMIT:g} mV, gates in ({_hh._GATE_LOW:g}, "
+                    f"{_hh._GATE_HIGH:g})): use a smaller dt or a smaller input"
+                )
+        buf = pending["buffers"]
+        for m, r0, r1 in self._state_mons:
+            vals = buf["rec_out"][pending["rec_off"][r0] : pending["rec_off"][r1]]
+            if not np.all(np.isfinite(vals)):
+                return f"non-finite value recorded by {_mon_name(m)}"
+        for m, rd, _d in self._readouts:
+            off = pending["rd_off"][rd]
+            vals = buf["rd_out"][off : off + pending["rd_sizes"][rd]]
+            if not np.all(np.isfinite(vals)):
+                return f"non-finite value recorded by {_mon_name(m)}"
+        return None
+
+    def _neuron(self, i: int) -> str:
+        """``group 'name' neuron j`` for the global neuron index ``i``."""
+        o, g = next((o, g) for o, g in reversed(self._groups) if o <= i)
+        return f"{_group_name(g)} neuron {i - o}"
+
+    def _describe(self, key: str, i: int, value: float) -> str:
+        a = self._built.arrays
+        if key in ("syn_in", "gsum", "gE", "v"):
+            what = {"syn_in": "input current", "gsum": "input conductance",
+                    "gE": "input conductance x reversal", "v": "v"}[key]  # fmt: skip
+            return f"non-finite {what} ({value}) of {self._neuron(i)}"
+        if key == "aux":
+            row, j = divmod(i, a["aux"].shape[1])
+            return f"non-finite Hodgkin-Huxley gate {'mhn'[row]} of {self._neuron(j)}"
+        if key == "mstate":
+            for g_id, (so, _po, model) in self._built.model_blocks.items():
+                names = list(type(model).state)
+                g = next(g for _o, g in self._groups if id(g) == g_id)
+                if so <= i < so + len(names) * g.n:
+                    row, j = divmod(i - so, g.n)
+                    return (
+                        f"non-finite {names[row]} ({value}) of {_group_name(g)} "
+                        f"neuron {j}"
+                    )
+        if key in ("X", "U"):
+            for ch in a["ch_i"]:
+                kind, width, m, xoff = (int(x) for x in ch[:4])
+                off = xoff if key == "X" else int(ch[4])
+                if off <= i < off + m * width:
+                    if kind == K.CH_READOUT:
+                        return "non-finite synaptic state of a readout"
+                    return (
+                        "non-finite synaptic state of a synapse into "
+                        f"{self._neuron(int(ch[5]))} and on"
+                    )
+        return f"non-finite {key}[{i}] ({value})"
+
+    def _advance(self, n: int) -> dict[str, Any]:
+        """Run ``n`` steps; the records come back to :meth:`_commit`."""
         b = self._built
         step0 = self.n_steps
         t = (step0 + np.arange(n)) * self.dt
@@ -359,17 +638,22 @@ class Simulator:
             done += k
             if done < n:
                 self._ev_cap = 2 * cap
-        if not np.all(np.isfinite(b.arrays["v"])):
-            raise SimulationError(
-                f"non-finite membrane voltage by t = {(step0 + n) * self.dt:g} s"
-            )
+        return {
+            "n": n, "step0": step0, "buffers": buffers, "rec_off": rec_off,
+            "rec_n": rec_n, "rd_off": rd_off, "rd_sizes": rd_sizes,
+            "ev_idx": np.concatenate(ev_idx), "ev_step": np.concatenate(ev_step),
+        }  # fmt: skip
+
+    def _commit(self, p: dict[str, Any]) -> None:
+        """Count the steps of :meth:`_advance` and hand its records to the monitors."""
+        step0, n = p["step0"], p["n"]
         self.n_steps = step0 + n
-        idx = np.concatenate(ev_idx)
-        st = np.concatenate(ev_step)
-        for mon, o, size in b.spike_monitors:
+        idx, st = p["ev_idx"], p["ev_step"]
+        buffers, rec_off, rec_n = p["buffers"], p["rec_off"], p["rec_n"]
+        for mon, o, size in self._spike_mons:
             sel = (idx >= o) & (idx < o + size)
             mon._append((idx[sel] - o).astype(np.int32), st[sel])
-        for mon, r0, r1 in b.state_monitors:
+        for mon, r0, r1 in self._state_mons:
             cols = [
                 buffers["rec_out"][rec_off[r] : rec_off[r] + rec_n[r]]
                 for r in range(r0, r1)
@@ -378,8 +662,9 @@ class Simulator:
             first = -(-step0 // every) * every
             steps = np.arange(first, step0 + n, every)
             mon._append(np.stack(cols, axis=1), steps)
-        for mon, rd, d in b.readouts:
-            vals = buffers["rd_out"][rd_off[rd] : rd_off[rd] + rd_sizes[rd]]
+        for mon, rd, d in self._readouts:
+            off = p["rd_off"][rd]
+            vals = buffers["rd_out"][off : off + p["rd_sizes"][rd]]
             first = -(-step0 // mon.every) * mon.every
             steps = np.arange(first, step0 + n, mon.every)
             mon._append(vals.reshape(-1, d), steps)
@@ -390,6 +675,46 @@ class Simulator:
 RUN_STATE = ("v", "ref", "aux", "mstate", "mref", "X", "xs", "U", "ring",
              "ring_cnt", "rng_state", "gen_ptr", "wdat", "sdat", "trace",
              "syn")  # fmt: skip
+
+
+class _Interrupt:
+    """Set by the SIGINT handler of :func:`_deferred_sigint`."""
+
+    requested = False
+
+
+@contextlib.contextmanager
+def _deferred_sigint() -> Iterator[_Interrupt]:
+    """Turn Ctrl-C into a request checked between compiled calls.
+
+    Only in the main thread (the only one that receives signals) and only
+    when SIGINT has Python's default handler (a program's own handler, or an
+    ignored SIGINT, is left alone); the previous handler is back on exit.
+    """
+    flag = _Interrupt()
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield flag
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        flag.requested = True
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _group_name(g: Any) -> str:
+    return f"group {g.name!r}" if g.name else repr(g)
+
+
+def _mon_name(mon: Any) -> str:
+    return f"{type(mon).__name__} of {mon.target!r}"
 
 
 def _per_neuron(name: str, value: Any, n: int) -> np.ndarray:

@@ -29,9 +29,9 @@ class Triplet(ns.learning.PlasticityRule):
     pre = {"r1": "tau_plus", "r2": "tau_x"}
     post = {"o1": "tau_minus", "o2": "tau_y"}
     # the amplitudes of the paper's visual-cortex fit, for weights up to w_max
-    params = {"a2p": 5e-12, "a3p": 6.2e-5, "a2m": 7e-5, "a3m": 2.3e-6,
+    params = {"a2p": 2e-12, "a3p": 2.5e-5, "a2m": 2.8e-5, "a3m": 9e-7,
               "tau_plus": 0.0168, "tau_minus": 0.0337, "tau_x": 0.101,
-              "tau_y": 0.125, "w_max": 0.01}  # fmt: skip
+              "tau_y": 0.125, "w_max": 0.004}  # fmt: skip
 
     @staticmethod
     def on_pre(w, o1, r2, a2m, a3m):
@@ -52,8 +52,8 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     net = ns.Network(seed=0)
     pre = net.add(ns.NeuronGroup(20, ns.PoissonSource(rate=10.0)))
     post = net.add(ns.NeuronGroup(4, ns.LIF(tau_rc=0.02, tau_ref=0.002)))
-    net.add_input(post, [1.05, 1.2, 1.5, 2.0])  # output rates from slow to fast
-    conn = net.connect(pre, post, np.full((20, 4), 0.005), synapse=ns.Lowpass(0.005),
+    net.add_input(post, [0.7, 0.85, 1.0, 1.3])  # output rates from slow to fast
+    conn = net.connect(pre, post, np.full((20, 4), 0.002), synapse=ns.Lowpass(0.005),
                        plasticity=Triplet())  # fmt: skip
     wmon = net.monitor_weights(conn, record=True, every=50)
     out = net.monitor_spikes(post)

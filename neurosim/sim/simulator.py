@@ -148,7 +148,7 @@ class Simulator:
         self._plastic = [
             ("sdat" if scipy.sparse.issparse(W) else "wdat", pos0,
              W.nnz if scipy.sparse.issparse(W) else W.size)
-            for _scale, W, pos0 in b.plastic.values()
+            for _scale, W, pos0, _row in b.plastic.values()
         ]  # fmt: skip
         self._hh = [(int(r[1]), int(r[2])) for r in a["seg_i"] if r[0] == K.SEG_HH]
         self._groups = sorted(

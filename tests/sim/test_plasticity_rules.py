@@ -285,3 +285,44 @@ def test_rule_errors_at_build():
     net.connect(a, b, 0.1, synapse=ns.Lowpass(0.005), plasticity=Arity())
     with pytest.raises(ValidationError, match=r"Arity\.on_pre: returned .*w, e"):
         ns.Simulator(net, dt=DT, backend="cpu")
+
+
+def test_tsodyks_markram_equals_brian2(run):
+    b2 = pytest.importorskip("brian2")
+    sim, _conns, mons = run
+    b2.prefs.codegen.target = "numpy"
+    b2.start_scope()
+    b2.defaultclock.dt = DT * b2.second
+    # emission steps on Brian2's grid (step s at s dt; only differences matter)
+    steps = TM_FIRST + PERIOD * np.arange(N_TM)
+    src = b2.SpikeGeneratorGroup(1, np.zeros(N_TM, int), steps * DT * b2.second)
+    tgt = b2.NeuronGroup(1, "v : 1")
+    S = b2.Synapses(
+        src, tgt,
+        """A : 1
+        w : 1
+        u : 1
+        R : 1
+        tlast : second""",
+        on_pre="""u = u * exp(-(t - tlast) / tauf)
+        u = u + U * (1 - u)
+        R = 1 - (1 - R) * exp(-(t - tlast) / taud)
+        w = A * u * R
+        R = R - u * R
+        tlast = t
+        v_post += w""",
+        delay=TM_DELAY * DT * b2.second,
+        namespace={"U": TM.U, "tauf": TM.tau_f * b2.second,
+                   "taud": TM.tau_d * b2.second},
+    )  # fmt: skip
+    S.connect()
+    S.A = A_TM
+    S.w = A_TM
+    S.u = 0.0
+    S.R = 1.0
+    S.tlast = -1e9 * b2.second
+    rec = b2.StateMonitor(S, "w", record=[0], when="end")
+    b2.run(N_STEPS * DT * b2.second)
+    w = mons["w_tm"].values[:, 0]
+    assert np.unique(w).size == N_TM + 1  # A, then one value per spike
+    np.testing.assert_allclose(w, rec.w[0], rtol=1e-12, atol=0)

@@ -95,7 +95,7 @@ EXAMPLES = ROOT / "neurosim" / "examples"
 GROUPS = {
     "neurons": (
         "Neurons",
-        ["01_lif_tuning_curves", "02_hodgkin_huxley", "13_write_your_own_model"],
+        ["01_lif_tuning_curves", "02_hodgkin_huxley", "15_write_your_own_model"],
     ),
     "synapses": ("Synapses and spike trains", ["03_synaptic_filters"]),
     "networks": ("Spiking networks", ["04_cuba_network", "16_plasticity_rules"]),

@@ -506,7 +506,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     need = n0 + idx.size
     if need > buffers["ev_idx"].size:
         for key in ("ev_idx", "ev_step"):
-            grown = np.empty(need, dtype=np.int32)
+            grown = np.empty(need, dtype=buffers[key].dtype)
             grown[:n0] = buffers[key][:n0]
             buffers[key] = grown
     buffers["ev_idx"][n0:need] = idx

@@ -81,13 +81,13 @@ class _Monitor:
 
 
 class SpikeMonitor(_Monitor):
-    """Spike events of a group: int32 neuron index and int32 step per spike.
+    """Spike events of a group: int32 neuron index and int64 step per spike.
 
     Attributes
     ----------
     indices : (n_spikes,) int32 ndarray
         Neuron index within the monitored group or view, in time order.
-    steps : (n_spikes,) int32 ndarray
+    steps : (n_spikes,) int64 ndarray
         Step in which each spike was emitted.
     times : (n_spikes,) float64 ndarray
         ``(steps + 1) * dt``, in seconds.
@@ -104,10 +104,10 @@ class SpikeMonitor(_Monitor):
 
     @property
     def steps(self) -> np.ndarray:
-        """Steps of the spikes (int32)."""
+        """Steps of the spikes (int64)."""
         self._require_run()
         self._rec.compact()
-        return self._rec.steps[0] if self._rec.steps else np.zeros(0, np.int32)
+        return self._rec.steps[0] if self._rec.steps else np.zeros(0, np.int64)
 
     @property
     def times(self) -> np.ndarray:

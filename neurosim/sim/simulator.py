@@ -622,7 +622,8 @@ class Simulator:
         while done < n:
             cap = self._ev_cap
             buffers["ev_idx"] = np.empty(cap, dtype=np.int32)
-            buffers["ev_step"] = np.empty(cap, dtype=np.int32)
+            # int64: step numbers past 2**31 (60 h at dt = 0.1 ms) stay exact
+            buffers["ev_step"] = np.empty(cap, dtype=np.int64)
             buffers["n_ev"] = np.zeros(1, dtype=np.int64)
             k = self._run(
                 b,

@@ -326,3 +326,24 @@ def test_tsodyks_markram_equals_brian2(run):
     w = mons["w_tm"].values[:, 0]
     assert np.unique(w).size == N_TM + 1  # A, then one value per spike
     np.testing.assert_allclose(w, rec.w[0], rtol=1e-12, atol=0)
+
+
+def test_checkpoint_continues_rule_state(run, tmp_path):
+    # a run split by a checkpoint, continued by a second simulator, equals the
+    # one-piece run: traces, TM's u, R and t_last travel in the run state
+    sim, conns, mons = run
+    net, c2, m2 = _network()
+    first = ns.Simulator(net, dt=DT, backend="cpu")
+    first.run(0.21)  # mid-train: the TM synapse has state, traces are nonzero
+    first.save_checkpoint(tmp_path / "ck.npz")
+    net, c3, m3 = _network()
+    second = ns.Simulator(net, dt=DT, backend="cpu")
+    second.load_checkpoint(tmp_path / "ck.npz")
+    second.run(N_STEPS * DT - 0.21)
+    assert second.n_steps == N_STEPS
+    for key in ("all", "near", "tm"):
+        w1, w2 = sim.weights(conns[key]), second.weights(c3[key])
+        if hasattr(w1, "toarray"):
+            w1, w2 = w1.toarray(), w2.toarray()
+        np.testing.assert_array_equal(w2, w1)
+    np.testing.assert_array_equal(m3["w_tm"].values, mons["w_tm"].values)

@@ -154,7 +154,7 @@ class Simulator:
         self._plastic = [
             ("sdat" if scipy.sparse.issparse(W) else "wdat", pos0,
              W.nnz if scipy.sparse.issparse(W) else W.size)
-            for _scale, W, pos0 in b.plastic.values()
+            for _scale, W, pos0, _row in b.plastic.values()
         ]  # fmt: skip
         self._hh = [(int(r[1]), int(r[2])) for r in a["seg_i"] if r[0] == K.SEG_HH]
         self._groups = sorted(
@@ -357,7 +357,7 @@ class Simulator:
                 f"conn: expected a plastic connection of this simulator's network "
                 f"(got {conn!r})"
             )
-        scale, W, pos0 = entry
+        scale, W, pos0, _row = entry
         a = backends.host_arrays(self._built, ("wdat", "sdat"))
         if scipy.sparse.issparse(W):
             out = W.copy()
@@ -387,7 +387,7 @@ class Simulator:
                 f"conn: expected a plastic connection of this simulator's network "
                 f"(got {conn!r})"
             )
-        scale, W, pos0 = entry
+        scale, W, pos0, _row = entry
         a = backends.host_arrays(self._built, ("wdat", "sdat"))
         if scipy.sparse.issparse(W):
             if scipy.sparse.issparse(weights):
@@ -776,7 +776,8 @@ class Simulator:
 #: The arrays that hold a run's state (everything else is fixed at build or
 #: scratch rewritten every step).
 RUN_STATE = ("v", "ref", "aux", "mstate", "mref", "X", "xs", "U", "ring",
-             "ring_cnt", "rng_state", "gen_ptr", "wdat", "sdat", "trace")  # fmt: skip
+             "ring_cnt", "rng_state", "gen_ptr", "wdat", "sdat", "trace",
+             "syn")  # fmt: skip
 
 
 class _Interrupt:

@@ -88,7 +88,7 @@ import numpy as np
 
 from .._jit import inline, njit
 from .hh import cpu as hh_cpu
-from .lif import lif_rate, lif_step
+from .lif import lif_advance, lif_rate
 
 SEG_LIF = 0
 SEG_LIF_COND = 1
@@ -137,7 +137,7 @@ def poisson_step(state, p):
     return state, 1 if u < p else 0
 
 
-_lif = inline(lif_step)
+_lif = inline(lif_advance)
 _lif_rate = inline(lif_rate)
 _hh = hh_cpu["hh_step"]
 _poisson = inline(poisson_step)
@@ -145,29 +145,27 @@ _poisson = inline(poisson_step)
 
 @njit
 def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
-                 ring, slot, cnt, i0, vmin):  # fmt: skip
+                 ring, slot, cnt, i0, vmin, v0):  # fmt: skip
     """Current-based LIF neurons (views of one segment); returns the spike count.
 
     Refractoriness is kept as the *time it ends*, ``rend`` (seconds), so the
     refractory time left at the start of step ``k`` is ``r = rend - t_k`` and
     nothing needs writing while it runs out. One branch-free (SIMD) pass does
-    what :func:`lif_step` does for the common cases, in place:
-    ``J = kgain I + kbias``; a neuron with ``r <= 0`` moves to
+    what :func:`~neurosim.kernels.lif.lif_advance` does for the common cases,
+    in place: ``J = kgain I + kbias``; a neuron with ``r <= 0`` moves to
     ``v + (J - v) full``; one with ``r >= dt`` keeps ``v``. It flags the rest:
-    voltages past threshold and refractory periods ending inside the step. A
-    second pass scans the flags 32 at a time (as 64-bit words) and sends
-    each flagged neuron through :func:`lif_step` itself:
+    voltages past threshold, voltages at or above threshold at the start of
+    the step (an initial ``v0``: the neuron spikes at once) and refractory
+    periods ending inside the step, and keeps their start voltage in ``v0``
+    (a masked store). A second pass scans the flags 32 at a time (as 64-bit
+    words) and sends each flagged neuron through ``lif_advance`` from the
+    start of the step, whose whole-step integration is the same operation as
+    this pass's, so both give the same bits.
 
-    * ``r > 0`` (the refractory period ends in this step, or an initial
-      voltage above threshold): ``v`` is the state at the start of the step,
-      so ``lif_step(v, r, J)`` is the step itself;
-    * ``r <= 0``: the neuron already integrated the whole step and crossed
-      threshold; ``lif_step(v, dt, J)`` skips the integration (``dt`` of
-      refractory time left means no sub-threshold time) and locates the spike
-      from that ``v``, which is what ``lif_step`` from the start of the step
-      computes, with the same operations.
-
-    A spike at ``t_k + t_spike`` sets ``rend = t_k + t_spike + tau_ref``.
+    A step whose last spike is at ``t_k + t_last`` sets
+    ``rend = t_k + t_last + tau_ref``. With ``tau_ref < dt`` a neuron may
+    spike more than once in a step; the spike list holds it once (the state
+    follows every spike, as ``lif_advance`` computes).
     Voltages below ``vmin`` (``LIF.min_voltage``; ``-inf`` for none) are
     raised to it after the step, by a separate pass that groups without a
     bound skip (clipping never changes a flag, as ``vmin < 1``), and in the
@@ -183,7 +181,9 @@ def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
         vi = v[i]
         vc = vi + (Ji - vi) * full
         vs = vc if r <= 0.0 else vi
-        f = (vs > 1.0) | ((r > 0.0) & (r < dt))
+        f = (vs > 1.0) | ((r > 0.0) & (r < dt)) | (vi >= 1.0)
+        if f:  # a masked store: the flagged pass starts from the step's start
+            v0[i] = vi
         v[i] = vs
         flag[i] = f
         anyf |= f
@@ -191,13 +191,14 @@ def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
         _clip_below(v, vmin)
     if anyf:
         cnt = _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref,
-                           full, ring, slot, cnt, i0, vmin)  # fmt: skip
+                           full, ring, slot, cnt, i0, vmin, v0)  # fmt: skip
     return cnt
 
 
 @njit
 def _lif_fused(v, rend, syn_in, x1, x2, flag, c0, kg, kb, g1, g2, dt, tk,
-               tau, tref, full, ring, slot, cnt, i0, kgain, kbias, vmin):  # fmt: skip
+               tau, tref, full, ring, slot, cnt, i0, kgain, kbias, vmin,
+               v0):  # fmt: skip
     """:func:`_lif_segment` with its input channels folded into the same pass.
 
     For a group whose whole input is ``c0`` (uniform constant) plus one or two
@@ -220,9 +221,10 @@ def _lif_fused(v, rend, syn_in, x1, x2, flag, c0, kg, kb, g1, g2, dt, tk,
         vi = v[i]
         vc = vi + (Ji - vi) * full
         vs = vc if r <= 0.0 else vi
-        f = (vs > 1.0) | ((r > 0.0) & (r < dt))
-        if f:  # a masked store: only flagged neurons need I
+        f = (vs > 1.0) | ((r > 0.0) & (r < dt)) | (vi >= 1.0)
+        if f:  # masked stores: only flagged neurons need I and the start v
             syn_in[i] = Ii
+            v0[i] = vi
         v[i] = vs
         flag[i] = f
         anyf |= f
@@ -230,13 +232,13 @@ def _lif_fused(v, rend, syn_in, x1, x2, flag, c0, kg, kb, g1, g2, dt, tk,
         _clip_below(v, vmin)
     if anyf:
         cnt = _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref,
-                           full, ring, slot, cnt, i0, vmin)  # fmt: skip
+                           full, ring, slot, cnt, i0, vmin, v0)  # fmt: skip
     return cnt
 
 
 @njit
 def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, dt,
-              tk, tau, tref, ring, slot, cnt, i0):  # fmt: skip
+              tk, tau, tref, ring, slot, cnt, i0, v0):  # fmt: skip
     """LIF neurons with conductance input (views of one segment).
 
     ``tau du/dt = J - u + sum_c g_c (E_c - u)`` is a LIF with
@@ -245,8 +247,9 @@ def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, d
     exponential Euler). The same two passes as :func:`_lif_segment`, with the
     whole-step factor ``-expm1(-dt / tau_eff)`` computed per neuron (a library
     call, which keeps this pass scalar; a branch-free polynomial measured
-    slower); flagged neurons go through :func:`lif_step` with their own
-    ``tau_eff``, input and factor, kept in ``teff``, ``jeff``, ``feff``.
+    slower); flagged neurons go through ``lif_advance`` with their own
+    ``tau_eff``, input and factor, kept in ``teff``, ``jeff``, ``feff``, from
+    their start voltage kept in ``v0``.
     """
     n = v.shape[0]
     anyf = False
@@ -259,11 +262,12 @@ def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, d
         vi = v[i]
         vc = vi + (Je - vi) * full
         vs = vc if r <= 0.0 else vi
-        f = (vs > 1.0) | ((r > 0.0) & (r < dt))
+        f = (vs > 1.0) | ((r > 0.0) & (r < dt)) | (vi >= 1.0)
         if f:
             jeff[i] = Je
             teff[i] = te
             feff[i] = full
+            v0[i] = vi
         v[i] = vs
         flag[i] = f
         anyf |= f
@@ -274,11 +278,12 @@ def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, d
                 for i in range(8 * w, min(8 * w + 8, n)):
                     if flag[i]:
                         r = rend[i] - tk
-                        vn, rn, ts = _lif(v[i], r if r > 0.0 else dt, jeff[i], dt,
-                                          teff[i], tref, feff[i])  # fmt: skip
+                        vn, rn, ts, ns, per = _lif(v0[i], r if r > 0.0 else 0.0,
+                                                   jeff[i], dt, teff[i], tref,
+                                                   feff[i])  # fmt: skip
                         v[i] = vn
-                        if ts >= 0.0:
-                            rend[i] = tk + ts + tref
+                        if ns > 0:
+                            rend[i] = tk + ts + (ns - 1) * per + tref
                             ring[slot, cnt] = i0 + i
                             cnt += 1
     return cnt
@@ -293,8 +298,10 @@ def _clip_below(v, vmin):
 
 @njit
 def _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref, full,
-                 ring, slot, cnt, i0, vmin):  # fmt: skip
-    """Second pass of the LIF segments: flagged neurons through :func:`lif_step`.
+                 ring, slot, cnt, i0, vmin, v0):  # fmt: skip
+    """Second pass of the LIF segments: flagged neurons through ``lif_advance``.
+
+    Each starts from its start voltage ``v0``.
 
     The voltage is then raised to ``vmin`` if below (a spiking neuron resets
     to 0, which ``vmin < 1`` leaves alone).
@@ -308,11 +315,11 @@ def _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref, full,
                 if flag[i]:
                     Ji = kgain[i] * syn_in[i] + kbias[i]
                     r = rend[i] - tk
-                    vn, rn, ts = _lif(v[i], r if r > 0.0 else dt, Ji, dt, tau, tref,
-                                      full)  # fmt: skip
+                    vn, rn, ts, ns, per = _lif(v0[i], r if r > 0.0 else 0.0, Ji, dt,
+                                               tau, tref, full)  # fmt: skip
                     v[i] = vmin if vn < vmin else vn
-                    if ts >= 0.0:
-                        rend[i] = tk + ts + tref
+                    if ns > 0:
+                        rend[i] = tk + ts + (ns - 1) * per + tref
                         ring[slot, cnt] = i0 + i
                         cnt += 1
     return cnt
@@ -401,7 +408,7 @@ def network_run(n_steps, step0, dt,
                 cnt = _lif_segment(v[i0:i1], ref[i0:i1], syn_in[i0:i1], kgain[i0:i1],
                                    kbias[i0:i1], flag, dt, tk, seg_f[pr, 0],
                                    seg_f[pr, 1], seg_f[pr, 2], ring, slot, cnt,
-                                   i0, seg_f[pr, 6])  # fmt: skip
+                                   i0, seg_f[pr, 6], scr[0, i0:i1])  # fmt: skip
             elif typ == SEG_LIF_FUSED:
                 f = seg_f[pr]
                 c1 = seg_i[s, 4]
@@ -413,13 +420,13 @@ def network_run(n_steps, step0, dt,
                 cnt = _lif_fused(v[i0:i1], ref[i0:i1], syn_in[i0:i1], x1, x2, flag,
                                  f[3], f[4], f[5], g1, g2, dt, tk, f[0], f[1],
                                  f[2], ring, slot, cnt, i0, kgain[i0:i1],
-                                 kbias[i0:i1], f[6])  # fmt: skip
+                                 kbias[i0:i1], f[6], scr[0, i0:i1])  # fmt: skip
             elif typ == SEG_LIF_COND:
                 cnt = _lif_cond(v[i0:i1], ref[i0:i1], syn_in[i0:i1], gsum[i0:i1],
                                 gE[i0:i1], kgain[i0:i1], kbias[i0:i1], flag,
                                 scr[0], scr[1], scr[2], dt, tk,
                                 seg_f[pr, 0], seg_f[pr, 1], ring, slot, cnt,
-                                i0)  # fmt: skip
+                                i0, scr[3, i0:i1])  # fmt: skip
             elif typ == SEG_HH:
                 # hh_step works in mV and ms; I is a current density (uA/cm^2)
                 f = seg_f[pr]

@@ -75,7 +75,7 @@ class Simulator:
     Notes
     -----
     Each step ``[t_k, t_k + dt)``: inputs are read at ``t_k``, every neuron
-    advances (LIF models through :func:`neurosim.kernels.lif.lif_step`, exact
+    advances (LIF models through :func:`neurosim.kernels.lif.lif_advance`, exact
     for the held input, whose synaptic part is the step's exact filtered
     drive), spikes go out through each connection's delay, and synapse states
     decay to ``t_k + dt`` and receive the spikes (unit-area impulses) there.

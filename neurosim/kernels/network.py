@@ -145,7 +145,7 @@ _poisson = inline(poisson_step)
 
 @njit
 def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
-                 ring, slot, cnt, i0, vmin, v0):  # fmt: skip
+                 ring, slot, cnt, i0, vmin):  # fmt: skip
     """Current-based LIF neurons (views of one segment); returns the spike count.
 
     Refractoriness is kept as the *time it ends*, ``rend`` (seconds), so the
@@ -156,11 +156,12 @@ def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
     ``v + (J - v) full``; one with ``r >= dt`` keeps ``v``. It flags the rest:
     voltages past threshold, voltages at or above threshold at the start of
     the step (an initial ``v0``: the neuron spikes at once) and refractory
-    periods ending inside the step, and keeps their start voltage in ``v0``
-    (a masked store). A second pass scans the flags 32 at a time (as 64-bit
-    words) and sends each flagged neuron through ``lif_advance`` from the
-    start of the step, whose whole-step integration is the same operation as
-    this pass's, so both give the same bits.
+    periods ending inside the step, and leaves their voltage at its start
+    value (a select, not a masked store, so the pass stays SIMD). A second
+    pass scans the flags 32 at a time (as 64-bit words) and sends each
+    flagged neuron through ``lif_advance`` from the start of the step, whose
+    whole-step integration is the same operation as this pass's, so both
+    give the same bits.
 
     A step whose last spike is at ``t_k + t_last`` sets
     ``rend = t_k + t_last + tau_ref``. With ``tau_ref < dt`` a neuron may
@@ -182,23 +183,20 @@ def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
         vc = vi + (Ji - vi) * full
         vs = vc if r <= 0.0 else vi
         f = (vs > 1.0) | ((r > 0.0) & (r < dt)) | (vi >= 1.0)
-        if f:  # a masked store: the flagged pass starts from the step's start
-            v0[i] = vi
-        v[i] = vs
+        v[i] = vi if f else vs  # flagged: the second pass starts from vi
         flag[i] = f
         anyf |= f
     if vmin > -math.inf:
         _clip_below(v, vmin)
     if anyf:
         cnt = _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref,
-                           full, ring, slot, cnt, i0, vmin, v0)  # fmt: skip
+                           full, ring, slot, cnt, i0, vmin)  # fmt: skip
     return cnt
 
 
 @njit
 def _lif_fused(v, rend, syn_in, x1, x2, flag, c0, kg, kb, g1, g2, dt, tk,
-               tau, tref, full, ring, slot, cnt, i0, kgain, kbias, vmin,
-               v0):  # fmt: skip
+               tau, tref, full, ring, slot, cnt, i0, kgain, kbias, vmin):  # fmt: skip
     """:func:`_lif_segment` with its input channels folded into the same pass.
 
     For a group whose whole input is ``c0`` (uniform constant) plus one or two
@@ -222,23 +220,22 @@ def _lif_fused(v, rend, syn_in, x1, x2, flag, c0, kg, kb, g1, g2, dt, tk,
         vc = vi + (Ji - vi) * full
         vs = vc if r <= 0.0 else vi
         f = (vs > 1.0) | ((r > 0.0) & (r < dt)) | (vi >= 1.0)
-        if f:  # masked stores: only flagged neurons need I and the start v
+        if f:  # a masked store: only flagged neurons need I
             syn_in[i] = Ii
-            v0[i] = vi
-        v[i] = vs
+        v[i] = vi if f else vs  # flagged: the second pass starts from vi
         flag[i] = f
         anyf |= f
     if vmin > -math.inf:
         _clip_below(v, vmin)
     if anyf:
         cnt = _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref,
-                           full, ring, slot, cnt, i0, vmin, v0)  # fmt: skip
+                           full, ring, slot, cnt, i0, vmin)  # fmt: skip
     return cnt
 
 
 @njit
 def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, dt,
-              tk, tau, tref, ring, slot, cnt, i0, v0):  # fmt: skip
+              tk, tau, tref, ring, slot, cnt, i0):  # fmt: skip
     """LIF neurons with conductance input (views of one segment).
 
     ``tau du/dt = J - u + sum_c g_c (E_c - u)`` is a LIF with
@@ -249,7 +246,7 @@ def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, d
     call, which keeps this pass scalar; a branch-free polynomial measured
     slower); flagged neurons go through ``lif_advance`` with their own
     ``tau_eff``, input and factor, kept in ``teff``, ``jeff``, ``feff``, from
-    their start voltage kept in ``v0``.
+    their start voltage (left in ``v``).
     """
     n = v.shape[0]
     anyf = False
@@ -267,8 +264,7 @@ def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, d
             jeff[i] = Je
             teff[i] = te
             feff[i] = full
-            v0[i] = vi
-        v[i] = vs
+        v[i] = vi if f else vs
         flag[i] = f
         anyf |= f
     if anyf:
@@ -278,7 +274,7 @@ def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, d
                 for i in range(8 * w, min(8 * w + 8, n)):
                     if flag[i]:
                         r = rend[i] - tk
-                        vn, rn, ts, ns, per = _lif(v0[i], r if r > 0.0 else 0.0,
+                        vn, rn, ts, ns, per = _lif(v[i], r if r > 0.0 else 0.0,
                                                    jeff[i], dt, teff[i], tref,
                                                    feff[i])  # fmt: skip
                         v[i] = vn
@@ -298,10 +294,10 @@ def _clip_below(v, vmin):
 
 @njit
 def _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref, full,
-                 ring, slot, cnt, i0, vmin, v0):  # fmt: skip
+                 ring, slot, cnt, i0, vmin):  # fmt: skip
     """Second pass of the LIF segments: flagged neurons through ``lif_advance``.
 
-    Each starts from its start voltage ``v0``.
+    Each starts from its voltage at the start of the step (left in ``v``).
 
     The voltage is then raised to ``vmin`` if below (a spiking neuron resets
     to 0, which ``vmin < 1`` leaves alone).
@@ -315,7 +311,7 @@ def _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref, full,
                 if flag[i]:
                     Ji = kgain[i] * syn_in[i] + kbias[i]
                     r = rend[i] - tk
-                    vn, rn, ts, ns, per = _lif(v0[i], r if r > 0.0 else 0.0, Ji, dt,
+                    vn, rn, ts, ns, per = _lif(v[i], r if r > 0.0 else 0.0, Ji, dt,
                                                tau, tref, full)  # fmt: skip
                     v[i] = vmin if vn < vmin else vn
                     if ns > 0:
@@ -408,7 +404,7 @@ def network_run(n_steps, step0, dt,
                 cnt = _lif_segment(v[i0:i1], ref[i0:i1], syn_in[i0:i1], kgain[i0:i1],
                                    kbias[i0:i1], flag, dt, tk, seg_f[pr, 0],
                                    seg_f[pr, 1], seg_f[pr, 2], ring, slot, cnt,
-                                   i0, seg_f[pr, 6], scr[0, i0:i1])  # fmt: skip
+                                   i0, seg_f[pr, 6])  # fmt: skip
             elif typ == SEG_LIF_FUSED:
                 f = seg_f[pr]
                 c1 = seg_i[s, 4]
@@ -420,13 +416,13 @@ def network_run(n_steps, step0, dt,
                 cnt = _lif_fused(v[i0:i1], ref[i0:i1], syn_in[i0:i1], x1, x2, flag,
                                  f[3], f[4], f[5], g1, g2, dt, tk, f[0], f[1],
                                  f[2], ring, slot, cnt, i0, kgain[i0:i1],
-                                 kbias[i0:i1], f[6], scr[0, i0:i1])  # fmt: skip
+                                 kbias[i0:i1], f[6])  # fmt: skip
             elif typ == SEG_LIF_COND:
                 cnt = _lif_cond(v[i0:i1], ref[i0:i1], syn_in[i0:i1], gsum[i0:i1],
                                 gE[i0:i1], kgain[i0:i1], kbias[i0:i1], flag,
                                 scr[0], scr[1], scr[2], dt, tk,
                                 seg_f[pr, 0], seg_f[pr, 1], ring, slot, cnt,
-                                i0, scr[3, i0:i1])  # fmt: skip
+                                i0)  # fmt: skip
             elif typ == SEG_HH:
                 # hh_step works in mV and ms; I is a current density (uA/cm^2)
                 f = seg_f[pr]

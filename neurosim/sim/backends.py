@@ -559,7 +559,7 @@ def build(net: Network, dt: float) -> Built:
         "seg_i": np.array(seg_i, dtype=i64).reshape(-1, 6),
         "seg_f": np.array(seg_f, dtype=np.float64).reshape(-1, 10),
         "aux": aux,
-        "scr": np.zeros((4, N)),
+        "scr": np.zeros((3, N)),
         "p_spike": p_spike,
         "rng_state": rng_state,
         "gen_step": np.concatenate(gen_step) if gen_step else np.zeros(1, i64),

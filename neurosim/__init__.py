@@ -42,6 +42,7 @@ from .nef import (
 from .neurons import (
     LIF,
     AdaptiveLIF,
+    AdaptiveThresholdLIF,
     AdEx,
     ExpIF,
     HodgkinHuxley,
@@ -115,6 +116,7 @@ __all__ = [
     "HodgkinHuxley",
     "AdEx",
     "AdaptiveLIF",
+    "AdaptiveThresholdLIF",
     "ExpIF",
     "Izhikevich",
     "LIF",

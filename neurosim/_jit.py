@@ -328,6 +328,33 @@ def watch_compiles(notice: bool) -> Iterator[CompileWatch]:
         yield watch
 
 
+def announces_compiles(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate a public entry point: its compiles are announced as in a run.
+
+    A call that spends more than :data:`COMPILE_NOTICE_AFTER_S` compiling says
+    so once per process on stderr, through :func:`watch_compiles` (the
+    mechanism :meth:`Simulator.run` uses), for functions that have no progress
+    bar to silence it with.
+
+    Parameters
+    ----------
+    fn : callable
+        The function whose calls may compile kernels.
+
+    Returns
+    -------
+    callable
+        ``fn`` wrapped (same signature and docstring).
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with watch_compiles(notice=True):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
 class _CompileCounter(numba.core.event.Listener):
     """Counts numba compilations (disk-cache loads are not compilations)."""
 

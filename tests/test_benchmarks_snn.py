@@ -45,3 +45,13 @@ def test_snn_digits_smoke_reports_every_rule():
     for r in recs:
         assert 0.0 <= r["check"]["mean"] <= 1.0
         assert r["check"]["spikes_per_digit"] > 0
+
+
+@pytest.mark.slow
+def test_snn_stdp_smoke_reports_stdp_and_its_control():
+    recs = _records("snn_stdp.py")
+    assert [r["impl"] for r in recs] == ["neurosim-stdp-off", "neurosim-stdp"]
+    for r in recs:
+        assert 0.0 <= r["check"]["mean"] <= 1.0
+        assert r["check"]["spikes_per_digit"] >= 5  # min_spikes per shown digit
+    assert "points_above_control" in recs[1]["check"]

@@ -69,3 +69,20 @@ def test_layout_descriptions_never_import_the_simulator_and_numba_stays_in_kerne
             numba = {n for n in names if n == "numba" or n.startswith("numba.")}
             assert numba <= {"numba", "numba.get_num_threads"}, (where, numba)
             assert "neurosim._jit.njit" not in names, where
+
+
+def test_only_plotting_and_the_example_scripts_import_matplotlib():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "neurosim"
+    importers = set()
+    for path in sorted(root.rglob("*.py")):
+        names = _imports(path)
+        where = path.relative_to(root).as_posix()
+        if any(n == "matplotlib" or n.startswith("matplotlib.") for n in names):
+            importers.add(where)
+    assert "plotting.py" in importers
+    others = {w for w in importers if w != "plotting.py"}
+    assert others and all(
+        w.startswith("examples/") and w[9:11].isdigit() for w in others
+    ), sorted(others)

@@ -376,3 +376,24 @@ def test_numerical_tuning_curve_for_a_model_without_rates():
     J = np.array([0.5, 1.5, 3.0])
     rates = ns.neuron_rates(ns.AdaptiveLIF(inc_n=0.0), J)
     np.testing.assert_allclose(rates, ns.LIF().rates(J), rtol=0.03, atol=1.25)
+
+
+def test_adaptive_threshold_lif_spike_times_follow_the_rising_threshold():
+    # With tau_theta huge, the k-th spike (k = 0, 1, ...) comes when v, started
+    # from 0 after the previous reset, reaches 1 + k inc: an interval of
+    # tau_ref + tau_rc ln(J / (J - 1 - k inc)) (closed form of the exact step);
+    # grid spike times add at most one step to each interval.
+    J, inc, dt = 3.0, 0.25, 1e-5
+    model = ns.AdaptiveThresholdLIF(tau_rc=0.02, tau_ref=0.002, inc_theta=inc,
+                                    tau_theta=1e12)  # fmt: skip
+    rec = ns.simulate_neurons(model, [J], dt=dt, t_end=0.5)
+    isi = np.diff(np.concatenate([[0.0], rec.spike_times[0]]))
+    k = np.arange(isi.size)
+    want = 0.02 * np.log(J / (J - 1.0 - k * inc)) + np.where(k > 0, 0.002, 0.0)
+    assert isi.size == 8  # 1 + 7 * 0.25 < J: eight spikes, then silence
+    assert np.all(np.abs(isi - want) <= 1.01 * dt)
+    # the third state variable is v - theta
+    short = ns.simulate_neurons(model, [J], dt=dt, t_end=0.05, record=True)
+    np.testing.assert_allclose(
+        short.state["u"], short.state["v"] - short.state["theta"], rtol=0, atol=1e-12
+    )

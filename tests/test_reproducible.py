@@ -40,8 +40,9 @@ def test_ann_fit_default_seed_is_the_models(data):
     [
         lambda: ns.learning.PredictiveCoding([64, 16, 10], "tanh", seed=3),
         lambda: ns.learning.FeedbackAlignment([64, 16, 10], "tanh", seed=3),
+        lambda: ns.learning.EProp((64, 16, 10), n_steps=5, seed=3),
     ],
-    ids=["pc", "fa"],
+    ids=["pc", "fa", "eprop"],
 )
 def test_local_learners_default_seed_is_their_own(data, make):
     Xtr, Xte, ytr, yte = data

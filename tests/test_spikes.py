@@ -168,3 +168,13 @@ def test_filtered_spikes_plot():
     assert len(lines) == 2 + 1 + 2  # two traces, the rate, two raster rows
     np.testing.assert_array_equal(lines[0].get_ydata(), f[:, 0])
     assert len(lines[3].get_xdata()) == trains[0].size
+
+
+def test_spike_source_has_no_rate_curve_and_says_what_to_use():
+    src = ns.SpikeSource([[0.1, 0.2, 0.7], [0.5]])
+    for call in (lambda: src.rates(), lambda: ns.neuron_rates(src, [1.0, 2.0])):
+        with pytest.raises(TypeError, match=r"SpikeSource\.rates.*estimate_rates"):
+            call()
+    # the suggested call: spikes in [0, 1 s) over 1 s
+    rates = ns.estimate_rates(src.spike_times, t_stop=1.0)
+    np.testing.assert_array_equal(rates, [3.0, 1.0])

@@ -247,6 +247,42 @@ def test_local_workers_run_one_numba_thread(pool):
     assert t["result"].tolist() == [1, 1, 1]
 
 
+def parallel_kernels(tau_rc, seed):
+    """A point run by two parallel (prange) kernels: LIF neurons and a Lowpass."""
+    rng = np.random.default_rng(seed)
+    current = 1.0 + rng.random((2000, 300))  # 300 neurons: several blocks of 64
+    rec = ns.simulate_neurons(
+        ns.LIF(tau_rc=tau_rc), current, dt=1e-4, t_end=0.2, backend="cpu"
+    )
+    filtered = ns.Lowpass(0.005).filt(current, dt=1e-4)
+    return {
+        "threads": numba.get_num_threads(),
+        "counts": rec.spike_counts,
+        "v": rec.v[::100],
+        "spike_times": np.sort(rec.spike_times_flat)[:500],
+        "filtered": filtered[::100],
+    }
+
+
+def test_kernels_give_the_same_result_whatever_their_thread_count():
+    tables = []
+    for threads in (1, 2):
+        with ns.sweeps.LocalWorkers(1, threads_per_worker=threads) as workers:
+            t = ns.sweep(
+                parallel_kernels,
+                {"tau_rc": [0.02, 0.05]},
+                client=workers,
+                progress=False,
+            )
+        assert t.ok.all(), t["error"]
+        assert t["threads"].tolist() == [threads, threads]
+        tables.append(t)
+    one, two = tables
+    assert one["counts"].sum() > 0
+    for name in ("counts", "v", "spike_times", "filtered"):
+        np.testing.assert_array_equal(one[name], two[name], err_msg=name)
+
+
 # --- Ctrl-C, crash, resume ------------------------------------------------------
 
 SCRIPT = """
@@ -309,6 +345,65 @@ def test_dask_equals_local_and_plain_loop(client, local_table):
     assert_same_rows(local_table, t)
     check_against_loop(t)
     assert t["error"][0] == "ValueError: x must be >= 0 (got -1.0)"
+
+
+DASK_SCRIPT = """
+import sys, time
+import numpy as np
+import neurosim as ns
+def slow(x, seed, calls=sys.argv[3]):
+    with open(calls, "a") as f:
+        f.write(f"{x}\\n")
+    time.sleep(0.25)
+    return {"y": 2.0 * x + np.random.default_rng(seed).random()}
+ns.sweep(slow, {"x": list(range(16))}, out=sys.argv[1], client=sys.argv[2],
+         progress=False)
+"""
+
+
+def test_dask_ctrl_c_cancels_pending_points_and_resume_runs_only_missing(
+    client, tmp_path
+):
+    """SIGINT to a sweep on a cluster that outlives it, then the same sweep again."""
+    out = tmp_path / "out"
+    address = client.scheduler.address
+
+    def start(calls):
+        return subprocess.Popen(
+            [sys.executable, "-c", DASK_SCRIPT, str(out), address, str(calls)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def calls(name):
+        path = tmp_path / name
+        return [int(s) for s in path.read_text().split()] if path.exists() else []
+
+    proc = start(tmp_path / "calls0")
+    _wait_for_rows(proc, out, 3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0 and "KeyboardInterrupt" in err
+    kept = {p.name: p.read_bytes() for p in (out / "points").glob("*.npz")}
+    done = {int(x) for x in ns.sweeps.load(out)["x"]}
+    assert 3 <= len(kept) == len(done) < 16
+    # the 16 points take 2 s on the 2 workers: after 3 s every pending point
+    # would have started. Besides the stored ones, only points already on a
+    # worker ran: per worker one result in flight, one running, one queued
+    time.sleep(3.0)
+    started = calls("calls0")
+    assert len(started) == len(set(started)) <= len(done) + 6 < 16
+    proc = start(tmp_path / "calls1")
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert sorted(calls("calls1")) == sorted(set(range(16)) - done)
+    for name, data in kept.items():  # finished rows untouched
+        assert (out / "points" / name).read_bytes() == data
+    t = ns.sweeps.load(out)
+    assert t["x"].tolist() == list(range(16)) and t.ok.all()
+    for i in range(16):
+        rng = np.random.default_rng(int(t["seed"][i]))
+        assert t["y"][i] == 2.0 * t["x"][i] + rng.random()
 
 
 def test_dask_worker_killed_loses_no_point(client, tmp_path):

@@ -25,7 +25,13 @@ from .attention import (
     scaled_dot_product_attention,
     set_num_threads,
 )
-from .conversion import ConversionRun, ConvertedSNN, convert_mlp
+from .conversion import (
+    ConversionRun,
+    ConvertedSNN,
+    IntegrateAndFire,
+    Integrator,
+    convert_mlp,
+)
 from .data import load_digits, load_digits_split
 from .functions import (
     arctan,
@@ -101,6 +107,8 @@ __all__ = [
     "BatchNorm1d",
     "ConversionRun",
     "ConvertedSNN",
+    "IntegrateAndFire",
+    "Integrator",
     "Dropout",
     "Function",
     "History",

@@ -349,6 +349,26 @@ class MultiHeadAttention(Module):
     Parameters: ``in_proj_weight`` (3E, E) = ``[W_q; W_k; W_v]`` (Xavier uniform),
     ``in_proj_bias`` (3E,) (zeros), ``out_proj.weight`` (E, E), ``out_proj.bias``
     (zeros), initialised as PyTorch does.
+
+    Parameters
+    ----------
+    embed_dim : int
+        Model width :math:`E` (the inputs' last axis).
+    num_heads : int
+        Number of heads :math:`H`; must divide ``embed_dim`` (each head has
+        width :math:`E/H`).
+    dropout : float
+        Probability in [0, 1) of dropping an attention weight in training
+        (the kept ones are scaled by ``1 / (1 - dropout)``). Default 0.
+    bias : bool
+        Learn the input and output projection biases (default True).
+    batch_first : bool
+        Inputs and outputs are (batch, seq, E) instead of (seq, batch, E).
+    seed : int, numpy.random.Generator or None
+        Seed of the weights' initialisation and of the dropout draws (and of
+        :func:`~neurosim.ann.fit`'s shuffles by default).
+    dtype : numpy dtype
+        Data type of the parameters (default float64).
     """
 
     def __init__(
@@ -503,6 +523,34 @@ class TransformerEncoderLayer(Module):
     :math:`\mathrm{FF}(x) = W_2\,\phi(W_1 x + b_1) + b_2` and dropout acts on the
     attention weights, inside FF and on both branch outputs, as in PyTorch.
     ``causal=True`` masks attention to later positions.
+
+    Parameters
+    ----------
+    d_model : int
+        Model width (the inputs' last axis).
+    nhead : int
+        Number of attention heads; must divide ``d_model``.
+    dim_feedforward : int
+        Width of the feed-forward block's hidden layer (default 2048).
+    dropout : float
+        Dropout probability in [0, 1) (default 0.1, as PyTorch).
+    activation : str or callable
+        The feed-forward nonlinearity :math:`\phi`, by name (``"relu"``,
+        ``"tanh"``, ``"softplus"``, ...; see
+        :func:`~neurosim.ann.functions.get_activation`) or a callable.
+    causal : bool
+        Mask attention to later positions (default False).
+    norm_first : bool
+        Pre-norm instead of post-norm (default False).
+    layer_norm_eps : float
+        The LayerNorms' :math:`\epsilon` (default 1e-5).
+    batch_first : bool
+        Inputs and outputs are (batch, seq, d_model).
+    seed : int, numpy.random.Generator or None
+        Seed of the weights' initialisation and of the dropout draws (and of
+        :func:`~neurosim.ann.fit`'s shuffles by default).
+    dtype : numpy dtype
+        Data type of the parameters (default float64).
     """
 
     def __init__(
@@ -551,9 +599,23 @@ class TransformerEncoderLayer(Module):
     def forward(
         self, src: Any, *, src_key_padding_mask: Any = None, src_mask: Any = None
     ):
-        """``src`` (seq, batch, d_model) -> same shape.
+        """Encode a batch of sequences.
 
-        Masks as in :class:`MultiHeadAttention`.
+        Parameters
+        ----------
+        src : (seq, batch, d_model) Tensor or array_like
+            The input ((batch, seq, d_model) with ``batch_first``).
+        src_key_padding_mask : (batch, seq) bool array, optional
+            True marks padding positions that no position attends to.
+        src_mask : (seq, seq) bool or float array, optional
+            Attention mask, as ``attn_mask`` of
+            :meth:`MultiHeadAttention.forward` (True = not allowed, or
+            additive).
+
+        Returns
+        -------
+        Tensor
+            The encoded sequences, shaped like ``src``.
         """
         x = as_tensor(src, name="src")
         if self.norm_first:
@@ -568,6 +630,29 @@ class TransformerEncoder(Module):
 
     ``final_norm=True`` adds a last LayerNorm (``norm.*``), as PyTorch's ``norm=``.
     Keyword arguments go to each layer.
+
+    Parameters
+    ----------
+    num_layers : int
+        Number of layers (>= 1).
+    d_model : int
+        Model width (the inputs' last axis).
+    nhead : int
+        Number of attention heads per layer; must divide ``d_model``.
+    dim_feedforward : int
+        Width of each feed-forward block's hidden layer (default 2048).
+    final_norm : bool
+        Add a LayerNorm after the last layer (default False).
+    seed : int, numpy.random.Generator or None
+        Seed of all layers' weights and dropout draws (one generator, drawn
+        from in layer order), and of :func:`~neurosim.ann.fit`'s shuffles by
+        default.
+    dtype : numpy dtype
+        Data type of the parameters (default float64).
+    **layer_kwargs
+        Passed on to every :class:`TransformerEncoderLayer` (``dropout``,
+        ``activation``, ``causal``, ``norm_first``, ``layer_norm_eps``,
+        ``batch_first``).
     """
 
     def __init__(
@@ -599,7 +684,23 @@ class TransformerEncoder(Module):
     def forward(
         self, src: Any, *, src_key_padding_mask: Any = None, src_mask: Any = None
     ):
-        """``src`` (seq, batch, d_model) -> same shape."""
+        """Encode a batch of sequences through every layer.
+
+        Parameters
+        ----------
+        src : (seq, batch, d_model) Tensor or array_like
+            The input ((batch, seq, d_model) with ``batch_first``).
+        src_key_padding_mask : (batch, seq) bool array, optional
+            True marks padding positions, in every layer.
+        src_mask : (seq, seq) bool or float array, optional
+            Attention mask for every layer (see
+            :meth:`TransformerEncoderLayer.forward`).
+
+        Returns
+        -------
+        Tensor
+            The encoded sequences, shaped like ``src``.
+        """
         x = src
         for layer in self.layers:
             x = layer(x, src_key_padding_mask=src_key_padding_mask, src_mask=src_mask)

@@ -18,23 +18,30 @@ so a neuron with threshold 1 fires on average :math:`a_l / \lambda_l` spikes per
 step (at most one): :math:`\lambda_l` maps to the top rate :math:`1/\Delta t`.
 The output layer keeps :math:`\lambda_L = 1`.
 
-Simulation, per step of length :math:`\Delta t` (discrete-time IF; with inputs
-constant within a step the integration has no discretisation error, spike
-times are aligned to the steps):
+The converted network is a :class:`~neurosim.Network` run by
+:class:`~neurosim.Simulator` (CPU backend), with time step :math:`\Delta t`:
+
+* hidden layer :math:`l` is a group of :class:`IntegrateAndFire` neurons
+  (threshold 1, reset by subtraction, no refractory period, no leak), with
+  the bias :math:`b'_l / \Delta t` as a constant current;
+* the input enters the first hidden layer as the constant current
+  :math:`W'_1 x / \Delta t` (set per sample, between runs);
+* layer :math:`l - 1` drives layer :math:`l` through connections of weights
+  :math:`W'_l` with no synapse filter: a spike of weight :math:`w` is the
+  current :math:`w / \Delta t` during the next step;
+* the output layer is an :class:`Integrator` group (no spikes) with bias
+  :math:`b'_L / \Delta t`; the class is its largest integrated potential.
+
+So, per step, with inputs constant within a step (no discretisation error),
 
 .. math::
-    v_l \leftarrow v_l + W'_l s_{l-1} + b'_l, \quad
+    v_l \leftarrow v_l + W'_l s_{l-1}^{(t-1)} + b'_l, \quad
     s_l = [v_l \ge 1], \quad v_l \leftarrow v_l - s_l,
 
-with :math:`s_0 = x` (input as constant current) and biases as constant
-currents; the output potential :math:`V \leftarrow V + W'_L s_{L-1} + b'_L`.
-
-The network engine (``neurosim.Network``) is being rewritten, and its LIF with
-``tau_ref = 0`` has open issues, so this module runs the time-stepped IF itself
-(numpy, :meth:`ConvertedSNN.run`). The description (:attr:`weights_`,
-:attr:`biases_`, threshold 1, reset by subtraction, ``dt``) is all a
-``Network`` needs, so the run can move onto the engine later without changing
-:func:`convert_mlp`.
+(:math:`s_0 = x`, current input, no delay), and the output potential
+:math:`V \leftarrow V + W'_L s_{L-1}^{(t-1)} + b'_L`: each layer sees the
+previous layer's spikes one step later. Each sample starts from the
+network's initial state (:meth:`Simulator.restore <neurosim.Simulator.restore>`).
 
 References
 ----------
@@ -49,13 +56,119 @@ Neurosci. 11:682, doi:10.3389/fnins.2017.00682.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .._validation import as_float_array, check_dt, check_number
 from ..exceptions import ShapeError, ValidationError
+from ..neurons.model import NeuronModel
+from ..sim import Network, NeuronGroup, Simulator
 from .nn import MLP
+
+# The engine's threshold test is strict (v > threshold); the IF neuron fires at
+# v >= 1. Testing v > 1 - 1e-9 gives that for potentials that are sums of a
+# few hundred O(1) increments, whose rounding stays far below 1e-9.
+_THRESHOLD = 1.0 - 1e-9
+
+
+class IntegrateAndFire(NeuronModel):
+    r"""Integrate-and-fire neuron with reset by subtraction (dimensionless).
+
+    .. math:: \frac{dv}{dt} = J + i_{ext}
+
+    with a spike when :math:`v \ge 1` (tested as :math:`v > 1 - 10^{-9}`),
+    after which :math:`v \leftarrow v - 1`; no leak and no refractory period,
+    so the firing rate is :math:`J` (in Hz) for :math:`0 \le J \le 1/\Delta t`
+    and the spike count after :math:`n` steps of a constant :math:`J` is
+    :math:`\lfloor n J \Delta t \rfloor`. The step is exact (Euler on a
+    constant right-hand side). The state ``count`` counts the spikes.
+
+    Parameters
+    ----------
+    i_ext : float or (n,) array
+        Extra constant input, 1/s (the converted network's input current).
+    """
+
+    state: ClassVar[dict[str, float]] = {"v": 0.0, "count": 0.0}
+    params: ClassVar[dict[str, float]] = {"i_ext": 0.0}
+    inputs = ("J",)
+    units: ClassVar[dict[str, str]] = {
+        "v": "1 (threshold 1)",
+        "count": "spikes so far",
+        "J": "1/s",
+    }
+    threshold = ("v", _THRESHOLD)
+
+    @staticmethod
+    def update(v, count, J, i_ext, dt):
+        """Integrate the held input over the step.
+
+        Parameters
+        ----------
+        v : float
+            Potential (dimensionless).
+        count : float
+            Spikes so far (unchanged here).
+        J, i_ext : float
+            Inputs, 1/s.
+        dt : float
+            Step, s.
+
+        Returns
+        -------
+        v, count : float
+            The state at the end of the step.
+        """
+        return v + (J + i_ext) * dt, count
+
+    @staticmethod
+    def reset(v, count):
+        """Reset by subtraction, ``v <- v - 1``, and count the spike.
+
+        Parameters
+        ----------
+        v, count : float
+            State at the spike.
+
+        Returns
+        -------
+        v, count : float
+            State after the reset.
+        """
+        return v - 1.0, count + 1.0
+
+
+class Integrator(NeuronModel):
+    r"""A non-spiking unit that integrates its input: :math:`dV/dt = J`.
+
+    The converted network's output layer (its potential after :math:`n`
+    steps, divided by :math:`n`, estimates the ANN's logits).
+    """
+
+    state: ClassVar[dict[str, float]] = {"V": 0.0}
+    inputs = ("J",)
+    units: ClassVar[dict[str, str]] = {"V": "1", "J": "1/s"}
+
+    @staticmethod
+    def update(V, J, dt):
+        """Integrate the held input over the step.
+
+        Parameters
+        ----------
+        V : float
+            Potential (dimensionless).
+        J : float
+            Input, 1/s.
+        dt : float
+            Step, s.
+
+        Returns
+        -------
+        float
+            The potential at the end of the step.
+        """
+        return V + J * dt
 
 
 @dataclass(frozen=True)
@@ -78,7 +191,15 @@ class ConversionRun:
     spike_counts: list[np.ndarray]
 
     def spikes_per_sample(self) -> float:
-        """Hidden-layer spikes per sample over the run (all layers)."""
+        """Hidden-layer spikes per sample over the run (all layers).
+
+        Returns
+        -------
+        float
+            Total spikes of all hidden neurons divided by the number of
+            samples (0 for no samples): the run's cost in synaptic events per
+            sample, up to the fan-out.
+        """
         n = self.output.shape[1]
         return float(sum(c.sum() for c in self.spike_counts)) / max(n, 1)
 
@@ -86,15 +207,30 @@ class ConversionRun:
 class ConvertedSNN:
     """Integrate-and-fire network made by :func:`convert_mlp`.
 
-    Attributes
+    Usually made by :func:`convert_mlp`, which computes the normalised weights;
+    the constructor only stores them.
+
+    Parameters
     ----------
-    weights_, biases_ : list of ndarray
-        Normalised weights (n_out, n_in) and bias currents (n_out,) per layer.
-    scales_ : (n_hidden_layers,) ndarray
-        :math:`\\lambda_l`, the activation that maps to one spike per step.
+    weights : list of (n_out, n_in) ndarray
+        Normalised weights :math:`W'_l`, one per layer (the output layer's
+        last).
+    biases : list of (n_out,) ndarray
+        Normalised bias currents :math:`b'_l`, per step, one per layer.
+    scales : (n_hidden_layers,) ndarray
+        :math:`\\lambda_l`, the activation of each hidden layer that maps to
+        one spike per step.
     dt : float
         Step, in seconds (top firing rate ``1/dt``).
     percentile : float
+        The activation percentile the scales were taken at (for the record).
+
+    Attributes
+    ----------
+    weights_, biases_ : list of ndarray
+        ``weights`` and ``biases``.
+    scales_ : (n_hidden_layers,) ndarray
+        ``scales``.
     """
 
     def __init__(
@@ -111,44 +247,103 @@ class ConvertedSNN:
         self.dt = dt
         self.percentile = percentile
 
+    def network(self) -> tuple[Network, list[NeuronGroup], NeuronGroup]:
+        """The converted network as a :class:`~neurosim.Network` description.
+
+        Returns
+        -------
+        net : Network
+            Hidden :class:`IntegrateAndFire` groups and an output
+            :class:`Integrator` group, connected by the normalised weights
+            with no synapse filter; biases are the groups' constant currents
+            (``bias / dt``). The input current of the first hidden layer is
+            its parameter ``i_ext`` (0 here; :meth:`run` sets it per sample).
+        hidden : list of NeuronGroup
+            The hidden layers, in order.
+        output : NeuronGroup
+            The integrating output layer (state ``"V"``).
+        """
+        dt = self.dt
+        net = Network(seed=0)
+        hidden = []
+        for k, (w, b) in enumerate(
+            zip(self.weights_[:-1], self.biases_[:-1], strict=True)
+        ):
+            n = w.shape[0]
+            model = IntegrateAndFire(i_ext=np.zeros(n))
+            g = net.add(NeuronGroup(n, model, bias=b / dt, name=f"hidden{k + 1}"))
+            if hidden:
+                net.connect(hidden[-1], g, w.T)
+            hidden.append(g)
+        w, b = self.weights_[-1], self.biases_[-1]
+        out = net.add(NeuronGroup(w.shape[0], Integrator(), bias=b / dt, name="output"))
+        net.connect(hidden[-1], out, w.T)
+        return net, hidden, out
+
     def run(self, X: Any, duration: float) -> ConversionRun:
         """Present each row of ``X`` as constant input current for ``duration`` s.
+
+        Every sample runs in the simulator from the network's initial state.
 
         Parameters
         ----------
         X : (n_samples, n_in) array_like
             The same inputs the ANN takes (analog values, any sign).
         duration : float
-            Simulated time per sample, in seconds.
+            Simulated time per sample, in seconds (rounded to whole steps).
+
+        Returns
+        -------
+        ConversionRun
+            Output potential after each step and hidden spike counts.
         """
         n_in = self.weights_[0].shape[1]
         X = as_float_array("X", X, shape=(None, n_in))
         duration = check_number("duration", duration, low=0.0, low_open=True)
         n_steps = max(1, round(duration / self.dt))
-        W, b = self.weights_, self.biases_
+        net, hidden, out_group = self.network()
+        potential = net.monitor_state(out_group, "V", record=True)
+        sim = Simulator(net, dt=self.dt, backend="cpu", progress=False)
+        start = sim.snapshot()
+        # the first layer's input current, constant over a sample
+        drive = X @ self.weights_[0].T / self.dt
         n = len(X)
-        # the first layer's current is constant: compute it once
-        drive0 = X @ W[0].T + b[0]
-        v = [np.zeros((n, w.shape[0])) for w in W[:-1]]
-        counts = [np.zeros((n, w.shape[0])) for w in W[:-1]]
-        V = np.zeros((n, W[-1].shape[0]))
-        out = np.empty((n_steps, *V.shape))
-        for step in range(n_steps):
-            s = None
-            for k in range(len(W) - 1):
-                v[k] += drive0 if k == 0 else s @ W[k].T + b[k]
-                s = (v[k] >= 1.0).astype(np.float64)
-                v[k] -= s  # reset by subtraction, no refractory period
-                counts[k] += s
-            V += s @ W[-1].T + b[-1]
-            out[step] = V
+        counts = [np.zeros((n, g.n)) for g in hidden]
+        for i in range(n):
+            sim.restore(start)
+            sim.set_param(hidden[0], "i_ext", drive[i])
+            sim.run(n_steps * self.dt)
+            for k, g in enumerate(hidden):
+                counts[k][i] = sim.get_state(g, "count")
+        # one row per step, sample after sample
+        out = sim.data[potential].V.reshape(n, n_steps, out_group.n).transpose(1, 0, 2)
         t = self.dt * np.arange(1, n_steps + 1)
         return ConversionRun(t, out, counts)
 
     def accuracy_curve(
         self, X: Any, y: Any, duration: float
     ) -> tuple[np.ndarray, np.ndarray, float]:
-        """Test accuracy after each step: ``(t, accuracy, spikes per sample)``."""
+        """Test accuracy after each step of a run on labelled samples.
+
+        Parameters
+        ----------
+        X : (n_samples, n_in) array_like
+            Inputs, as for :meth:`run`.
+        y : (n_samples,) array_like of int
+            Class labels (indices of the output units).
+        duration : float
+            Simulated time per sample, in seconds.
+
+        Returns
+        -------
+        t : (n_steps,) ndarray
+            End time of each step, in seconds.
+        accuracy : (n_steps,) ndarray
+            Fraction of samples whose largest integrated output is the label,
+            after each step.
+        spikes_per_sample : float
+            Hidden-layer spikes per sample over the whole run.
+        """
         res = self.run(X, duration)
         y = np.asarray(y)
         if y.shape != (len(res.output[0]),):
@@ -180,6 +375,11 @@ def convert_mlp(
         Diehl et al.'s maximum).
     dt : float
         Step, in seconds.
+
+    Returns
+    -------
+    ConvertedSNN
+        The network with the normalised weights, ready to :meth:`~ConvertedSNN.run`.
 
     Raises
     ------

@@ -69,7 +69,9 @@ class Module:
         Tensor or tuple
             The outputs, recorded in the autodiff graph.
         """
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__}.forward: a Module subclass must define forward"
+        )
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """The direct sub-modules with their names (lists as ``name.i``).

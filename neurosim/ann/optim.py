@@ -46,7 +46,9 @@ class Optimizer:
 
     def step(self) -> None:
         """One update of every parameter that has a gradient (in subclasses)."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__}.step: an Optimizer subclass must define step"
+        )
 
 
 class SGD(Optimizer):

@@ -55,11 +55,28 @@ class Surrogate:
 
     @property
     def param(self) -> float:
-        raise NotImplementedError
+        """The shape parameter the fused kernels receive (``alpha``, ``slope``)."""
+        raise NotImplementedError(
+            f"{type(self).__name__}.param: a Surrogate subclass must define param"
+        )
 
     def grad(self, x: np.ndarray) -> np.ndarray:
-        """:math:`\\partial s / \\partial u` at ``x`` = membrane - threshold."""
-        raise NotImplementedError
+        """The surrogate derivative :math:`\\partial s / \\partial u` at ``x``.
+
+        Parameters
+        ----------
+        x : ndarray
+            Membrane minus threshold, :math:`u - \\vartheta`, any shape.
+
+        Returns
+        -------
+        ndarray
+            The derivative used in place of the Heaviside step's, elementwise,
+            shaped like ``x``.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__}.grad: a Surrogate subclass must define grad"
+        )
 
 
 class ATan(Surrogate):
@@ -68,6 +85,13 @@ class ATan(Surrogate):
     :math:`\partial s / \partial u \approx
     \frac{\alpha / 2}{1 + (\pi \alpha x / 2)^2}`, the derivative of
     :math:`\frac{1}{\pi} \arctan(\pi \alpha x / 2)`.
+
+    Parameters
+    ----------
+    alpha : float
+        Width parameter :math:`\alpha` > 0 (default 2, as snnTorch): the
+        derivative peaks at :math:`\alpha / 2` at threshold and falls to half
+        of that at :math:`|x| = 2 / (\pi \alpha)`.
     """
 
     kind, name = 0, "atan"
@@ -92,6 +116,12 @@ class FastSigmoid(Surrogate):
 
     :math:`\partial s / \partial u \approx 1 / (1 + k |x|)^2`, the derivative of
     :math:`x / (1 + k|x|)`, with slope :math:`k` (default 25, as snnTorch).
+
+    Parameters
+    ----------
+    slope : float
+        Slope :math:`k` > 0: the derivative is 1 at threshold and falls to
+        1/4 at :math:`|x| = 1 / k`.
     """
 
     kind, name = 1, "fast_sigmoid"
@@ -142,6 +172,19 @@ def spike(x: Any, surrogate: str | Surrogate = "atan") -> Tensor:
 
     The building block for unrolling a spiking neuron by hand; :class:`Leaky`
     and :class:`RLeaky` run the whole sequence as one fused op instead.
+
+    Parameters
+    ----------
+    x : Tensor or array_like
+        Membrane minus threshold, :math:`u - \\vartheta`, any shape.
+    surrogate : {"atan", "fast_sigmoid"} or Surrogate
+        The derivative used by the backward pass (see :class:`Leaky`).
+
+    Returns
+    -------
+    Tensor
+        :math:`H(x)`: 1.0 where ``x > 0``, else 0.0, shaped like ``x``; its
+        gradient is ``surrogate.grad(x)`` times the incoming gradient.
     """
     return HeavisideFn.apply(x, surrogate=get_surrogate(surrogate))
 
@@ -150,8 +193,28 @@ def spike(x: Any, surrogate: str | Surrogate = "atan") -> Tensor:
 def check_spikes(name: str, x: Any, n_features: int | None = None) -> np.ndarray:
     """Spike input: a (seq, batch, feature) array of zeros and ones.
 
-    Returns it as a float array; raises :class:`ShapeError` or
-    :class:`ValidationError` naming ``name`` otherwise.
+    Parameters
+    ----------
+    name : str
+        The argument's name, used in error messages.
+    x : (seq, batch, feature) array_like or Tensor
+        The spike trains to check.
+    n_features : int, optional
+        The required size of the last axis (not checked when None).
+
+    Returns
+    -------
+    (seq, batch, feature) ndarray
+        ``x`` as a float array (float64 when it was integer or bool).
+
+    Raises
+    ------
+    ShapeError
+        ``x`` is not 3-D or has the wrong number of features.
+    TypeError
+        ``x`` is not numeric.
+    ValidationError
+        ``x`` holds a value other than 0 and 1.
     """
     arr = np.asarray(x.data if isinstance(x, Tensor) else x)
     if arr.ndim != 3:
@@ -185,6 +248,10 @@ def rate_encode(
         Probabilities in [0, 1] (for example pixel intensity / 16 for digits).
     n_steps : int
         Length of the trains.
+    seed : int, numpy.random.Generator or None
+        Seed of the draws; the same seed gives the same trains.
+    dtype : numpy dtype
+        Data type of the result (default float64).
 
     Returns
     -------
@@ -331,6 +398,18 @@ def leaky_integrator(x: Any, decay: float) -> Tensor:
 
     :math:`y_t = \kappa y_{t-1} + x_t` with :math:`\kappa` = ``decay`` in
     [0, 1] (:math:`e^{-\Delta t / \tau_{out}}`); ``decay=1`` integrates.
+
+    Parameters
+    ----------
+    x : (seq, ...) Tensor or array_like
+        The input, time along axis 0.
+    decay : float
+        :math:`\kappa` in [0, 1], the fraction of the state kept per step.
+
+    Returns
+    -------
+    (seq, ...) Tensor
+        :math:`y_t = \sum_{k \le t} \kappa^{t-k} x_k`, differentiable in ``x``.
     """
     decay = check_number("decay", decay, low=0.0, high=1.0)
     return LeakyIntegratorFn.apply(x, decay=decay)
@@ -439,7 +518,22 @@ class Leaky(Module):
         return current
 
     def forward(self, current: Any, mem0: Any = None) -> tuple[Tensor, Tensor]:
-        """Currents (seq, batch, size) -> ``(spikes, mem)``, each (seq, batch, size)."""
+        """Run the neurons over a sequence of input currents.
+
+        Parameters
+        ----------
+        current : (seq, batch, size) Tensor or array_like
+            Input current :math:`I_t` of each step (membrane units).
+        mem0 : (batch, size) Tensor or array_like, optional
+            Initial membrane :math:`u_0` (default zeros).
+
+        Returns
+        -------
+        spikes : (seq, batch, size) Tensor
+            :math:`s_t` (0 or 1), with the surrogate gradient.
+        mem : (seq, batch, size) Tensor
+            Membrane :math:`u_t` after each step.
+        """
         current = self._check_current(current)
         _, N, H = current.shape
         u0 = self._state("mem0", mem0, (N, H), current.dtype)
@@ -463,6 +557,17 @@ class RLeaky(Leaky):
 
     Call with currents (seq, batch, size) and optional ``spk0`` and ``mem0``
     (batch, size); returns ``(spikes, mem)``.
+
+    Parameters
+    ----------
+    size : int
+        Number of neurons (the input's last axis).
+    beta, threshold, surrogate, reset, reset_delay, detach_reset
+        As for :class:`Leaky`.
+    seed : int, numpy.random.Generator or None
+        Seed of the recurrent weights' initialisation.
+    dtype : numpy dtype
+        Data type of the recurrent weights (default float64).
 
     Notes
     -----
@@ -493,7 +598,25 @@ class RLeaky(Leaky):
     def forward(
         self, current: Any, spk0: Any = None, mem0: Any = None
     ) -> tuple[Tensor, Tensor]:
-        """Currents (seq, batch, size) -> ``(spikes, mem)``, each (seq, batch, size)."""
+        """Run the recurrent layer over a sequence of input currents.
+
+        Parameters
+        ----------
+        current : (seq, batch, size) Tensor or array_like
+            Input current of each step, before the recurrent current
+            :math:`W s_{t-1} + b` is added.
+        spk0 : (batch, size) Tensor or array_like, optional
+            Spikes :math:`s_0` before the first step (default zeros).
+        mem0 : (batch, size) Tensor or array_like, optional
+            Initial membrane :math:`u_0` (default zeros).
+
+        Returns
+        -------
+        spikes : (seq, batch, size) Tensor
+            :math:`s_t` (0 or 1), with the surrogate gradient.
+        mem : (seq, batch, size) Tensor
+            Membrane :math:`u_t` after each step.
+        """
         current = self._check_current(current, self.size)
         _, N, H = current.shape
         dt = current.dtype
@@ -530,6 +653,28 @@ class SpikingMLP(Module):
     Parameters are named ``layers.0.weight``, ``layers.0.bias`` ... like
     :class:`~neurosim.ann.nn.MLP`. The hidden activity of the last call is
     kept in ``spike_counts_`` (spikes per sample per layer), for reporting.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths, input first, output last (at least two).
+    beta, threshold, surrogate, reset
+        The hidden neurons' parameters, as for :class:`Leaky`.
+    n_steps : int, optional
+        Number of steps a static (batch, sizes[0]) input is repeated for; None
+        (default) accepts sequences only.
+    spike_input : bool
+        The input is spike trains: check that it holds only 0 and 1 (default
+        False).
+    seed : int, numpy.random.Generator or None
+        Seed of the weights' initialisation.
+    dtype : numpy dtype
+        Data type of the weights (default float64).
+
+    Attributes
+    ----------
+    spike_counts_ : list of float
+        Spikes per sample in each hidden layer, from the last call.
     """
 
     def __init__(
@@ -570,7 +715,19 @@ class SpikingMLP(Module):
             yield f"layers.{i}", layer
 
     def forward(self, x: Any) -> Tensor:
-        """(seq, batch, sizes[0]) -> logits (batch, sizes[-1])."""
+        """Classify a batch of input sequences.
+
+        Parameters
+        ----------
+        x : (seq, batch, sizes[0]) or (batch, sizes[0]) Tensor or array_like
+            Input currents or spikes; the 2-D form is a static input repeated
+            over ``n_steps`` steps (only when ``n_steps`` is set).
+
+        Returns
+        -------
+        (batch, sizes[-1]) Tensor
+            Logits: the output layer's current averaged over time.
+        """
         ndim = x.ndim if isinstance(x, Tensor) else np.ndim(x)
         if self.n_steps is not None and ndim == 2 and not self.spike_input:
             x = Tensor(repeat_current(x, self.n_steps))
@@ -592,7 +749,17 @@ class SpikingMLP(Module):
 def repeat_current(x: Any, n_steps: int) -> np.ndarray:
     """Direct encoding: the static input ``x`` (batch, feature) at every step.
 
-    Returns a read-only (n_steps, batch, feature) view (no copy).
+    Parameters
+    ----------
+    x : (batch, feature) array_like or Tensor
+        The static input.
+    n_steps : int
+        Number of steps (>= 1).
+
+    Returns
+    -------
+    (n_steps, batch, feature) ndarray
+        A read-only broadcast view of ``x`` (no copy).
     """
     x = np.asarray(x.data if isinstance(x, Tensor) else x)
     if x.ndim != 2:

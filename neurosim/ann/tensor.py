@@ -488,7 +488,9 @@ class Function:
         numpy.ndarray or tuple of numpy.ndarray
             The output data.
         """
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__}.forward: a Function subclass must define forward"
+        )
 
     def backward(self, *grads: np.ndarray) -> Any:
         """Gradients of the inputs from the gradients of the outputs.
@@ -504,7 +506,9 @@ class Function:
             One gradient per input, shaped like it (None for inputs that need
             none).
         """
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__}.backward: a Function subclass must define backward"
+        )
 
     @classmethod
     def apply(cls, *inputs: Any, **options: Any) -> Any:

@@ -79,10 +79,7 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     ax1.set_ylabel("weight change")
     ax1.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax1.set_title("pair-based STDP", fontsize="small")
-    ax2.plot(t, x**2, "k-", lw=1, label="target x**2")
-    ax2.plot(t, decoded, "r-", lw=0.8, label="PES decoded")
-    ax2.set_xlabel("time (s)")
-    ax2.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ns.plotting.decoded(t, x**2, decoded, ax=ax2, labels=["x**2"])
     ax2.set_title("PES learns decoders online", fontsize="small")
     fig.tight_layout()
     path = out_dir / "12_local_rules.png"

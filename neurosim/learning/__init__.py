@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ._network import backprop_grads, cosine
 from .compare import Comparison, compare
+from .diehl_cook import DiehlCook
 from .eprop import EProp
 from .feedback_alignment import FeedbackAlignment
 from .hebbian import Hebbian, Oja
@@ -22,6 +23,7 @@ from .stdp import STDP
 
 __all__ = [
     "Comparison",
+    "DiehlCook",
     "PES",
     "EProp",
     "Perceptron",

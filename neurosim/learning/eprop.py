@@ -66,6 +66,7 @@ class EProp:
     kappa : float
         Readout decay per step, in [0, 1].
     threshold : float
+        Firing threshold :math:`\vartheta` > 0 (dimensionless membrane units).
     surrogate : str or ann.Surrogate
         Pseudo-derivative :math:`\psi` (default fast sigmoid, slope 25).
     feedback : {"symmetric", "random"}
@@ -75,6 +76,8 @@ class EProp:
         shows what the recurrent layer learns.
     seed : int, Generator or None
         Initial weights, feedback matrix, then batch order and input spikes.
+    dtype : numpy dtype
+        Data type of the weights and of the simulation (default float64).
 
     Attributes
     ----------
@@ -136,7 +139,16 @@ class EProp:
 
     # ------------------------------------------------------------- structure
     def parameters(self) -> list:
-        """Trainable tensors: W_in, W_rec, b_rec, W_out, b_out."""
+        """The trainable tensors, in the order :meth:`gradients` returns them.
+
+        Returns
+        -------
+        list of ann.Tensor
+            :math:`W^{in}` (n_rec, n_in), :math:`W^{rec}` (n_rec, n_rec),
+            :math:`b` (n_rec,), :math:`W^{out}` (n_out, n_rec) and
+            :math:`b^{out}` (n_out,): the modules' own tensors, so an optimiser
+            built on them updates the network.
+        """
         rnn, out = self.net_["rnn"], self.net_["readout"]
         return [
             self.net_["input"].weight,
@@ -147,7 +159,28 @@ class EProp:
         ]
 
     def encode(self, X: Any, rng: np.random.Generator | None = None) -> np.ndarray:
-        """Static samples (n, n_in) -> a (n_steps, n, n_in) input sequence."""
+        """Turn static samples into input sequences (the model's ``encoding``).
+
+        Parameters
+        ----------
+        X : (n, n_in) array_like
+            Static samples (values in [0, 1] for ``encoding="rate"``).
+        rng : numpy.random.Generator, optional
+            Source of the input spikes for ``encoding="rate"``; default the
+            model's own generator (seeded by ``seed``). Unused for
+            ``"current"``.
+
+        Returns
+        -------
+        (n_steps, n, n_in) ndarray
+            The same current at every step (a read-only view), or Bernoulli
+            spikes with probability ``X`` per step.
+
+        Raises
+        ------
+        ShapeError
+            ``X`` is not (n, n_in).
+        """
         from .. import ann
 
         X = np.asarray(X, dtype=self.net_["readout"].weight.dtype)
@@ -307,7 +340,22 @@ class EProp:
         return loss, [g_in, g_rec, g_b, g_wout, g_bout]
 
     def bptt_loss(self, x: Any, labels: Any):
-        """The same loss through the autodiff (backpropagation through time)."""
+        """The same loss through the autodiff (backpropagation through time).
+
+        Parameters
+        ----------
+        x : (seq, batch, n_in) array_like
+            Input sequence.
+        labels : (batch,) array_like of int
+            Class labels.
+
+        Returns
+        -------
+        ann.Tensor
+            The scalar loss :math:`E`, recorded in the autodiff graph:
+            ``loss.backward()`` puts BPTT's gradient in each of
+            :meth:`parameters`' ``grad``.
+        """
         from .. import ann
 
         x = self._check_seq(x)
@@ -324,6 +372,18 @@ class EProp:
         \partial E/\partial y_{t'} + W^{rec\top} \delta_{t+1}`, with
         :math:`\delta_{t+1} = dE/du_{t+1}` taken from the autodiff's gradient of
         the input current.
+
+        Parameters
+        ----------
+        x : (seq, batch, n_in) array_like
+            Input sequence.
+        labels : (batch,) array_like of int
+            Class labels.
+
+        Returns
+        -------
+        (seq, batch, n_rec) ndarray
+            :math:`L_t^j`, to pass to :meth:`gradients` as ``learning_signal``.
         """
         from .. import ann
 
@@ -349,7 +409,24 @@ class EProp:
         return readout + rec
 
     def bptt_cosine(self, x: Any, labels: Any) -> dict[str, float]:
-        """Cosine between this rule's update and BPTT's gradient, per weight."""
+        """Cosine between this rule's update and BPTT's gradient, per weight.
+
+        Parameters
+        ----------
+        x : (seq, batch, n_in) array_like
+            Input sequence.
+        labels : (batch,) array_like of int
+            Class labels.
+
+        Returns
+        -------
+        dict of str to float
+            ``{"input", "recurrent", "readout"}``: the cosine similarity in
+            [-1, 1] between :meth:`gradients` (online e-prop) and the exact
+            gradient of :meth:`bptt_loss`, for :math:`W^{in}`, :math:`W^{rec}`
+            and :math:`W^{out}` (the readout's gradient is exact in both, so
+            its cosine is 1 up to rounding).
+        """
         names = ("input", "recurrent", "readout")
         _, g = self.gradients(x, labels)
         loss = self.bptt_loss(x, labels)
@@ -363,7 +440,21 @@ class EProp:
 
     # --------------------------------------------------------------- training
     def predict_logits(self, X: Any, batch_size: int = 512) -> np.ndarray:
-        """Time-averaged readout (n, n_out) for static samples ``X``."""
+        """Time-averaged readout for static samples.
+
+        Parameters
+        ----------
+        X : (n, n_in) array_like
+            Static samples, encoded by :meth:`encode`.
+        batch_size : int
+            Samples simulated at once (memory only; default 512).
+
+        Returns
+        -------
+        (n, n_out) ndarray
+            :math:`\\frac{1}{T} \\sum_t y_t` per sample. Also sets
+            ``spikes_per_sample_``, the recurrent spikes per sample.
+        """
         from ..ann.spiking import one_blas_thread
 
         outs, spikes = [], 0.0
@@ -376,7 +467,18 @@ class EProp:
         return np.concatenate(outs, axis=0)
 
     def predict(self, X: Any) -> np.ndarray:
-        """Class labels for static samples ``X`` (n, n_in)."""
+        """Class labels for static samples.
+
+        Parameters
+        ----------
+        X : (n, n_in) array_like
+            Static samples.
+
+        Returns
+        -------
+        (n,) ndarray of int
+            The index of the largest time-averaged readout of each sample.
+        """
         return np.argmax(self.predict_logits(X), axis=-1)
 
     def fit(
@@ -390,7 +492,37 @@ class EProp:
         validation_data: tuple[Any, Any] | None = None,
         seed: SeedLike = None,
     ) -> EProp:
-        """Train on static samples ``X`` (n, n_in), labels ``y``; returns self."""
+        """Train on static samples with online e-prop (or the readout only).
+
+        Parameters
+        ----------
+        X : (n, n_in) array_like
+            Static samples, encoded by :meth:`encode` batch by batch.
+        y : (n,) array_like of int
+            Class labels.
+        optimizer : ann optimiser, optional
+            Built on :meth:`parameters`; default ``ann.Adam(lr=1e-3)``.
+        epochs : int
+            Passes over the data (>= 1).
+        batch_size : int
+            Samples per update (>= 1).
+        validation_data : (X_val, y_val), optional
+            Accuracy and recurrent spikes per sample after every epoch, in
+            ``history_``.
+        seed : int, numpy.random.Generator or None
+            Seeds the sample order and the input spikes. Default: the model's
+            own ``seed``, so the same script trains the same way every run.
+
+        Returns
+        -------
+        EProp
+            ``self``, trained; ``history_`` holds the per-epoch metrics.
+
+        Raises
+        ------
+        ShapeError
+            ``X`` and ``y`` differ in length, or ``X`` is not (n, n_in).
+        """
         from .. import ann
 
         epochs = int(check_number("epochs", epochs, low=1, integer=True))
@@ -401,7 +533,7 @@ class EProp:
             raise ShapeError(f"y: {len(y)} labels for {len(X)} samples")
         params = self.parameters()
         opt = optimizer if optimizer is not None else ann.Adam(params, lr=1e-3)
-        rng = as_rng(seed)
+        rng = as_rng(self.seed if seed is None else seed)
         hist: dict[str, list[float]] = {
             "loss": [],
             "val_accuracy": [],

@@ -4,6 +4,7 @@ Descriptions hold parameters only, never state; simulators build the state.
 """
 
 from .adaptive_lif import AdaptiveLIF
+from .adaptive_threshold import AdaptiveThresholdLIF
 from .adex import AdEx
 from .base import NeuronType
 from .exp_if import ExpIF
@@ -17,6 +18,7 @@ from .sources import PoissonSource, SpikeSource
 __all__ = [
     "AdEx",
     "AdaptiveLIF",
+    "AdaptiveThresholdLIF",
     "ExpIF",
     "Izhikevich",
     "LIF",

@@ -84,14 +84,28 @@ class SpikeSource(NeuronType):
         self.spike_times = trains
 
     def rates(self, J: Any = None) -> np.ndarray:
-        """Not defined for given spike times.
+        """Not defined: given spike times have no rate curve.
+
+        A rate of given spike times depends on the time window it is counted
+        over, which the source does not know; estimate it with
+        :func:`neurosim.estimate_rates` (``ns.estimate_rates(source.spike_times,
+        t_stop=T)``).
 
         Parameters
         ----------
         J : array_like, optional
             Ignored.
+
+        Raises
+        ------
+        TypeError
+            Always, saying how to estimate the rates instead.
         """
-        raise NotImplementedError("SpikeSource has no rate curve")
+        raise TypeError(
+            "SpikeSource.rates: given spike times have no rate curve (a rate "
+            "depends on the window it is counted over); use "
+            "ns.estimate_rates(source.spike_times, t_stop=...) instead"
+        )
 
     def _params(self) -> dict[str, Any]:
         return {"spike_times": [s.tolist() for s in self.spike_times]}

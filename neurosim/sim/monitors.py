@@ -83,6 +83,15 @@ class _Monitor:
 class SpikeMonitor(_Monitor):
     """Spike events of a group: int32 neuron index and int64 step per spike.
 
+    Usually made by :meth:`Network.monitor_spikes`. Memory grows with the
+    number of spikes (8 bytes each), not with the number of steps.
+
+    Parameters
+    ----------
+    target : NeuronGroup or GroupView
+        The group (or slice of a group) whose spikes are recorded; neuron
+        indices are relative to it.
+
     Attributes
     ----------
     indices : (n_spikes,) int32 ndarray
@@ -121,14 +130,40 @@ class SpikeMonitor(_Monitor):
         return np.bincount(self.indices, minlength=self.target.n)
 
     def spike_trains(self) -> list[np.ndarray]:
-        """Spike times (seconds) of each neuron, one sorted array per neuron."""
+        """Spike times of each neuron, one sorted array per neuron.
+
+        Returns
+        -------
+        list of (n_spikes_i,) float64 ndarray
+            ``target.n`` arrays; array ``i`` holds the spike times of neuron
+            ``i`` in seconds, in increasing order (empty if it never spiked).
+        """
         idx = self.indices
         order = np.argsort(idx, kind="stable")
         bounds = np.cumsum(np.bincount(idx, minlength=self.target.n))[:-1]
         return np.split(self.times[order], bounds)
 
     def rate(self, duration: float) -> float:
-        """Mean firing rate over the group in Hz, for ``duration`` seconds simulated."""
+        """Mean firing rate over the group, in Hz.
+
+        :math:`\\bar r = N_\\mathrm{spikes} / (n \\, T)` for ``n`` neurons
+        recorded over ``T = duration``.
+
+        Parameters
+        ----------
+        duration : float
+            Simulated time the monitor recorded, in seconds (> 0).
+
+        Returns
+        -------
+        float
+            Spikes per neuron per second, in Hz.
+
+        Raises
+        ------
+        ValueError
+            ``duration`` is not a positive number.
+        """
         duration = check_number("duration", duration, low=0.0, low_open=True)
         return self.indices.size / (self.target.n * duration)
 
@@ -156,6 +191,31 @@ class _Sampled(_Monitor):
 
 class StateMonitor(_Sampled):
     """A state variable of a few neurons, every ``every`` steps.
+
+    Usually made by :meth:`Network.monitor_state`. Memory is
+    ``8 * len(record)`` bytes per sample.
+
+    Parameters
+    ----------
+    target : NeuronGroup or GroupView
+        The group (or slice of a group) to record from.
+    var : str
+        The variable: ``"v"`` (membrane state in the model's unit) or ``"J"``
+        (the total input of the step) for the built-in models; for a
+        :class:`~neurosim.NeuronModel`, any of its state variables or ``"J"``.
+    record : sequence of int or True
+        Indices (within ``target``) of the neurons to record, or ``True`` for
+        all of them. Required (as in Brian2): recording every neuron of a
+        large group by accident would fill the memory.
+    every : int
+        Record one sample every ``every`` steps (>= 1), at the end of the
+        step.
+
+    Raises
+    ------
+    ValueError
+        ``var`` is not a variable of the model, ``record`` is missing, not
+        integers or out of range, or ``every < 1``.
 
     Attributes
     ----------
@@ -273,6 +333,25 @@ class ReadoutMonitor(_Sampled):
     ``discretization="zoh"`` the spike is a pulse of height ``1/dt`` over its
     step instead and the synapse is discretised by zero-order hold (see
     :meth:`Network.monitor_readout`).
+
+    Parameters
+    ----------
+    target : NeuronGroup or GroupView
+        The spiking neurons to decode.
+    decoders : (target.n, d) array_like
+        Decoding weights, one row per neuron.
+    synapse : LinearFilter
+        Filter applied to the spike trains (e.g. ``Lowpass(0.005)``).
+    every : int
+        Keep one sample every ``every`` steps (>= 1).
+    discretization : {"exact", "zoh"}
+        How the synapse is discretised in time (see :data:`DISCRETIZATIONS`).
+
+    Raises
+    ------
+    ValueError
+        ``decoders`` is not ``(target.n, d)``, ``every < 1`` or an unknown
+        ``discretization``.
 
     Attributes
     ----------

@@ -170,7 +170,20 @@ class NeuronGroup:
 
 
 class GroupView:
-    """The neurons ``group[start:stop]`` of a :class:`NeuronGroup` (a view)."""
+    """The neurons ``group[start:stop]`` of a :class:`NeuronGroup` (a view).
+
+    Made by slicing, ``group[a:b]``; it is connected, driven and monitored
+    like the group itself and holds no state of its own.
+
+    Parameters
+    ----------
+    group : NeuronGroup
+        The parent group.
+    start : int
+        Index of the view's first neuron in ``group``.
+    stop : int
+        One past the index of its last neuron (``start < stop <= group.n``).
+    """
 
     def __init__(self, group: NeuronGroup, start: int, stop: int) -> None:
         self.group = group
@@ -241,8 +254,25 @@ class Random:
     ) -> scipy.sparse.csr_matrix:
         """Draw the ``(n_pre, n_post)`` CSR weight matrix.
 
-        ``self_offset`` is ``post.start - pre.start`` when pre and post are
-        views of the same group (used to drop self-connections).
+        Parameters
+        ----------
+        n_pre : int
+            Number of presynaptic neurons (rows).
+        n_post : int
+            Number of postsynaptic neurons (columns).
+        rng : numpy.random.Generator
+            Source of the draws (the simulator passes the network's).
+        self_offset : int, optional
+            ``post.start - pre.start`` when pre and post are views of the same
+            group: entry ``(j, i)`` with ``j == i + self_offset`` is a neuron
+            connected to itself, dropped unless ``allow_self``. None (default)
+            when the groups differ.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+            ``(n_pre, n_post)`` weights: ``value`` at the connected pairs,
+            structurally absent elsewhere, column indices sorted in each row.
         """
         total = n_pre * n_post
         if self.p == 0.0 or total == 0:
@@ -326,7 +356,35 @@ class Factored:
 
 
 class Connection:
-    """A projection from ``pre`` to ``post`` (made by :meth:`Network.connect`)."""
+    """A projection from ``pre`` to ``post`` (made by :meth:`Network.connect`).
+
+    A plain record of the checked arguments of :meth:`Network.connect`; the
+    simulator builds the synapse state from it.
+
+    Parameters
+    ----------
+    pre : NeuronGroup or GroupView
+        The presynaptic neurons.
+    post : NeuronGroup or GroupView
+        The postsynaptic neurons.
+    weights : ndarray, sparse matrix, Random, OneToOne or Factored
+        The ``(n_pre, n_post)`` weights, ``weights[j, i]`` from pre ``j`` to
+        post ``i`` (a spike's charge, in the post input's unit times seconds).
+    synapse : LinearFilter or None
+        Post-synaptic filter (unit area); None delivers a spike as the input
+        ``w / dt`` during the next step.
+    delay : float
+        Transmission delay in seconds (>= 0).
+    reversal : float or None
+        Reversal potential in volts for a conductance-based connection, None
+        for a current-based one.
+    discretization : {"exact", "zoh"}
+        How spikes and the synapse are discretised in time (see
+        :meth:`Network.connect`).
+    plasticity : STDP or None
+        The online learning rule of a plastic connection, None for fixed
+        weights.
+    """
 
     def __init__(
         self,
@@ -441,7 +499,25 @@ class Network:
         self.monitors: list[SpikeMonitor | StateMonitor | ReadoutMonitor] = []
 
     def add(self, group: NeuronGroup) -> NeuronGroup:
-        """Add a neuron group; returns it."""
+        """Add a neuron group to the network.
+
+        Parameters
+        ----------
+        group : NeuronGroup
+            The group; each group can be added once.
+
+        Returns
+        -------
+        NeuronGroup
+            ``group`` itself, so ``P = net.add(ns.NeuronGroup(...))`` works.
+
+        Raises
+        ------
+        TypeError
+            ``group`` is not a :class:`NeuronGroup`.
+        ValueError
+            The group was already added.
+        """
         if not isinstance(group, NeuronGroup):
             raise TypeError(
                 f"Network.add: expected a NeuronGroup (got {type(group).__name__})"
@@ -477,8 +553,9 @@ class Network:
         Parameters
         ----------
         pre, post : NeuronGroup or GroupView
-        weights : (n_pre, n_post) array, scipy.sparse matrix, float, Random, \
-OneToOne or Factored
+            The presynaptic and postsynaptic neurons (groups of this network).
+        weights : array, sparse matrix, float, Random, OneToOne or Factored
+            A dense ``(n_pre, n_post)`` array or a scipy.sparse matrix:
             ``weights[j, i]`` is the weight from pre neuron ``j`` to post
             neuron ``i`` (a spike's charge; see the module docstring). A float
             connects all to all with that weight.
@@ -497,8 +574,9 @@ OneToOne or Factored
             step and a LIF target integrates the filtered input exactly over
             each step. ``"zoh"``: a spike of weight ``w`` is the pulse
             ``w / dt`` held over its step, the synapse state advances by its
-            zero-order-hold discretisation (:meth:`~neurosim.LinearFilter.\
-discretize`), and its output at the start of a step is held over the step
+            zero-order-hold discretisation
+            (:meth:`~neurosim.LinearFilter.discretize`), and its output at the
+            start of a step is held over the step
             (Nengo's convention; a neuron firing at rate ``r`` drives the
             target with exactly ``w r`` on average). The two differ by
             ``O(dt / tau)``.
@@ -506,6 +584,18 @@ discretize`), and its output at the start of a step is held over the step
             Update the weights online during the run with this pair-based
             STDP rule (dense, sparse or ``Random`` weights from a spiking
             group; CPU backend). See the module docstring for the conventions.
+
+        Returns
+        -------
+        Connection
+            The connection, recorded in the network.
+
+        Raises
+        ------
+        TypeError, ValueError
+            An argument of the wrong type or value (the message names it),
+            e.g. a group not in this network, a synapse that is not strictly
+            proper, a weight matrix of the wrong shape.
         """
         pre = self._check_target("pre", pre)
         post = self._check_target("post", post)
@@ -660,7 +750,18 @@ discretize`), and its output at the start of a step is held over the step
         self.encoded_inputs.append((target, value, left, right))
 
     def monitor_spikes(self, target: Target) -> SpikeMonitor:
-        """Record the spikes of ``target`` as (index, step) events."""
+        """Record the spikes of ``target`` as (index, step) events.
+
+        Parameters
+        ----------
+        target : NeuronGroup or GroupView
+            The neurons to record (of this network).
+
+        Returns
+        -------
+        SpikeMonitor
+            The monitor, filled by :meth:`Simulator.run`.
+        """
         target = self._check_target("target", target)
         mon = SpikeMonitor(target)
         self.monitors.append(mon)
@@ -671,8 +772,25 @@ discretize`), and its output at the start of a step is held over the step
     ) -> StateMonitor:
         """Record ``var`` (``"v"`` or ``"J"``) of a few neurons every ``every`` steps.
 
-        ``record`` (required) lists indices within ``target``; ``True`` records
-        all of them (mind the memory for large groups).
+        Parameters
+        ----------
+        target : NeuronGroup or GroupView
+            The neurons to record from (of this network).
+        var : str
+            ``"v"`` (the membrane state, in the model's unit) or ``"J"`` (the
+            step's total input); for a :class:`~neurosim.NeuronModel`, any of
+            its state variables or ``"J"``.
+        record : sequence of int or True
+            Required: indices within ``target``; ``True`` records all of them
+            (mind the memory for large groups: 8 bytes per neuron per sample).
+        every : int
+            Record every ``every`` steps (>= 1), at the end of the step.
+
+        Returns
+        -------
+        StateMonitor
+            The monitor, filled by :meth:`Simulator.run`; ``mon.t`` and
+            ``mon.<var>`` (time-major, ``(n_samples, len(record))``).
         """
         target = self._check_target("target", target)
         mon = StateMonitor(target, var, record, every)
@@ -693,7 +811,9 @@ discretize`), and its output at the start of a step is held over the step
         Parameters
         ----------
         target : NeuronGroup or GroupView
+            The spiking neurons to decode (of this network).
         decoders : (n, d) array
+            Decoding weights, one row per neuron of ``target``.
         synapse : LinearFilter or None
             Unit-area filter applied to the spikes (each spike an impulse of
             area 1), so the output is a decoded rate-weighted value. ``None``
@@ -710,6 +830,12 @@ discretize`), and its output at the start of a step is held over the step
             the zero-order-hold discretisation ``synapse.discretize(dt,
             "zoh")`` (Nengo's decoded probes): unit DC gain, so decoded
             values are unbiased.
+
+        Returns
+        -------
+        ReadoutMonitor
+            The monitor, filled by :meth:`Simulator.run`; ``mon.t`` and
+            ``mon.data`` (``(n_samples, d)``).
         """
         target = self._check_target("target", target)
         D = as_float_array("decoders", decoders, ndim=2)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .._jit import resolve_backend
+from .._jit import announces_compiles, resolve_backend
 from .._validation import (
     as_float_array,
     check_alloc,
@@ -476,6 +476,7 @@ def _simulate_model(
     )
 
 
+@announces_compiles
 def simulate_neurons(
     model: NeuronType,
     current: Any,
@@ -546,6 +547,13 @@ def simulate_neurons(
         Hodgkin-Huxley with exponential Euler at ``dt`` above 0.1 ms, where
         rates fall short by more than 5 % and spikes are lost
         (:data:`HH_EXP_EULER_DT_WARN_MS`).
+
+    Notes
+    -----
+    The first call for a model and backend compiles its kernels (numba then
+    caches them on disk). A call that spends more than a second compiling
+    says so in one line on stderr, once per process, as
+    :meth:`Simulator.run` does; nothing else is printed.
 
     Examples
     --------

@@ -20,6 +20,7 @@ from .._validation import as_float_array, check_dt, check_steps
 from ..exceptions import ShapeError, SimulationError, ValidationError
 from ..kernels import hh as _hh
 from ..kernels import network as K
+from ..neurons.sources import PoissonSource
 from . import backends, checkpoint
 from .network import Network, check_duration, evaluate_input
 
@@ -356,6 +357,88 @@ class Simulator:
             out.data = a["sdat"][pos0 : pos0 + W.nnz] / scale
             return out
         return a["wdat"][pos0 : pos0 + W.size].reshape(W.shape) / scale
+
+    def set_weights(self, conn: Any, weights: Any) -> None:
+        """Set the weights of a plastic connection for the following runs.
+
+        The plasticity rule goes on from the new values (its traces are kept);
+        use it, for example, to normalise each neuron's input weights between
+        presentations (Diehl & Cook 2015).
+
+        Parameters
+        ----------
+        conn : Connection
+            A connection made with ``plasticity`` in this simulator's network.
+        weights : (n_pre, n_post) array_like or scipy.sparse matrix
+            New weights in the connection's units. For sparse (and ``Random``)
+            weights only the stored synapses change: give a dense array or a
+            sparse matrix of the same structure, as :meth:`weights` returns.
+        """
+        entry = self._built.plastic.get(id(conn))
+        if entry is None:
+            raise ValidationError(
+                f"conn: expected a plastic connection of this simulator's network "
+                f"(got {conn!r})"
+            )
+        scale, W, pos0 = entry
+        a = self._built.arrays
+        if scipy.sparse.issparse(W):
+            if scipy.sparse.issparse(weights):
+                new = scipy.sparse.csr_matrix(weights, dtype=np.float64)
+                new.sort_indices()
+                same = new.shape == W.shape and (
+                    new.nnz == W.nnz
+                    and np.array_equal(new.indptr, W.indptr)
+                    and np.array_equal(new.indices, W.indices)
+                )
+                if not same:
+                    raise ShapeError(
+                        "weights: a sparse matrix must have the connection's "
+                        f"structure ({W.shape}, {W.nnz} stored synapses)"
+                    )
+                data = new.data
+                if not np.all(np.isfinite(data)):
+                    raise ValidationError("weights: contains NaN or infinite values")
+            else:
+                dense = as_float_array("weights", weights, shape=W.shape)
+                rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
+                data = dense[rows, W.indices]
+            a["sdat"][pos0 : pos0 + W.nnz] = data * scale
+            return
+        dense = as_float_array("weights", weights, shape=W.shape)
+        a["wdat"][pos0 : pos0 + W.size] = dense.ravel() * scale
+
+    def set_rates(self, group: Any, rate: Any) -> None:
+        """Set the rates of a PoissonSource group for the following runs.
+
+        Each neuron keeps its own generator, so a run after ``set_rates``
+        continues the same random streams with the new probabilities.
+
+        Parameters
+        ----------
+        group : NeuronGroup or GroupView
+            A group (or view) of :class:`~neurosim.PoissonSource` neurons of
+            this simulator's network.
+        rate : float or (n,) array_like
+            Rates in Hz (>= 0, ``rate * dt <= 1``).
+        """
+        g = getattr(group, "group", None)
+        if g is None or id(g) not in self._built.offsets:
+            raise ValidationError(
+                f"group: expected a group of this simulator's network (got {group!r})"
+            )
+        if not isinstance(g.model, PoissonSource):
+            raise ValidationError(
+                f"group: expected a PoissonSource group (got {type(g.model).__name__})"
+            )
+        r = _per_neuron("rate", rate, group.n)
+        if np.any(r < 0) or np.any(r * self.dt > 1.0):
+            raise ValidationError(
+                f"rate: must be >= 0 Hz with rate * dt <= 1 (got min {r.min():g}, "
+                f"max {r.max():g} Hz with dt = {self.dt:g} s)"
+            )
+        o = self._built.offsets[id(g)] + group.start
+        self._built.arrays["p_spike"][o : o + group.n] = r * self.dt
 
     @property
     def n_synapses(self) -> int:

@@ -72,7 +72,10 @@ right factor.
    scaled channels (read in their group's pass) decay to ``t_{k+1}``;
 3. monitors record;
 4. every connection reads the spikes of step ``step - delay`` and adds its
-   weights (the jumps at ``t_{k+1}``) to ``X`` or ``U``;
+   weights (the jumps at ``t_{k+1}``) to ``X`` or ``U``; plastic connections
+   (``pl_i``, ``pl_f``, ``pl_ix``, ``trace``, ``syn``: see
+   :mod:`neurosim.kernels.rules`) run their rule's step after that (4b), or
+   just before it for rules whose spikes carry the updated weight;
 5. multi-state channels: ``X <- A X + Bc U``, ``U <- 0``; readouts record
    ``C . X``.
 
@@ -342,7 +345,7 @@ def network_run(n_steps, step0, dt,
                 mod_i, mstate, mpar, mref,
                 ch_i, ch_f, X, xs, U, R, tmp,
                 con_i, wdat, sdat, sidx, sptr,
-                pl_i, pl_f, pl_ix, trace,
+                pl_i, pl_f, pl_ix, trace, syn,
                 ring, ring_cnt,
                 ext_idx, ext_val, in_x,
                 spk_mask, n_mon, ev_idx, ev_step, n_ev,
@@ -354,7 +357,7 @@ def network_run(n_steps, step0, dt,
     the neuron state (``v``, ``ref``, ``mstate``, ``mref``), scratch
     (``syn_in``, ``gsum``, ``gE``, ``flag``, ``tmp``), ``rng_state``,
     ``gen_ptr``, ``X``, ``xs``, ``U``, ``ring``, ``ring_cnt``, the plastic
-    weights (in ``wdat``, ``sdat``) and their ``trace`` and the monitor
+    weights (in ``wdat``, ``sdat``), their ``trace`` and ``syn`` and the monitor
     buffers (``ev_*``, ``n_ev``, ``rec_out``, ``rec_cnt``, ``rd_out``,
     ``rd_cnt``).
 
@@ -485,7 +488,12 @@ def network_run(n_steps, step0, dt,
                 else:
                     rec_out[rec_off[r] + rec_cnt[r]] = kgain[i] * syn_in[i] + kbias[i]
                 rec_cnt[r] += 1
-        # 4. spikes (delayed through the ring) into the channels
+        # 4. spikes (delayed through the ring) into the channels; plastic
+        # connections whose spikes carry the updated weight update first
+        for p in range(pl_i.shape[0]):
+            if pl_i[p, 12] == 0:
+                plasticity_step(p, pl_i, pl_f, pl_ix, trace, syn, con_i, ring,
+                                ring_cnt, step, dt, wdat, sdat, sidx, sptr)  # fmt: skip
         for c in range(n_con):
             if con_i[c, 0] == CON_RATE:
                 _propagate_rates(c, con_i, ch_i, v, dt, X, U, wdat)
@@ -502,8 +510,9 @@ def network_run(n_steps, step0, dt,
         # 4b. plasticity (after the spikes left with their weights); weights
         # are sampled after it, at the end of the step
         for p in range(pl_i.shape[0]):
-            _stdp_step(p, pl_i, pl_f, pl_ix, trace, con_i, ring, ring_cnt, step,
-                       wdat, sdat, sidx, sptr)  # fmt: skip
+            if pl_i[p, 12] == 1:
+                plasticity_step(p, pl_i, pl_f, pl_ix, trace, syn, con_i, ring,
+                                ring_cnt, step, dt, wdat, sdat, sidx, sptr)  # fmt: skip
         for r in range(rec_i.shape[0]):
             if rec_i[r, 1] >= REC_WEIGHT and step % rec_i[r, 2] == 0:
                 wsrc = wdat if rec_i[r, 1] == REC_WEIGHT else sdat
@@ -546,6 +555,20 @@ def model_segments(s, seg_i, seg_f, mod_i, mstate, mpar, mref, syn_in, kgain, kb
     if cnt >= 0:
         raise RuntimeError("SEG_MODEL segment in a network loop without models")
     return cnt
+
+
+@njit
+def plasticity_step(p, pl_i, pl_f, pl_ix, trace, syn, con_i, ring, ring_cnt, step,
+                    dt, wdat, sdat, sidx, sptr):  # fmt: skip
+    """Step 4b for plastic connection ``p`` (its rule's generated code).
+
+    The generated copy of :func:`network_run` rebinds this name to a
+    dispatcher over the network's rules
+    (:func:`neurosim.kernels.rules.render_dispatch`); networks with plastic
+    connections always run that copy, so this is never reached.
+    """
+    if step >= 0:
+        raise RuntimeError("plastic connection in a network loop without rules")
 
 
 RESCALE_BELOW = 2.0**-8
@@ -698,87 +721,6 @@ def _propagate(c, con_i, ch_i, spikes, ns, X, xs, U, wdat, sdat, sidx, sptr):
                 buf[idx[e]] += w[e] * inv
         else:
             buf[j] += wdat[wo + j] * inv
-
-
-@njit
-def _stdp_step(p, pl_i, pl_f, pl_ix, trace, con_i, ring, ring_cnt, step, wdat, sdat,
-               sidx, sptr):  # fmt: skip
-    """Step 4b for plastic connection ``p``: pair STDP with exponential traces.
-
-    ``pl_i[p]`` is ``[con, xoff, yoff, post0, npost, cptr, cpos, cpre]``:
-    connection ``con`` (dense or CSR), its presynaptic traces
-    ``x = trace[xoff:xoff + npre]`` and postsynaptic traces
-    ``y = trace[yoff:yoff + npost]``, the global index ``post0`` of its first
-    post neuron; for CSR, the transpose ``pl_ix[cptr:cptr + npost + 1]``
-    (column pointers into ``pl_ix[cpos:]``, the synapses' positions in
-    ``sdat``, and ``pl_ix[cpre:]``, their pre indices). ``pl_f[p]`` is
-    ``[exp(-dt/tau_+), exp(-dt/tau_-), A_+, A_-, w_min, w_max]`` in stored
-    weight units. Same order as :func:`neurosim.kernels.stdp.stdp_run`: decay
-    the traces; at each presynaptic spike *arriving* this step (emitted
-    ``delay`` steps ago) ``w <- clip(w - A_- y_post)``; at each postsynaptic
-    spike of this step ``w <- clip(w + A_+ x_pre)``; then add this step's
-    arrivals and spikes to the traces (pairs in one step do not interact).
-    """
-    c = pl_i[p, 0]
-    post0 = pl_i[p, 3]
-    npost = pl_i[p, 4]
-    kind = con_i[c, 0]
-    pre0 = con_i[c, 1]
-    npre = con_i[c, 2]
-    delay = con_i[c, 5]
-    wo = con_i[c, 6]
-    ncols = con_i[c, 8]
-    x = trace[pl_i[p, 1] : pl_i[p, 1] + npre]
-    y = trace[pl_i[p, 2] : pl_i[p, 2] + npost]
-    dx = pl_f[p, 0]
-    dy = pl_f[p, 1]
-    ap = pl_f[p, 2]
-    am = pl_f[p, 3]
-    lo = pl_f[p, 4]
-    hi = pl_f[p, 5]
-    for j in range(npre):
-        x[j] *= dx
-    for q in range(npost):
-        y[q] *= dy
-    n_slot = ring.shape[0]
-    a0 = 0
-    a1 = 0
-    if step >= delay:
-        pre = ring[(step - delay) % n_slot]
-        ns = ring_cnt[(step - delay) % n_slot]
-        a0 = _first_at_least(pre, ns, pre0)
-        a1 = _first_at_least(pre, ns, pre0 + npre)
-        for a in range(a0, a1):
-            j = pre[a] - pre0
-            if kind == CON_DENSE:
-                row = wdat[wo + j * ncols : wo + (j + 1) * ncols]
-                for q in range(ncols):
-                    row[q] = min(max(row[q] - am * y[q], lo), hi)
-            else:
-                po = con_i[c, 7]
-                for e in range(sptr[po + j], sptr[po + j + 1]):
-                    sdat[e] = min(max(sdat[e] - am * y[sidx[e]], lo), hi)
-    post = ring[step % n_slot]
-    ns = ring_cnt[step % n_slot]
-    b0 = _first_at_least(post, ns, post0)
-    b1 = _first_at_least(post, ns, post0 + npost)
-    for b in range(b0, b1):
-        q = post[b] - post0
-        if kind == CON_DENSE:
-            col = wdat[wo + q :]
-            for j in range(npre):
-                col[j * ncols] = min(max(col[j * ncols] + ap * x[j], lo), hi)
-        else:
-            cp = pl_i[p, 5]
-            for e in range(pl_ix[cp + q], pl_ix[cp + q + 1]):
-                pos = pl_ix[pl_i[p, 6] + e]
-                sdat[pos] = min(max(sdat[pos] + ap * x[pl_ix[pl_i[p, 7] + e]], lo), hi)
-    if step >= delay:
-        pre = ring[(step - delay) % n_slot]
-        for a in range(a0, a1):
-            x[pre[a] - pre0] += 1.0
-    for b in range(b0, b1):
-        y[post[b] - post0] += 1.0
 
 
 @njit

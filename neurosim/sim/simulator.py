@@ -151,7 +151,7 @@ class Simulator:
         self._plastic = [
             ("sdat" if scipy.sparse.issparse(W) else "wdat", pos0,
              W.nnz if scipy.sparse.issparse(W) else W.size)
-            for _scale, W, pos0 in b.plastic.values()
+            for _scale, W, pos0, _row in b.plastic.values()
         ]  # fmt: skip
         self._hh = [(int(r[1]), int(r[2])) for r in a["seg_i"] if r[0] == K.SEG_HH]
         self._groups = sorted(
@@ -353,7 +353,7 @@ class Simulator:
                 f"conn: expected a plastic connection of this simulator's network "
                 f"(got {conn!r})"
             )
-        scale, W, pos0 = entry
+        scale, W, pos0, _row = entry
         a = self._built.arrays
         if scipy.sparse.issparse(W):
             out = W.copy()
@@ -383,7 +383,7 @@ class Simulator:
                 f"conn: expected a plastic connection of this simulator's network "
                 f"(got {conn!r})"
             )
-        scale, W, pos0 = entry
+        scale, W, pos0, _row = entry
         a = self._built.arrays
         if scipy.sparse.issparse(W):
             if scipy.sparse.issparse(weights):
@@ -760,7 +760,8 @@ class Simulator:
 #: The arrays that hold a run's state (everything else is fixed at build or
 #: scratch rewritten every step).
 RUN_STATE = ("v", "ref", "aux", "mstate", "mref", "X", "xs", "U", "ring",
-             "ring_cnt", "rng_state", "gen_ptr", "wdat", "sdat", "trace")  # fmt: skip
+             "ring_cnt", "rng_state", "gen_ptr", "wdat", "sdat", "trace",
+             "syn")  # fmt: skip
 
 
 class _Interrupt:

@@ -91,7 +91,7 @@ import numpy as np
 
 from .._jit import inline, njit
 from .hh import cpu as hh_cpu
-from .lif import lif_rate, lif_step
+from .lif import lif_advance, lif_rate
 
 SEG_LIF = 0
 SEG_LIF_COND = 1
@@ -140,7 +140,7 @@ def poisson_step(state, p):
     return state, 1 if u < p else 0
 
 
-_lif = inline(lif_step)
+_lif = inline(lif_advance)
 _lif_rate = inline(lif_rate)
 _hh = hh_cpu["hh_step"]
 _poisson = inline(poisson_step)
@@ -154,23 +154,22 @@ def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
     Refractoriness is kept as the *time it ends*, ``rend`` (seconds), so the
     refractory time left at the start of step ``k`` is ``r = rend - t_k`` and
     nothing needs writing while it runs out. One branch-free (SIMD) pass does
-    what :func:`lif_step` does for the common cases, in place:
-    ``J = kgain I + kbias``; a neuron with ``r <= 0`` moves to
+    what :func:`~neurosim.kernels.lif.lif_advance` does for the common cases,
+    in place: ``J = kgain I + kbias``; a neuron with ``r <= 0`` moves to
     ``v + (J - v) full``; one with ``r >= dt`` keeps ``v``. It flags the rest:
-    voltages past threshold and refractory periods ending inside the step. A
-    second pass scans the flags 32 at a time (as 64-bit words) and sends
-    each flagged neuron through :func:`lif_step` itself:
+    voltages past threshold, voltages at or above threshold at the start of
+    the step (an initial ``v0``: the neuron spikes at once) and refractory
+    periods ending inside the step, and leaves their voltage at its start
+    value (a select, not a masked store, so the pass stays SIMD). A second
+    pass scans the flags 32 at a time (as 64-bit words) and sends each
+    flagged neuron through ``lif_advance`` from the start of the step, whose
+    whole-step integration is the same operation as this pass's, so both
+    give the same bits.
 
-    * ``r > 0`` (the refractory period ends in this step, or an initial
-      voltage above threshold): ``v`` is the state at the start of the step,
-      so ``lif_step(v, r, J)`` is the step itself;
-    * ``r <= 0``: the neuron already integrated the whole step and crossed
-      threshold; ``lif_step(v, dt, J)`` skips the integration (``dt`` of
-      refractory time left means no sub-threshold time) and locates the spike
-      from that ``v``, which is what ``lif_step`` from the start of the step
-      computes, with the same operations.
-
-    A spike at ``t_k + t_spike`` sets ``rend = t_k + t_spike + tau_ref``.
+    A step whose last spike is at ``t_k + t_last`` sets
+    ``rend = t_k + t_last + tau_ref``. With ``tau_ref < dt`` a neuron may
+    spike more than once in a step; the spike list holds it once (the state
+    follows every spike, as ``lif_advance`` computes).
     Voltages below ``vmin`` (``LIF.min_voltage``; ``-inf`` for none) are
     raised to it after the step, by a separate pass that groups without a
     bound skip (clipping never changes a flag, as ``vmin < 1``), and in the
@@ -186,8 +185,8 @@ def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
         vi = v[i]
         vc = vi + (Ji - vi) * full
         vs = vc if r <= 0.0 else vi
-        f = (vs > 1.0) | ((r > 0.0) & (r < dt))
-        v[i] = vs
+        f = (vs > 1.0) | ((r > 0.0) & (r < dt)) | (vi >= 1.0)
+        v[i] = vi if f else vs  # flagged: the second pass starts from vi
         flag[i] = f
         anyf |= f
     if vmin > -math.inf:
@@ -223,10 +222,10 @@ def _lif_fused(v, rend, syn_in, x1, x2, flag, c0, kg, kb, g1, g2, dt, tk,
         vi = v[i]
         vc = vi + (Ji - vi) * full
         vs = vc if r <= 0.0 else vi
-        f = (vs > 1.0) | ((r > 0.0) & (r < dt))
+        f = (vs > 1.0) | ((r > 0.0) & (r < dt)) | (vi >= 1.0)
         if f:  # a masked store: only flagged neurons need I
             syn_in[i] = Ii
-        v[i] = vs
+        v[i] = vi if f else vs  # flagged: the second pass starts from vi
         flag[i] = f
         anyf |= f
     if vmin > -math.inf:
@@ -248,8 +247,9 @@ def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, d
     exponential Euler). The same two passes as :func:`_lif_segment`, with the
     whole-step factor ``-expm1(-dt / tau_eff)`` computed per neuron (a library
     call, which keeps this pass scalar; a branch-free polynomial measured
-    slower); flagged neurons go through :func:`lif_step` with their own
-    ``tau_eff``, input and factor, kept in ``teff``, ``jeff``, ``feff``.
+    slower); flagged neurons go through ``lif_advance`` with their own
+    ``tau_eff``, input and factor, kept in ``teff``, ``jeff``, ``feff``, from
+    their start voltage (left in ``v``).
     """
     n = v.shape[0]
     anyf = False
@@ -262,12 +262,12 @@ def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, d
         vi = v[i]
         vc = vi + (Je - vi) * full
         vs = vc if r <= 0.0 else vi
-        f = (vs > 1.0) | ((r > 0.0) & (r < dt))
+        f = (vs > 1.0) | ((r > 0.0) & (r < dt)) | (vi >= 1.0)
         if f:
             jeff[i] = Je
             teff[i] = te
             feff[i] = full
-        v[i] = vs
+        v[i] = vi if f else vs
         flag[i] = f
         anyf |= f
     if anyf:
@@ -277,11 +277,12 @@ def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, d
                 for i in range(8 * w, min(8 * w + 8, n)):
                     if flag[i]:
                         r = rend[i] - tk
-                        vn, rn, ts = _lif(v[i], r if r > 0.0 else dt, jeff[i], dt,
-                                          teff[i], tref, feff[i])  # fmt: skip
+                        vn, rn, ts, ns, per = _lif(v[i], r if r > 0.0 else 0.0,
+                                                   jeff[i], dt, teff[i], tref,
+                                                   feff[i])  # fmt: skip
                         v[i] = vn
-                        if ts >= 0.0:
-                            rend[i] = tk + ts + tref
+                        if ns > 0:
+                            rend[i] = tk + ts + (ns - 1) * per + tref
                             ring[slot, cnt] = i0 + i
                             cnt += 1
     return cnt
@@ -297,7 +298,9 @@ def _clip_below(v, vmin):
 @njit
 def _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref, full,
                  ring, slot, cnt, i0, vmin):  # fmt: skip
-    """Second pass of the LIF segments: flagged neurons through :func:`lif_step`.
+    """Second pass of the LIF segments: flagged neurons through ``lif_advance``.
+
+    Each starts from its voltage at the start of the step (left in ``v``).
 
     The voltage is then raised to ``vmin`` if below (a spiking neuron resets
     to 0, which ``vmin < 1`` leaves alone).
@@ -311,11 +314,11 @@ def _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref, full,
                 if flag[i]:
                     Ji = kgain[i] * syn_in[i] + kbias[i]
                     r = rend[i] - tk
-                    vn, rn, ts = _lif(v[i], r if r > 0.0 else dt, Ji, dt, tau, tref,
-                                      full)  # fmt: skip
+                    vn, rn, ts, ns, per = _lif(v[i], r if r > 0.0 else 0.0, Ji, dt,
+                                               tau, tref, full)  # fmt: skip
                     v[i] = vmin if vn < vmin else vn
-                    if ts >= 0.0:
-                        rend[i] = tk + ts + tref
+                    if ns > 0:
+                        rend[i] = tk + ts + (ns - 1) * per + tref
                         ring[slot, cnt] = i0 + i
                         cnt += 1
     return cnt

@@ -30,7 +30,7 @@ from ..exceptions import BackendUnavailable
 from . import network as K
 from .cuda_memory import check_device_memory
 from .hh_cuda import device as hh_device
-from .lif import lif_rate, lif_step
+from .lif import lif_advance, lif_rate
 
 MAX_BLOCKS = 65535
 #: Most bytes of spike flags held on the device: every ``SPIKE_CHUNK_BYTES //
@@ -40,7 +40,7 @@ SPIKE_CHUNK_BYTES = 1 << 26
 #: Most states a synapse may have on the GPU (size of the per-thread scratch).
 MAX_STATES = 8
 
-_lif = cuda_device(lif_step)
+_lif = cuda_device(lif_advance)
 _lif_rate = cuda_device(lif_rate)
 _poisson = cuda_device(K.poisson_step)
 _hh = hh_device["hh_step"]
@@ -175,22 +175,23 @@ def _neurons_kernel(N, dt, tk, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_
             # ref holds the time the refractory period ends (as on the CPU)
             Ji = kgain[i] * syn_in[i] + kbias[i]
             r = ref[i] - tk
-            vn, rn, ts = _lif(v[i], r if r > 0.0 else 0.0, Ji, dt, seg_f[pr, 0],
-                              seg_f[pr, 1], seg_f[pr, 2])  # fmt: skip
+            vn, rn, ts, ns, per = _lif(v[i], r if r > 0.0 else 0.0, Ji, dt,
+                                       seg_f[pr, 0], seg_f[pr, 1],
+                                       seg_f[pr, 2])  # fmt: skip
             v[i] = seg_f[pr, 6] if vn < seg_f[pr, 6] else vn  # LIF.min_voltage
-            if ts >= 0.0:
-                ref[i] = tk + ts + seg_f[pr, 1]
+            if ns > 0:  # (the spike list holds a neuron once per step)
+                ref[i] = tk + ts + (ns - 1) * per + seg_f[pr, 1]
                 spiked = 1
         elif typ == K.SEG_LIF_COND:
             gt = 1.0 + gsum[i]
             te = seg_f[pr, 0] / gt
             Je = (kgain[i] * syn_in[i] + kbias[i] + gE[i]) / gt
             r = ref[i] - tk
-            vn, rn, ts = _lif(v[i], r if r > 0.0 else 0.0, Je, dt, te, seg_f[pr, 1],
-                              -math.expm1(-dt / te))  # fmt: skip
+            vn, rn, ts, ns, per = _lif(v[i], r if r > 0.0 else 0.0, Je, dt, te,
+                                       seg_f[pr, 1], -math.expm1(-dt / te))  # fmt: skip
             v[i] = vn
-            if ts >= 0.0:
-                ref[i] = tk + ts + seg_f[pr, 1]
+            if ns > 0:
+                ref[i] = tk + ts + (ns - 1) * per + seg_f[pr, 1]
                 spiked = 1
         elif typ == K.SEG_HH:
             f = seg_f[pr]

@@ -79,7 +79,7 @@ class Simulator:
     Notes
     -----
     Each step ``[t_k, t_k + dt)``: inputs are read at ``t_k``, every neuron
-    advances (LIF models through :func:`neurosim.kernels.lif.lif_step`, exact
+    advances (LIF models through :func:`neurosim.kernels.lif.lif_advance`, exact
     for the held input, whose synaptic part is the step's exact filtered
     drive), spikes go out through each connection's delay, and synapse states
     decay to ``t_k + dt`` and receive the spikes (unit-area impulses) there.
@@ -136,7 +136,9 @@ class Simulator:
         b = self._built
         a = b.arrays
         # what a checkpoint's structure hash covers: every array fixed at build
-        self._static_keys = sorted(set(a) - set(RUN_STATE) - set(_SCRATCH) - {"mpar"})
+        self._static_keys = sorted(
+            set(a) - set(RUN_STATE) - set(_SCRATCH) - set(checkpoint.PARAMS)
+        )
         if self.backend == "cuda":  # its delay ring (ring_flags) is run state
             from ..kernels.network_cuda import gpu_arrays
 
@@ -226,8 +228,9 @@ class Simulator:
 
         The file holds the run state (everything :meth:`snapshot` copies:
         neuron, synapse and NeuronModel state, the delay ring, random-generator
-        counters, plastic weights and traces), NeuronModel parameters, the
-        step count and every monitor's records, as plain arrays (see
+        counters, plastic weights and traces), NeuronModel parameters and
+        Poisson rates, the step count and every monitor's records, as plain
+        arrays (see
         ``neurosim.sim.checkpoint``; it is written atomically).
 
         Parameters

@@ -60,7 +60,7 @@ def _width(mon: Any) -> int:
 
 def save(sim: Any, path: io.PathLike) -> None:
     """Write ``sim``'s run state and records to ``path`` (see the module)."""
-    a = backends.host_arrays(sim._built, (*sim._state_keys, "mpar"))
+    a = backends.host_arrays(sim._built, (*sim._state_keys, *PARAMS))
     arrays = {f"state.{k}": a[k] for k in sim._state_keys}
     arrays.update({f"param.{k}": a[k] for k in PARAMS})
     for i, mon in enumerate(sim._monitors):
@@ -134,7 +134,7 @@ def load(sim: Any, path: io.PathLike) -> None:
         records.append((mon, values, steps))
     for key, target in wanted:
         target[...] = arrays[key]
-    backends.host_changed(sim._built, (*sim._state_keys, "mpar"))
+    backends.host_changed(sim._built, (*sim._state_keys, *PARAMS))
     sim.n_steps = int(payload["n_steps"])
     for mon, values, steps in records:
         mon._rec.values = [] if values is None else [values]

@@ -22,6 +22,10 @@ nothing)::
    (10^6 and 10^7 neurons), HH (10^6), CUBA scaled up (10^5 neurons, fan-in
    1,000: 10^8 synapses). COBAHH is reported as unsupported (network HH
    targets take current synapses only).
+5. **Crossover** of ``backend="auto"``: CUBA (fan-in 80) at 1,000, 4,000,
+   16,000 and 64,000 neurons on both backends, warm; prints the size from
+   which the GPU is faster, the value to give ``NEUROSIM_GPU_MIN_NEURONS``
+   (the default is a placeholder until this has run on a GPU).
 
 Every case prints one JSON line (``DIR/results.jsonl``) and the suite ends
 with a table (``DIR/table.md``): neuron-steps/s, wall seconds per biological
@@ -500,6 +504,83 @@ def bench_cuba(rec, n, fan_in, gpu_s, cpu_s, ceil, cpu_threads) -> None:
               "check": {"spikes": n_spk, "rate_hz": n_spk / n / gpu_s}})  # fmt: skip
 
 
+def suggest_threshold(
+    sizes: list[int], gpu_rates: list[float], cpu_rates: list[float]
+) -> int:
+    """The network size from which the GPU is faster (``GPU_MIN_NEURONS``).
+
+    ``sizes`` increase; the rates are steps per second at each size. The GPU
+    wins from the first size after which it stays faster; between that size
+    and the one before it the crossing is interpolated on log-log axes (the
+    ratio GPU/CPU grows about as a power of the size). Returns the smallest
+    size if the GPU wins everywhere, and twice the largest if it never does.
+    """
+    ratio = np.log(np.asarray(gpu_rates) / np.asarray(cpu_rates))
+    wins = ratio > 0
+    if not wins[-1]:
+        return 2 * sizes[-1]
+    first = len(sizes) - int(np.argmin(wins[::-1])) if not wins.all() else 0
+    if first == 0:
+        return sizes[0]
+    x0, x1 = np.log(sizes[first - 1]), np.log(sizes[first])
+    r0, r1 = ratio[first - 1], ratio[first]
+    return int(round(float(np.exp(x0 + (x1 - x0) * r0 / (r0 - r1)))))
+
+
+def bench_crossover(rec, sizes, gpu_steps, cpu_steps, cpu_threads) -> int:
+    """CUBA (fan-in 80) at several sizes, CPU against GPU: where auto switches.
+
+    Each backend runs the same built network after a warm-up run (compiled
+    kernels, state on the device); the rate is steps per wall second. Emits
+    one line per size and backend and one ``auto_crossover`` line with the
+    suggested ``NEUROSIM_GPU_MIN_NEURONS``; returns it.
+    """
+    import numba
+
+    from neurosim import _config
+    from neurosim.sim import backends
+
+    keys = kernels_of("neurosim.kernels.network_cuda")
+    gpu_rates, cpu_rates = [], []
+    for n in sizes:
+        sim, _spikes = _cuba_network(n, min(80, n // 2), "cuda")
+        cpu, _cpu_spikes = copy.deepcopy((sim, _spikes))  # before any device state
+        cpu.backend, cpu._run = "cpu", backends.BACKENDS["cpu"]
+        sim.run(10 * 1e-4)  # compile, and the state onto the device
+        t0 = time.perf_counter()
+        sim.run(gpu_steps * 1e-4)
+        s = time.perf_counter() - t0
+        if sim.backend != "cuda" or ran_on_device(keys):
+            raise SuiteFailure(f"CUBA {n}: did not run on the GPU")
+        saved = numba.get_num_threads()
+        numba.set_num_threads(min(cpu_threads, numba.config.NUMBA_NUM_THREADS))
+        try:
+            cpu.run(10 * 1e-4)
+            t0 = time.perf_counter()
+            cpu.run(cpu_steps * 1e-4)
+            cs = time.perf_counter() - t0
+        finally:
+            numba.set_num_threads(saved)
+        gpu_rates.append(gpu_steps / s)
+        cpu_rates.append(cpu_steps / cs)
+        for impl, steps, t in (("neurosim-cpu", cpu_steps, cs),
+                               ("neurosim-cuda", gpu_steps, s)):  # fmt: skip
+            rec.emit({"bench": "auto_crossover_cuba", "impl": impl,
+                      "params": {"n": n, "fan_in": min(80, n // 2), "steps": steps},
+                      "run_s": t, "throughput": n * steps / t,
+                      "unit": "neuron-steps/s", "wall_per_bio_s": t / (steps * 1e-4),
+                      "gpu_cpu_ratio": gpu_rates[-1] / cpu_rates[-1]})  # fmt: skip
+    suggested = suggest_threshold(list(sizes), gpu_rates, cpu_rates)
+    rec.emit({"bench": "auto_crossover", "impl": "neurosim",
+              "params": {"sizes": list(sizes), "cpu_threads": cpu_threads},
+              "suggested_gpu_min_neurons": suggested,
+              "configured_gpu_min_neurons": _config.GPU_MIN_NEURONS})  # fmt: skip
+    log(f"gpu_suite: backend='auto' crossover: the GPU is faster from about "
+        f"{suggested} neurons (CUBA, fan-in 80); set NEUROSIM_GPU_MIN_NEURONS="
+        f"{suggested} (now {_config.GPU_MIN_NEURONS})")  # fmt: skip
+    return suggested
+
+
 def table(records: list[dict[str, Any]]) -> str:
     """Markdown table of the benchmark records."""
     cols = ("bench", "impl", "params", "throughput", "unit", "wall_per_bio_s",
@@ -574,6 +655,16 @@ def main(argv: list[str] | None = None) -> int:
                 0.1,
                 0.005,
                 ceil,
+                args.cpu_threads,
+            ),
+        ),  # fmt: skip
+        (
+            "crossover",
+            lambda: bench_crossover(
+                rec,
+                [n // max(1, q // 10) for n in (1000, 4000, 16000, 64000)],
+                1000,
+                200,
                 args.cpu_threads,
             ),
         ),  # fmt: skip

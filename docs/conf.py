@@ -98,7 +98,7 @@ GROUPS = {
         ["01_lif_tuning_curves", "02_hodgkin_huxley", "15_write_your_own_model"],
     ),
     "synapses": ("Synapses and spike trains", ["03_synaptic_filters"]),
-    "networks": ("Spiking networks", ["04_cuba_network"]),
+    "networks": ("Spiking networks", ["04_cuba_network", "16_plasticity_rules"]),
     "population_coding": (
         "Population coding (NEF)",
         ["05_population_coding", "06_neural_dynamics"],

@@ -227,21 +227,28 @@ def compile_family(functions: dict[str, Callable], target: str) -> dict[str, Any
     return out
 
 
-def resolve_backend(backend: str) -> str:
+def resolve_backend(backend: str, n_neurons: int | None = None) -> str:
     """The one backend resolver: ``"auto"`` -> ``"cuda"`` with a GPU, else ``"cpu"``.
 
-    An explicit ``"cuda"`` without a usable GPU raises
+    With ``n_neurons`` (a network's size), ``"auto"`` also picks the CPU when
+    the network has fewer than ``_config.GPU_MIN_NEURONS`` neurons (env
+    ``NEUROSIM_GPU_MIN_NEURONS``): small networks are bound by kernel
+    launches on a GPU. An explicit ``"cuda"`` without a usable GPU raises
     :class:`~neurosim.exceptions.BackendUnavailable`; falling back from
     ``"auto"`` is logged once at INFO level.
     """
+    from . import _config
     from ._validation import check_choice
 
     check_choice("backend", backend, ("auto", "cpu", "cuda"))
     if backend == "auto":
-        if has_cuda():
-            return "cuda"
-        _log_cpu_fallback()
-        return "cpu"
+        if not has_cuda():
+            _log_cpu_fallback()
+            return "cpu"
+        if n_neurons is not None and n_neurons < _config.GPU_MIN_NEURONS:
+            _log_small_network(_config.GPU_MIN_NEURONS)
+            return "cpu"
+        return "cuda"
     if backend == "cuda":
         require_cuda()
     return backend
@@ -251,6 +258,16 @@ def resolve_backend(backend: str) -> str:
 def _log_cpu_fallback() -> None:
     logging.getLogger("neurosim").info(
         "backend='auto': no usable CUDA device, running on the CPU"
+    )
+
+
+@functools.cache
+def _log_small_network(threshold: int) -> None:
+    logging.getLogger("neurosim").info(
+        "backend='auto': a network of fewer than %d neurons runs on the CPU "
+        "(launch-bound on the GPU; set NEUROSIM_GPU_MIN_NEURONS or "
+        "backend='cuda' to change this)",
+        threshold,
     )
 
 

@@ -57,3 +57,30 @@ def test_bad_arguments_are_named(args, message, tmp_path):
     assert res.returncode == 2
     assert message in res.stderr
     assert not (tmp_path / "env.json").exists()  # refused before any work
+
+
+def _suite_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gpu_suite", SUITE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    "gpu, cpu, expected",
+    [
+        # the GPU/CPU ratio 1/2 at 1,000 and 2 at 4,000: on log-log axes the
+        # crossing is halfway, at sqrt(1000 * 4000) = 2000
+        ([50.0, 200.0, 400.0], [100.0, 100.0, 100.0], 2000),
+        ([200.0, 300.0, 400.0], [100.0, 100.0, 100.0], 1000),  # wins everywhere
+        ([50.0, 60.0, 70.0], [100.0, 100.0, 100.0], 32000),  # never: 2 x largest
+        # a win at 1,000 that does not last: the crossing after the last loss,
+        # ratio 1/2 at 4,000 and 8 at 16,000 (a quarter of the way: 4000 * 4**0.25)
+        ([200.0, 50.0, 800.0], [100.0, 100.0, 100.0], round(4000 * 4**0.25)),
+    ],
+)
+def test_suggested_threshold(gpu, cpu, expected):
+    suite = _suite_module()
+    assert suite.suggest_threshold([1000, 4000, 16000], gpu, cpu) == expected

@@ -1,9 +1,9 @@
 """The Network engine's LIF at threshold and with tau_ref < dt (issue 15, for issue 12).
 
-``simulate_neurons`` got these semantics from ``kernels.lif.lif_advance``; the
-Network engine still runs ``lif_step`` and is being rewritten (issue 12), so
-its variants are strict xfails until the engine adopts them. References are
-closed forms, as in ``tests/test_lif_semantics.py``.
+The engine's LIF steps with ``kernels.lif.lif_advance``, as ``simulate_neurons``
+does; its spike list still holds a neuron at most once per step, so several
+spikes in one step (``tau_ref < dt`` at high rates) are a strict xfail.
+References are closed forms, as in ``tests/test_lif_semantics.py``.
 """
 
 import numpy as np
@@ -13,8 +13,8 @@ import neurosim as ns
 
 ENGINE = pytest.mark.xfail(
     strict=True,
-    reason="issue 12/15: the Network engine's LIF does not yet use "
-    "kernels.lif.lif_advance (spike at/above threshold, tau_ref < dt)",
+    reason="issue 12/15: the Network's spike list holds a neuron once per step "
+    "(several spikes in one step need counts through delays and synapses)",
 )
 
 
@@ -30,7 +30,6 @@ def _run(v0, bias, tau_ref, dt, T):
     return mon.spike_trains()
 
 
-@ENGINE
 def test_network_lif_starting_above_threshold_spikes_at_once():
     J = np.array([1.5, 3.0])
     trains = _run(np.array([1.2, 1.5]), J, 0.002, 1e-4, 0.05)
@@ -38,6 +37,22 @@ def test_network_lif_starting_above_threshold_spikes_at_once():
         T = 0.002 + 0.02 * np.log1p(1.0 / (Ji - 1.0))
         assert s[0] <= 1e-4  # in the first step
         np.testing.assert_allclose(np.diff(s), T, rtol=0, atol=1e-4)
+
+
+def test_network_lif_above_threshold_with_a_drive_below_it_rests_tau_ref():
+    # v0 = 1.2 > 1, J = 0.5 < 1: one spike at the start of step 0, then
+    # v = 0 for tau_ref = 2 ms, then v = J (1 - exp(-(t - tau_ref) / tau_rc))
+    # (before: a spike placed 6.6 ms late and a 8.7 ms "refractory period")
+    dt, J = 1e-4, 0.5
+    net = ns.Network(seed=0)
+    g = net.add(ns.NeuronGroup(1, ns.LIF(tau_rc=0.02, tau_ref=0.002), v0=1.2, bias=J))
+    spikes = net.monitor_spikes(g)
+    vm = net.monitor_state(g, "v", record=[0])
+    ns.Simulator(net, dt=dt, backend="cpu", progress=False).run(0.01)
+    np.testing.assert_array_equal(spikes.steps, [0])
+    t = vm.t
+    want = np.where(t <= 0.002, 0.0, -J * np.expm1(-(t - 0.002) / 0.02))
+    np.testing.assert_allclose(vm.v[:, 0], want, rtol=0, atol=1e-12)
 
 
 @ENGINE

@@ -77,7 +77,7 @@ def lif_advance(v, ref, J, dt, tau_rc, tau_ref, full):
     """Advance one dimensionless LIF neuron by ``dt``, emitting every spike due.
 
     The exact update that :func:`neurosim.simulate_neurons` runs; it differs from
-    :func:`lif_step` (kept for the network engine) in two cases only, and is
+    :func:`lif_step` (the one-spike step) in two cases only, and is
     bit-identical to it otherwise:
 
     * a free neuron that starts the step at or above threshold (``v >= 1``, e.g.

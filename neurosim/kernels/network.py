@@ -75,7 +75,10 @@ right factor.
    scaled channels (read in their group's pass) decay to ``t_{k+1}``;
 3. monitors record;
 4. every connection reads the spikes of step ``step - delay`` and adds its
-   weights (the jumps at ``t_{k+1}``) to ``X`` or ``U``;
+   weights (the jumps at ``t_{k+1}``) to ``X`` or ``U``; plastic connections
+   (``pl_i``, ``pl_f``, ``pl_ix``, ``trace``, ``syn``: see
+   :mod:`neurosim.kernels.rules`) run their rule's step after that (4b), or
+   just before it for rules whose spikes carry the updated weight;
 5. multi-state channels: ``X <- A X + Bc U``, ``U <- 0``; readouts record
    ``C . X``.
 
@@ -91,7 +94,7 @@ import numpy as np
 
 from .._jit import inline, njit
 from .hh import cpu as hh_cpu
-from .lif import lif_rate, lif_step
+from .lif import lif_advance, lif_rate
 
 SEG_LIF = 0
 SEG_LIF_COND = 1
@@ -140,7 +143,7 @@ def poisson_step(state, p):
     return state, 1 if u < p else 0
 
 
-_lif = inline(lif_step)
+_lif = inline(lif_advance)
 _lif_rate = inline(lif_rate)
 _hh = hh_cpu["hh_step"]
 _poisson = inline(poisson_step)
@@ -154,23 +157,22 @@ def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
     Refractoriness is kept as the *time it ends*, ``rend`` (seconds), so the
     refractory time left at the start of step ``k`` is ``r = rend - t_k`` and
     nothing needs writing while it runs out. One branch-free (SIMD) pass does
-    what :func:`lif_step` does for the common cases, in place:
-    ``J = kgain I + kbias``; a neuron with ``r <= 0`` moves to
+    what :func:`~neurosim.kernels.lif.lif_advance` does for the common cases,
+    in place: ``J = kgain I + kbias``; a neuron with ``r <= 0`` moves to
     ``v + (J - v) full``; one with ``r >= dt`` keeps ``v``. It flags the rest:
-    voltages past threshold and refractory periods ending inside the step. A
-    second pass scans the flags 32 at a time (as 64-bit words) and sends
-    each flagged neuron through :func:`lif_step` itself:
+    voltages past threshold, voltages at or above threshold at the start of
+    the step (an initial ``v0``: the neuron spikes at once) and refractory
+    periods ending inside the step, and leaves their voltage at its start
+    value (a select, not a masked store, so the pass stays SIMD). A second
+    pass scans the flags 32 at a time (as 64-bit words) and sends each
+    flagged neuron through ``lif_advance`` from the start of the step, whose
+    whole-step integration is the same operation as this pass's, so both
+    give the same bits.
 
-    * ``r > 0`` (the refractory period ends in this step, or an initial
-      voltage above threshold): ``v`` is the state at the start of the step,
-      so ``lif_step(v, r, J)`` is the step itself;
-    * ``r <= 0``: the neuron already integrated the whole step and crossed
-      threshold; ``lif_step(v, dt, J)`` skips the integration (``dt`` of
-      refractory time left means no sub-threshold time) and locates the spike
-      from that ``v``, which is what ``lif_step`` from the start of the step
-      computes, with the same operations.
-
-    A spike at ``t_k + t_spike`` sets ``rend = t_k + t_spike + tau_ref``.
+    A step whose last spike is at ``t_k + t_last`` sets
+    ``rend = t_k + t_last + tau_ref``. With ``tau_ref < dt`` a neuron may
+    spike more than once in a step; the spike list holds it once (the state
+    follows every spike, as ``lif_advance`` computes).
     Voltages below ``vmin`` (``LIF.min_voltage``; ``-inf`` for none) are
     raised to it after the step, by a separate pass that groups without a
     bound skip (clipping never changes a flag, as ``vmin < 1``), and in the
@@ -186,8 +188,8 @@ def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
         vi = v[i]
         vc = vi + (Ji - vi) * full
         vs = vc if r <= 0.0 else vi
-        f = (vs > 1.0) | ((r > 0.0) & (r < dt))
-        v[i] = vs
+        f = (vs > 1.0) | ((r > 0.0) & (r < dt)) | (vi >= 1.0)
+        v[i] = vi if f else vs  # flagged: the second pass starts from vi
         flag[i] = f
         anyf |= f
     if vmin > -math.inf:
@@ -223,10 +225,10 @@ def _lif_fused(v, rend, syn_in, x1, x2, flag, c0, kg, kb, g1, g2, dt, tk,
         vi = v[i]
         vc = vi + (Ji - vi) * full
         vs = vc if r <= 0.0 else vi
-        f = (vs > 1.0) | ((r > 0.0) & (r < dt))
+        f = (vs > 1.0) | ((r > 0.0) & (r < dt)) | (vi >= 1.0)
         if f:  # a masked store: only flagged neurons need I
             syn_in[i] = Ii
-        v[i] = vs
+        v[i] = vi if f else vs  # flagged: the second pass starts from vi
         flag[i] = f
         anyf |= f
     if vmin > -math.inf:
@@ -248,8 +250,9 @@ def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, d
     exponential Euler). The same two passes as :func:`_lif_segment`, with the
     whole-step factor ``-expm1(-dt / tau_eff)`` computed per neuron (a library
     call, which keeps this pass scalar; a branch-free polynomial measured
-    slower); flagged neurons go through :func:`lif_step` with their own
-    ``tau_eff``, input and factor, kept in ``teff``, ``jeff``, ``feff``.
+    slower); flagged neurons go through ``lif_advance`` with their own
+    ``tau_eff``, input and factor, kept in ``teff``, ``jeff``, ``feff``, from
+    their start voltage (left in ``v``).
     """
     n = v.shape[0]
     anyf = False
@@ -262,12 +265,12 @@ def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, d
         vi = v[i]
         vc = vi + (Je - vi) * full
         vs = vc if r <= 0.0 else vi
-        f = (vs > 1.0) | ((r > 0.0) & (r < dt))
+        f = (vs > 1.0) | ((r > 0.0) & (r < dt)) | (vi >= 1.0)
         if f:
             jeff[i] = Je
             teff[i] = te
             feff[i] = full
-        v[i] = vs
+        v[i] = vi if f else vs
         flag[i] = f
         anyf |= f
     if anyf:
@@ -277,11 +280,12 @@ def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, d
                 for i in range(8 * w, min(8 * w + 8, n)):
                     if flag[i]:
                         r = rend[i] - tk
-                        vn, rn, ts = _lif(v[i], r if r > 0.0 else dt, jeff[i], dt,
-                                          teff[i], tref, feff[i])  # fmt: skip
+                        vn, rn, ts, ns, per = _lif(v[i], r if r > 0.0 else 0.0,
+                                                   jeff[i], dt, teff[i], tref,
+                                                   feff[i])  # fmt: skip
                         v[i] = vn
-                        if ts >= 0.0:
-                            rend[i] = tk + ts + tref
+                        if ns > 0:
+                            rend[i] = tk + ts + (ns - 1) * per + tref
                             ring[slot, cnt] = i0 + i
                             cnt += 1
     return cnt
@@ -297,7 +301,9 @@ def _clip_below(v, vmin):
 @njit
 def _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref, full,
                  ring, slot, cnt, i0, vmin):  # fmt: skip
-    """Second pass of the LIF segments: flagged neurons through :func:`lif_step`.
+    """Second pass of the LIF segments: flagged neurons through ``lif_advance``.
+
+    Each starts from its voltage at the start of the step (left in ``v``).
 
     The voltage is then raised to ``vmin`` if below (a spiking neuron resets
     to 0, which ``vmin < 1`` leaves alone).
@@ -311,11 +317,11 @@ def _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref, full,
                 if flag[i]:
                     Ji = kgain[i] * syn_in[i] + kbias[i]
                     r = rend[i] - tk
-                    vn, rn, ts = _lif(v[i], r if r > 0.0 else dt, Ji, dt, tau, tref,
-                                      full)  # fmt: skip
+                    vn, rn, ts, ns, per = _lif(v[i], r if r > 0.0 else 0.0, Ji, dt,
+                                               tau, tref, full)  # fmt: skip
                     v[i] = vmin if vn < vmin else vn
-                    if ts >= 0.0:
-                        rend[i] = tk + ts + tref
+                    if ns > 0:
+                        rend[i] = tk + ts + (ns - 1) * per + tref
                         ring[slot, cnt] = i0 + i
                         cnt += 1
     return cnt
@@ -342,7 +348,7 @@ def network_run(n_steps, step0, dt,
                 mod_i, mstate, mpar, mref,
                 ch_i, ch_f, X, xs, U, R, tmp,
                 con_i, wdat, sdat, sidx, sptr,
-                pl_i, pl_f, pl_ix, trace,
+                pl_i, pl_f, pl_ix, trace, syn,
                 ring, ring_cnt,
                 ext_idx, ext_val, in_x,
                 spk_mask, n_mon, ev_idx, ev_step, n_ev,
@@ -354,7 +360,7 @@ def network_run(n_steps, step0, dt,
     the neuron state (``v``, ``ref``, ``mstate``, ``mref``), scratch
     (``syn_in``, ``gsum``, ``gE``, ``flag``, ``tmp``), ``rng_state``,
     ``gen_ptr``, ``X``, ``xs``, ``U``, ``ring``, ``ring_cnt``, the plastic
-    weights (in ``wdat``, ``sdat``) and their ``trace`` and the monitor
+    weights (in ``wdat``, ``sdat``), their ``trace`` and ``syn`` and the monitor
     buffers (``ev_*``, ``n_ev``, ``rec_out``, ``rec_cnt``, ``rd_out``,
     ``rd_cnt``).
 
@@ -485,7 +491,12 @@ def network_run(n_steps, step0, dt,
                 else:
                     rec_out[rec_off[r] + rec_cnt[r]] = kgain[i] * syn_in[i] + kbias[i]
                 rec_cnt[r] += 1
-        # 4. spikes (delayed through the ring) into the channels
+        # 4. spikes (delayed through the ring) into the channels; plastic
+        # connections whose spikes carry the updated weight update first
+        for p in range(pl_i.shape[0]):
+            if pl_i[p, 12] == 0:
+                plasticity_step(p, pl_i, pl_f, pl_ix, trace, syn, con_i, ring,
+                                ring_cnt, step, dt, wdat, sdat, sidx, sptr)  # fmt: skip
         for c in range(n_con):
             if con_i[c, 0] == CON_RATE:
                 _propagate_rates(c, con_i, ch_i, v, dt, X, U, wdat)
@@ -502,8 +513,9 @@ def network_run(n_steps, step0, dt,
         # 4b. plasticity (after the spikes left with their weights); weights
         # are sampled after it, at the end of the step
         for p in range(pl_i.shape[0]):
-            _stdp_step(p, pl_i, pl_f, pl_ix, trace, con_i, ring, ring_cnt, step,
-                       wdat, sdat, sidx, sptr)  # fmt: skip
+            if pl_i[p, 12] == 1:
+                plasticity_step(p, pl_i, pl_f, pl_ix, trace, syn, con_i, ring,
+                                ring_cnt, step, dt, wdat, sdat, sidx, sptr)  # fmt: skip
         for r in range(rec_i.shape[0]):
             if rec_i[r, 1] >= REC_WEIGHT and step % rec_i[r, 2] == 0:
                 wsrc = wdat if rec_i[r, 1] == REC_WEIGHT else sdat
@@ -546,6 +558,20 @@ def model_segments(s, seg_i, seg_f, mod_i, mstate, mpar, mref, syn_in, kgain, kb
     if cnt >= 0:
         raise RuntimeError("SEG_MODEL segment in a network loop without models")
     return cnt
+
+
+@njit
+def plasticity_step(p, pl_i, pl_f, pl_ix, trace, syn, con_i, ring, ring_cnt, step,
+                    dt, wdat, sdat, sidx, sptr):  # fmt: skip
+    """Step 4b for plastic connection ``p`` (its rule's generated code).
+
+    The generated copy of :func:`network_run` rebinds this name to a
+    dispatcher over the network's rules
+    (:func:`neurosim.kernels.rules.render_dispatch`); networks with plastic
+    connections always run that copy, so this is never reached.
+    """
+    if step >= 0:
+        raise RuntimeError("plastic connection in a network loop without rules")
 
 
 RESCALE_BELOW = 2.0**-8
@@ -698,87 +724,6 @@ def _propagate(c, con_i, ch_i, spikes, ns, X, xs, U, wdat, sdat, sidx, sptr):
                 buf[idx[e]] += w[e] * inv
         else:
             buf[j] += wdat[wo + j] * inv
-
-
-@njit
-def _stdp_step(p, pl_i, pl_f, pl_ix, trace, con_i, ring, ring_cnt, step, wdat, sdat,
-               sidx, sptr):  # fmt: skip
-    """Step 4b for plastic connection ``p``: pair STDP with exponential traces.
-
-    ``pl_i[p]`` is ``[con, xoff, yoff, post0, npost, cptr, cpos, cpre]``:
-    connection ``con`` (dense or CSR), its presynaptic traces
-    ``x = trace[xoff:xoff + npre]`` and postsynaptic traces
-    ``y = trace[yoff:yoff + npost]``, the global index ``post0`` of its first
-    post neuron; for CSR, the transpose ``pl_ix[cptr:cptr + npost + 1]``
-    (column pointers into ``pl_ix[cpos:]``, the synapses' positions in
-    ``sdat``, and ``pl_ix[cpre:]``, their pre indices). ``pl_f[p]`` is
-    ``[exp(-dt/tau_+), exp(-dt/tau_-), A_+, A_-, w_min, w_max]`` in stored
-    weight units. Same order as :func:`neurosim.kernels.stdp.stdp_run`: decay
-    the traces; at each presynaptic spike *arriving* this step (emitted
-    ``delay`` steps ago) ``w <- clip(w - A_- y_post)``; at each postsynaptic
-    spike of this step ``w <- clip(w + A_+ x_pre)``; then add this step's
-    arrivals and spikes to the traces (pairs in one step do not interact).
-    """
-    c = pl_i[p, 0]
-    post0 = pl_i[p, 3]
-    npost = pl_i[p, 4]
-    kind = con_i[c, 0]
-    pre0 = con_i[c, 1]
-    npre = con_i[c, 2]
-    delay = con_i[c, 5]
-    wo = con_i[c, 6]
-    ncols = con_i[c, 8]
-    x = trace[pl_i[p, 1] : pl_i[p, 1] + npre]
-    y = trace[pl_i[p, 2] : pl_i[p, 2] + npost]
-    dx = pl_f[p, 0]
-    dy = pl_f[p, 1]
-    ap = pl_f[p, 2]
-    am = pl_f[p, 3]
-    lo = pl_f[p, 4]
-    hi = pl_f[p, 5]
-    for j in range(npre):
-        x[j] *= dx
-    for q in range(npost):
-        y[q] *= dy
-    n_slot = ring.shape[0]
-    a0 = 0
-    a1 = 0
-    if step >= delay:
-        pre = ring[(step - delay) % n_slot]
-        ns = ring_cnt[(step - delay) % n_slot]
-        a0 = _first_at_least(pre, ns, pre0)
-        a1 = _first_at_least(pre, ns, pre0 + npre)
-        for a in range(a0, a1):
-            j = pre[a] - pre0
-            if kind == CON_DENSE:
-                row = wdat[wo + j * ncols : wo + (j + 1) * ncols]
-                for q in range(ncols):
-                    row[q] = min(max(row[q] - am * y[q], lo), hi)
-            else:
-                po = con_i[c, 7]
-                for e in range(sptr[po + j], sptr[po + j + 1]):
-                    sdat[e] = min(max(sdat[e] - am * y[sidx[e]], lo), hi)
-    post = ring[step % n_slot]
-    ns = ring_cnt[step % n_slot]
-    b0 = _first_at_least(post, ns, post0)
-    b1 = _first_at_least(post, ns, post0 + npost)
-    for b in range(b0, b1):
-        q = post[b] - post0
-        if kind == CON_DENSE:
-            col = wdat[wo + q :]
-            for j in range(npre):
-                col[j * ncols] = min(max(col[j * ncols] + ap * x[j], lo), hi)
-        else:
-            cp = pl_i[p, 5]
-            for e in range(pl_ix[cp + q], pl_ix[cp + q + 1]):
-                pos = pl_ix[pl_i[p, 6] + e]
-                sdat[pos] = min(max(sdat[pos] + ap * x[pl_ix[pl_i[p, 7] + e]], lo), hi)
-    if step >= delay:
-        pre = ring[(step - delay) % n_slot]
-        for a in range(a0, a1):
-            x[pre[a] - pre0] += 1.0
-    for b in range(b0, b1):
-        y[post[b] - post0] += 1.0
 
 
 @njit

@@ -18,6 +18,7 @@ turned into events on the host once per call.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import scipy.sparse
@@ -29,7 +30,7 @@ from ..exceptions import BackendUnavailable
 from . import network as K
 from .cuda_memory import check_device_memory
 from .hh_cuda import device as hh_device
-from .lif import lif_rate, lif_step
+from .lif import lif_advance, lif_rate
 
 MAX_BLOCKS = 65535
 #: Most bytes of spike flags held on the device: every ``SPIKE_CHUNK_BYTES //
@@ -39,7 +40,7 @@ SPIKE_CHUNK_BYTES = 1 << 26
 #: Most states a synapse may have on the GPU (size of the per-thread scratch).
 MAX_STATES = 8
 
-_lif = cuda_device(lif_step)
+_lif = cuda_device(lif_advance)
 _lif_rate = cuda_device(lif_rate)
 _poisson = cuda_device(K.poisson_step)
 _hh = hh_device["hh_step"]
@@ -177,22 +178,23 @@ def _neurons_kernel(N, dt, tk, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_
             # ref holds the time the refractory period ends (as on the CPU)
             Ji = kgain[i] * syn_in[i] + kbias[i]
             r = ref[i] - tk
-            vn, rn, ts = _lif(v[i], r if r > 0.0 else 0.0, Ji, dt, seg_f[pr, 0],
-                              seg_f[pr, 1], seg_f[pr, 2])  # fmt: skip
+            vn, rn, ts, ns, per = _lif(v[i], r if r > 0.0 else 0.0, Ji, dt,
+                                       seg_f[pr, 0], seg_f[pr, 1],
+                                       seg_f[pr, 2])  # fmt: skip
             v[i] = seg_f[pr, 6] if vn < seg_f[pr, 6] else vn  # LIF.min_voltage
-            if ts >= 0.0:
-                ref[i] = tk + ts + seg_f[pr, 1]
+            if ns > 0:  # (the spike list holds a neuron once per step)
+                ref[i] = tk + ts + (ns - 1) * per + seg_f[pr, 1]
                 spiked = 1
         elif typ == K.SEG_LIF_COND:
             gt = 1.0 + gsum[i]
             te = seg_f[pr, 0] / gt
             Je = (kgain[i] * syn_in[i] + kbias[i] + gE[i]) / gt
             r = ref[i] - tk
-            vn, rn, ts = _lif(v[i], r if r > 0.0 else 0.0, Je, dt, te, seg_f[pr, 1],
-                              -math.expm1(-dt / te))  # fmt: skip
+            vn, rn, ts, ns, per = _lif(v[i], r if r > 0.0 else 0.0, Je, dt, te,
+                                       seg_f[pr, 1], -math.expm1(-dt / te))  # fmt: skip
             v[i] = vn
-            if ts >= 0.0:
-                ref[i] = tk + ts + seg_f[pr, 1]
+            if ns > 0:
+                ref[i] = tk + ts + (ns - 1) * per + seg_f[pr, 1]
                 spiked = 1
         elif typ == K.SEG_HH:
             f = seg_f[pr]
@@ -276,8 +278,13 @@ _add = cuda_device(_add_impl)
 
 
 @cuda_kernel
-def _lti_kernel(n_cols, ch_i, ch_f, X, U, rd_out, rd_base):
-    """Step 5 per column: multi-state synapses ``x <- A x + Bc u``; readouts."""
+def _lti_kernel(n_cols, ch_i, ch_f, X, U, rd_out, rd_start, rd_every, step0,
+                step):  # fmt: skip
+    """Step 5 per column: multi-state synapses ``x <- A x + Bc u``; readouts.
+
+    Readout ``rd`` samples every ``rd_every[rd]`` steps; its samples of this
+    call start at ``rd_out[rd_start[rd]]``, one row of its width per due step.
+    """
     start = cuda.grid(1)
     tmp = cuda.local.array(MAX_STATES, np.float64)
     for t in range(start, n_cols, cuda.gridsize(1)):
@@ -298,25 +305,66 @@ def _lti_kernel(n_cols, ch_i, ch_f, X, U, rd_out, rd_base):
             for l in range(m):
                 X[xo + l * width + i] = tmp[l]
             U[t] = 0.0
-        if ch_i[c, 0] == K.CH_READOUT and rd_base[ch_i[c, 9]] >= 0:
+        rd = ch_i[c, 9]
+        if ch_i[c, 0] == K.CH_READOUT and step % rd_every[rd] == 0:
             y = 0.0
             for l in range(m):
                 y += ch_f[fo + m * m + m + l] * X[xo + l * width + i]
-            rd_out[rd_base[ch_i[c, 9]] + i] = y
+            base = rd_start[rd] + _n_due(step0, step, rd_every[rd]) * width
+            rd_out[base + i] = y
+
+
+def _n_due_impl(step0, step, every):
+    """Steps ``s`` in ``[step0, step)`` with ``s % every == 0`` (all >= 0)."""
+    return (step + every - 1) // every - (step0 + every - 1) // every
+
+
+_n_due = cuda_device(_n_due_impl)
 
 
 @cuda_kernel
-def _record_kernel(rec_i, rec_pos, v, mstate, syn_in, kgain, kbias, rec_out):
-    """Step 3: state samples of the rows whose ``rec_pos >= 0`` this step."""
+def _record_kernel(rec_i, rec_start, step0, step, v, mstate, syn_in, kgain, kbias,
+                   rec_out):  # fmt: skip
+    """Step 3: state samples of the rows due this step.
+
+    Row ``r`` samples every ``rec_i[r, 2]`` steps; its samples of this call
+    start at ``rec_out[rec_start[r]]``, one per due step since ``step0``.
+    """
     r = cuda.grid(1)
-    if r < rec_i.shape[0] and rec_pos[r] >= 0:
+    if r < rec_i.shape[0] and step % rec_i[r, 2] == 0:
+        pos = rec_start[r] + _n_due(step0, step, rec_i[r, 2])
         i = rec_i[r, 0]
         if rec_i[r, 1] == K.REC_V:
-            rec_out[rec_pos[r]] = v[i]
+            rec_out[pos] = v[i]
         elif rec_i[r, 1] == K.REC_STATE:
-            rec_out[rec_pos[r]] = mstate[i]
+            rec_out[pos] = mstate[i]
         else:
-            rec_out[rec_pos[r]] = kgain[i] * syn_in[i] + kbias[i]
+            rec_out[pos] = kgain[i] * syn_in[i] + kbias[i]
+
+
+@cuda_kernel
+def _nonfinite_kernel(x, flag):
+    """``flag[0] = 1`` where ``x`` holds a NaN or an infinity (else unchanged)."""
+    start = cuda.grid(1)
+    for i in range(start, x.shape[0], cuda.gridsize(1)):
+        if not math.isfinite(x[i]):
+            flag[0] = 1
+
+
+@cuda_kernel
+def _hh_bounds_kernel(v, aux, i0, i1, v_limit, low, high, flag):
+    """``flag[0] = 1`` where an HH neuron of ``[i0, i1)`` left its bounds.
+
+    The bounds of :func:`neurosim.kernels.hh` (``|v| < v_limit`` mV, gates in
+    ``(low, high)``); a NaN is out of bounds.
+    """
+    start = cuda.grid(1)
+    for i in range(i0 + start, i1, cuda.gridsize(1)):
+        ok = abs(v[i]) < v_limit
+        for r in range(3):
+            ok = ok and low < aux[r, i] < high
+        if not ok:
+            flag[0] = 1
 
 
 def _grid(n: int) -> tuple[int, int]:
@@ -368,24 +416,211 @@ def gpu_arrays(a: dict[str, np.ndarray], seg_i: np.ndarray) -> dict[str, np.ndar
     return out
 
 
-def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
-    """GPU twin of :func:`neurosim.sim.backends.run_cpu` (same effects).
+#: Every array the step reads, kept on the device between runs.
+DEVICE_ARRAYS = ("v", "ref", "aux", "syn_in", "gsum", "gE", "kgain", "kbias",
+                 "const_in", "init_i", "seg_i", "seg_f", "p_spike", "rng_state",
+                 "ch_i", "ch_f", "first_g", "X", "xs", "U", "R", "con_i_gpu",
+                 "wdat", "cdat", "cidx", "cptr", "ring_flags", "rec_i", "in_x",
+                 "mstate", "mpar", "mref", "rd_every")  # fmt: skip
+#: The arrays a run writes on the device: their host copies are stale after
+#: a run until :meth:`DeviceState.pull` copies them back.
+WRITTEN = ("v", "ref", "aux", "syn_in", "gsum", "gE", "X", "xs", "U", "rng_state",
+           "ring_flags", "mstate", "mref")  # fmt: skip
+#: The CPU loop's delay ring (spiking indices per slot, and their counts):
+#: on this backend a host view of ``ring_flags``, so that snapshots and
+#: checkpoints hold the same run state on both backends.
+RING = ("ring", "ring_cnt")
 
-    Checks that the run fits in the device's free memory, copies the state to
-    the device, runs ``n_steps`` steps (six launches per step) in chunks of
-    at most ``SPIKE_CHUNK_BYTES // N`` steps (spike flags back to the host and
-    the next input rows to the device between chunks), copies the state back,
-    and writes the monitors' buffers as the CPU loop does (growing the event
-    buffers when needed). Returns ``n_steps``.
 
-    Raises
-    ------
-    BackendUnavailable
-        For what the GPU step does not run (``SpikeSource`` groups, synapses
-        with more than ``MAX_STATES`` states), and when the run's device
-        arrays would not fit in the free device memory.
+def to_device(host: np.ndarray, dev: Any = None) -> Any:
+    """Copy ``host`` to the device (into ``dev`` if given); returns the device array.
+
+    Every host-to-device copy of a network run goes through here (the tests
+    count them).
     """
-    a = built.arrays
+    if dev is None:
+        return cuda.to_device(host)
+    dev.copy_to_device(host)
+    return dev
+
+
+def to_host(dev: Any, out: np.ndarray) -> None:
+    """Copy the device array ``dev`` into ``out``: every device-to-host copy."""
+    dev.copy_to_host(out)
+
+
+class DeviceState:
+    """A built network's arrays on the device, kept there between runs.
+
+    The host arrays (``built.arrays``) and their device copies ``d`` are kept
+    coherent lazily. A run starts by copying the arrays the host changed
+    (``dirty``; at first all of them) to the device, and leaves the host
+    copies of what it wrote (``WRITTEN``) stale: :meth:`pull` copies those
+    back only when the host reads them (state, snapshots, checkpoints). A
+    host write is announced with :meth:`changed`, after a :meth:`pull` of
+    the same arrays. The CPU's delay ring (``RING``) is translated from and
+    to the device's spike flags ``ring_flags`` on the way.
+
+    Parameters
+    ----------
+    built : Built
+        The network (see :mod:`neurosim.sim.backends`); its arrays must
+        include :func:`gpu_arrays`.
+    """
+
+    def __init__(self, built: Any) -> None:
+        self.a = built.arrays
+        self.d: dict[str, Any] = {}
+        self.dirty = set(DEVICE_ARRAYS)
+        self.stale: set[str] = set()
+        self.ext_idx: np.ndarray | None = None
+        self.ext: tuple[Any, Any] = ()
+        self.groups: list[tuple[Any, int, tuple, Any]] | None = None
+        self.no_ext = None
+        self.flag = None
+        self.saved: dict[str, Any] = {}  # the device copies of the save point
+        self._ring_to_flags()  # a state restored before the first run
+        self.ring_current = True  # the host's ring matches ring_flags
+
+    def new_bytes(self) -> int:
+        """Device bytes still to allocate: the arrays and the save point's copies."""
+        new = sum(self.a[k].nbytes for k in DEVICE_ARRAYS if k not in self.d)
+        if not self.d:
+            new += sum(self.a[k].nbytes for k in WRITTEN)
+        return new
+
+    def push(self) -> None:
+        """Copy the arrays the host changed to the device (allocating at first)."""
+        for k in DEVICE_ARRAYS:
+            if k in self.dirty:
+                self.d[k] = to_device(self.a[k], self.d.get(k))
+        self.dirty.clear()
+        if self.flag is None:
+            self.no_ext = cuda.device_array((1, 0))
+            self.flag = to_device(np.zeros(1, dtype=np.int32))
+
+    def pull(self, names: tuple[str, ...] = WRITTEN + RING) -> None:
+        """Bring the host copies of ``names`` up to date (only the stale ones)."""
+        ring = any(k in RING for k in names)
+        if ring:
+            names = (*names, "ring_flags")
+        for k in names:
+            if k in self.stale:
+                to_host(self.d[k], self.a[k])
+                self.stale.discard(k)
+        if ring and not self.ring_current:
+            self._flags_to_ring()
+            self.ring_current = True
+
+    def changed(self, names: tuple[str, ...]) -> None:
+        """The host wrote ``names``: the next run copies them to the device."""
+        if any(k in RING for k in names):
+            self._ring_to_flags()
+            names = (*names, "ring_flags")
+            self.ring_current = True
+        elif "ring_flags" in names:
+            self.ring_current = False
+        for k in names:
+            self.stale.discard(k)
+            if k in DEVICE_ARRAYS:
+                self.dirty.add(k)
+
+    def _flags_to_ring(self) -> None:
+        flags, ring, cnt = self.a["ring_flags"], self.a["ring"], self.a["ring_cnt"]
+        for slot in range(flags.shape[0]):
+            idx = np.flatnonzero(flags[slot])
+            ring[slot, : idx.size] = idx
+            ring[slot, idx.size :] = 0  # the same ring for the same flags
+            cnt[slot] = idx.size
+
+    def _ring_to_flags(self) -> None:
+        flags, ring, cnt = self.a["ring_flags"], self.a["ring"], self.a["ring_cnt"]
+        flags[...] = 0
+        for slot in range(flags.shape[0]):
+            flags[slot, ring[slot, : cnt[slot]]] = 1
+
+    def all_finite(self, names: tuple[str, ...]) -> bool:
+        """Whether the arrays ``names`` are finite; those on the device checked there.
+
+        One launch per array on the device and one 4-byte copy back in all.
+        """
+        on_device = False
+        for k in names:
+            if k not in self.stale:
+                if not np.all(np.isfinite(self.a[k])):
+                    return False
+            elif self.a[k].size:
+                x = self.d[k].reshape(self.a[k].size)
+                _nonfinite_kernel[_grid(x.shape[0])](x, self.flag)
+                on_device = True
+        return not on_device or not self._read_flag()
+
+    def hh_in_bounds(
+        self, ranges: list[tuple[int, int]], v_limit: float, low: float, high: float
+    ) -> bool:
+        """Whether the HH neurons of ``ranges`` are within bounds, on the device."""
+        v, aux = self.d["v"], self.d["aux"]
+        for i0, i1 in ranges:
+            grid = _grid(i1 - i0)
+            _hh_bounds_kernel[grid](v, aux, i0, i1, v_limit, low, high, self.flag)
+        return not self._read_flag()
+
+    def _read_flag(self) -> bool:
+        """Whether a check kernel raised the flag (which is lowered again)."""
+        flag = np.zeros(1, dtype=np.int32)
+        to_host(self.flag, flag)
+        if flag[0]:
+            to_device(np.zeros(1, dtype=np.int32), self.flag)
+        return bool(flag[0])
+
+    def save_point(self, names: tuple[str, ...]) -> dict[str, Any]:
+        """Copies of ``names`` for :meth:`load_point`: on the device what is there.
+
+        The delay ring is saved as the device's ``ring_flags``. The device
+        copies are allocated once and reused: a save point replaces the
+        previous one (a rollback only ever returns to the latest).
+        """
+        self.push()  # what the host changed since the last run is on the device
+        out: dict[str, Any] = {}
+        for k in (*names, "ring_flags"):
+            if k in RING or k in out:
+                continue
+            if k in self.stale:
+                if k not in self.saved:
+                    self.saved[k] = cuda.device_array_like(self.d[k])
+                self.saved[k].copy_to_device(self.d[k])
+                out[k] = self.saved[k]
+            else:
+                out[k] = self.a[k].copy()
+        return out
+
+    def load_point(self, point: dict[str, Any]) -> None:
+        """Put back a :meth:`save_point` (device copies stay on the device)."""
+        for k, value in point.items():
+            if isinstance(value, np.ndarray):
+                self.a[k][...] = value
+                self.changed((k,))
+            else:
+                self.d[k].copy_to_device(value)
+                self.stale.add(k)
+                self.dirty.discard(k)
+                if k == "ring_flags":
+                    self.ring_current = False
+
+    def ext_csr(self, ext_idx: np.ndarray) -> tuple[Any, Any]:
+        """External input columns grouped by neuron (CSR), in column order."""
+        if self.ext_idx is None or not np.array_equal(ext_idx, self.ext_idx):
+            n = self.a["syn_in"].shape[0]
+            ext_ptr = np.zeros(n + 1, dtype=np.int64)
+            np.add.at(ext_ptr, ext_idx + 1, 1)
+            cols = np.argsort(ext_idx, kind="stable").astype(np.int64)
+            self.ext = (to_device(np.cumsum(ext_ptr)), to_device(cols))
+            self.ext_idx = ext_idx.copy()
+        return self.ext
+
+
+def _check_supported(a: dict[str, np.ndarray]) -> None:
+    """Raise for what the GPU step does not run."""
     if np.any(a["seg_i"][:, 0] == K.SEG_GENERATOR):
         raise BackendUnavailable(
             "backend='cuda': SpikeSource groups run on the CPU backend only"
@@ -398,71 +633,104 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
         raise BackendUnavailable(
             f"backend='cuda': synapses with more than {MAX_STATES} states"
         )
+
+
+def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
+    """GPU twin of :func:`neurosim.sim.backends.run_cpu` (same effects).
+
+    Checks that the run fits in the device's free memory, copies to the
+    device what is not there yet or what the host changed (the network's
+    arrays stay on the device between runs, in ``built.device``, a
+    :class:`DeviceState`), runs ``n_steps`` steps (six launches per step) in
+    chunks of at most ``SPIKE_CHUNK_BYTES // N`` steps (spike flags back to
+    the host, when spikes are monitored, and the next input rows to the
+    device between chunks), copies the monitors' samples back and writes the
+    monitors' buffers as the CPU loop does (growing the event buffers when
+    needed). The state stays on the device. Returns ``n_steps``.
+
+    Raises
+    ------
+    BackendUnavailable
+        For what the GPU step does not run (``SpikeSource`` groups, synapses
+        with more than ``MAX_STATES`` states), and when the run's device
+        arrays would not fit in the free device memory.
+    """
+    a = built.arrays
+    _check_supported(a)
     if "first_g" not in a:
         a.update(gpu_arrays(a, a["seg_i"]))
+    dev = built.device
+    if dev is None:
+        dev = built.device = DeviceState(built)
     N = a["v"].shape[0]
     n_syn = a["syn_in"].shape[0]  # the neurons, then NeuronModel port slots
-    names = ("v", "ref", "aux", "syn_in", "gsum", "gE", "kgain", "kbias",
-             "const_in", "init_i", "seg_i", "seg_f", "p_spike", "rng_state",
-             "ch_i", "ch_f", "first_g", "X", "xs", "U", "R", "con_i_gpu", "wdat",
-             "cdat", "cidx", "cptr", "ring_flags", "rec_i", "in_x", "mstate",
-             "mpar", "mref")  # fmt: skip
     ext_val = np.ascontiguousarray(ext_val[:n_steps]).reshape(n_steps, -1)
     chunk = max(1, min(n_steps, SPIKE_CHUNK_BYTES // max(N, 1)))
+    rec_i = a["rec_i"]
+    n_rec = rec_i.shape[0]
+    n_rd = len(built.readouts)
     nbytes = (
-        sum(a[k].nbytes for k in names)
-        + 8 * (n_syn + 1 + ext_idx.size)  # ext_ptr, ext_cols
+        dev.new_bytes()
+        + (0 if dev.ext_idx is not None else 8 * (n_syn + 1 + ext_idx.size))  # ext
         + chunk * (N + ext_val[:1].nbytes)  # spike flags, input rows
-        + buffers["rec_out"].nbytes
-        + buffers["rd_out"].nbytes
-        + 8 * (a["rec_i"].shape[0] + a["rd_every"].size)  # rec_pos, rd_base
+        + (buffers["rec_out"].nbytes + 8 * n_rec if n_rec else 0)
+        + (buffers["rd_out"].nbytes + 8 * a["rd_every"].size if n_rd else 0)
     )
     check_device_memory(nbytes, f"network run of {n_steps} steps of {N} neurons")
-    d = {k: cuda.to_device(a[k]) for k in names}
-    # external input columns grouped by neuron (CSR), in column order
-    ext_ptr = np.zeros(n_syn + 1, dtype=np.int64)
-    np.add.at(ext_ptr, ext_idx + 1, 1)
-    d_ext_ptr = cuda.to_device(np.cumsum(ext_ptr))
-    d_ext_cols = cuda.to_device(np.argsort(ext_idx, kind="stable").astype(np.int64))
+    dev.push()
+    d = dev.d
+    d_ext_ptr, d_ext_cols = dev.ext_csr(ext_idx)
     n_slot = a["ring_flags"].shape[0]
     n_cols = int(a["U"].shape[0]) if a["ch_i"].shape[0] else 0
-    d_rec_out = cuda.to_device(buffers["rec_out"])
-    d_rd_out = cuda.to_device(buffers["rd_out"])
-    rec_i = a["rec_i"]
-    rd_every = a["rd_every"]
+    # this call's samples: row r of rec_i from rec_start[r] on, readout rd's
+    # from rd_start[rd] on (the buffers' offsets plus what is already there)
+    rec_start = buffers["rec_off"] + buffers["rec_cnt"]
+    d_rec_out = cuda.device_array(buffers["rec_out"].shape) if n_rec else None
+    d_rec_start = to_device(rec_start) if n_rec else None
+    rd_width = np.zeros(a["rd_every"].size, dtype=np.int64)
+    for _mon, rd, width in built.readouts:
+        rd_width[rd] = width
+    rd_start = buffers["rd_off"] + buffers["rd_cnt"] * rd_width
+    d_rd_out = cuda.device_array(buffers["rd_out"].shape) if n_rd else None
+    d_rd_start = to_device(rd_start) if n_rd else None
     gn, tpb = _grid(N)
     gi, _ = _grid(n_syn)
     gc, _ = _grid(n_cols)
-    gr, _ = _grid(rec_i.shape[0])
+    gr, _ = _grid(n_rec)
     width_max = int(a["ch_i"][:, 1].max()) if a["ch_i"].shape[0] else 1
     gd, _ = _grid(width_max)
     n_in = a["in_x"].shape[0]
     ge, _ = _grid(n_in)
     # NeuronModel groups: one generated kernel per group and step, after the
     # built-in neurons (which leave the groups' ring flags at 0)
-    groups = []
-    if built.loop is not None:
-        kernels = built.loop.build_cuda()
-        for row in a["seg_i"]:
-            if row[0] == K.SEG_MODEL:
-                kind, so, po, ro, pi = a["mod_i"][row[4]]
-                ints = (row[1], row[2], so, po, ro, pi)
-                grid = _grid(int(row[2] - row[1]))[0]
-                groups.append((kernels[kind], grid, ints, d["seg_f"][row[3]]))
+    if dev.groups is None:
+        dev.groups = []
+        if built.loop is not None:
+            kernels = built.loop.build_cuda()
+            for row in a["seg_i"]:
+                if row[0] == K.SEG_MODEL:
+                    kind, so, po, ro, pi = a["mod_i"][row[4]]
+                    ints = (row[1], row[2], so, po, ro, pi)
+                    grid = _grid(int(row[2] - row[1]))[0]
+                    dev.groups.append((kernels[kind], grid, ints, d["seg_f"][row[3]]))
+    has_ext = ext_val.shape[1] > 0
+    d_ext = dev.no_ext
     ev_steps, ev_idx = [], []
     for k in range(n_steps):
         if k % chunk == 0:
             k0 = k
             m = min(chunk, n_steps - k0)
-            d_ext = cuda.to_device(ext_val[k0 : k0 + m])
+            if has_ext:
+                d_ext = to_device(ext_val[k0 : k0 + m])
             spk = cuda.device_array((m, N), dtype=np.uint8)
         step = step0 + k
+        ext_row = d_ext[k - k0] if has_ext else d_ext[0]
         if n_in:
-            _encoded_kernel[ge, tpb](d["in_x"], ext_idx.size, d_ext[k - k0], d["X"])
+            _encoded_kernel[ge, tpb](d["in_x"], ext_idx.size, ext_row, d["X"])
         _inputs_kernel[gi, tpb](n_syn, d["init_i"], d["ch_i"], d["ch_f"], d["first_g"],
                                 d["X"], d["xs"], d["R"], d["syn_in"], d["gsum"],
                                 d["gE"], d["const_in"], d_ext_ptr, d_ext_cols,
-                                d_ext[k - k0])  # fmt: skip
+                                ext_row)  # fmt: skip
         _decay_kernel[gd, tpb](d["ch_i"], d["ch_f"], d["X"], d["xs"])
         _scale_kernel[1, 1](d["ch_i"], d["ch_f"], d["xs"])
         tk = step * built.dt
@@ -471,15 +739,12 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                                  d["kbias"], d["seg_i"], d["seg_f"], d["p_spike"],
                                  d["rng_state"], d["ring_flags"], step % n_slot,
                                  spk, k - k0)  # fmt: skip
-        for kern, gg, ints, f in groups:
+        for kern, gg, ints, f in dev.groups:
             kern[gg, tpb](*ints, f, d["mstate"], d["mpar"], d["mref"], d["syn_in"],
                           d["kgain"], d["kbias"], d["ring_flags"], step % n_slot, spk,
                           k - k0)  # fmt: skip
-        if rec_i.shape[0]:
-            due = step % rec_i[:, 2] == 0
-            pos = np.where(due, buffers["rec_off"] + buffers["rec_cnt"], -1)
-            buffers["rec_cnt"] += due
-            _record_kernel[gr, tpb](d["rec_i"], cuda.to_device(pos), d["v"],
+        if n_rec:
+            _record_kernel[gr, tpb](d["rec_i"], d_rec_start, step0, step, d["v"],
                                     d["mstate"], d["syn_in"], d["kgain"], d["kbias"],
                                     d_rec_out)  # fmt: skip
         if n_cols:
@@ -487,24 +752,28 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                                        d["con_i_gpu"], d["ring_flags"], d["X"],
                                        d["xs"], d["U"], d["wdat"], d["cdat"], d["cidx"],
                                        d["cptr"], d["v"], built.dt)  # fmt: skip
-            due = step % rd_every == 0
-            base = np.full(rd_every.size, -1, dtype=np.int64)
-            for _mon, rd, width in built.readouts:
-                if due[rd]:
-                    base[rd] = buffers["rd_off"][rd] + buffers["rd_cnt"][rd] * width
-                    buffers["rd_cnt"][rd] += 1
             _lti_kernel[gc, tpb](n_cols, d["ch_i"], d["ch_f"], d["X"], d["U"],
-                                 d_rd_out, cuda.to_device(base))  # fmt: skip
-        if k - k0 == m - 1:  # end of a chunk: its spikes become events
-            flags = spk.copy_to_host() & a["spk_mask"][None, :]
-            steps, idx = np.nonzero(flags)
+                                 d_rd_out if n_rd else d["U"],
+                                 d_rd_start if n_rd else d["rd_every"],
+                                 d["rd_every"], step0, step)  # fmt: skip
+        if built.n_mon and k - k0 == m - 1:  # end of a chunk: spikes become events
+            flags = np.empty((m, N), dtype=np.uint8)
+            to_host(spk, flags)
+            steps, idx = np.nonzero(flags & a["spk_mask"][None, :])
             ev_steps.append(steps + step0 + k0)
             ev_idx.append(idx)
-    for k in ("v", "ref", "aux", "X", "xs", "U", "rng_state", "ring_flags", "mstate",
-              "mref"):  # fmt: skip
-        d[k].copy_to_host(a[k])
-    d_rec_out.copy_to_host(buffers["rec_out"])
-    d_rd_out.copy_to_host(buffers["rd_out"])
+    dev.stale.update(WRITTEN)
+    dev.ring_current = False
+    if n_rec:
+        to_host(d_rec_out, buffers["rec_out"])
+        buffers["rec_cnt"] += [
+            _n_due_impl(step0, step0 + n_steps, e) for e in rec_i[:, 2]
+        ]
+    if n_rd:
+        to_host(d_rd_out, buffers["rd_out"])
+        buffers["rd_cnt"] += [
+            _n_due_impl(step0, step0 + n_steps, e) for e in a["rd_every"]
+        ]
     steps = np.concatenate(ev_steps) if ev_steps else np.zeros(0, np.int64)
     idx = np.concatenate(ev_idx) if ev_idx else np.zeros(0, np.int64)
     n0 = int(buffers["n_ev"][0])

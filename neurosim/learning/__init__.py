@@ -19,6 +19,8 @@ from .hebbian import Hebbian, Oja
 from .perceptron import Perceptron
 from .pes import PES
 from .predictive_coding import PredictiveCoding
+from .rule import PlasticityRule
+from .short_term import TsodyksMarkram
 from .stdp import STDP
 
 __all__ = [
@@ -27,7 +29,9 @@ __all__ = [
     "PES",
     "EProp",
     "Perceptron",
+    "PlasticityRule",
     "STDP",
+    "TsodyksMarkram",
     "FeedbackAlignment",
     "Hebbian",
     "Oja",

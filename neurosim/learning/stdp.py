@@ -15,9 +15,10 @@ from .._validation import (
 )
 from ..exceptions import ShapeError, ValidationError
 from ..kernels.stdp import stdp_run
+from .rule import PlasticityRule
 
 
-class STDP:
+class STDP(PlasticityRule):
     r"""Pair-based STDP (Bi & Poo 1998; Song, Miller & Abbott 2000).
 
     Every pair of a presynaptic spike at :math:`t_{pre}` and a postsynaptic spike
@@ -42,11 +43,71 @@ class STDP:
     w_min, w_max : float
         Hard bounds (``-inf``/``inf`` for none).
 
+    Notes
+    -----
+    Inside a network (``connect(..., plasticity=STDP(...))``) the rule is a
+    :class:`~neurosim.learning.PlasticityRule` like any user-written one: a
+    presynaptic trace ``x`` (``tau_plus``) and a postsynaptic trace ``y``
+    (``tau_minus``), ``on_pre: w <- clip(w - A_- y)`` and
+    ``on_post: w <- clip(w + A_+ x)``, with the traces incremented after the
+    step's updates, in the order of :meth:`run`.
+
     References
     ----------
     Bi & Poo (1998) J Neurosci 18:10464, doi:10.1523/JNEUROSCI.18-24-10464.1998.
     Song, Miller & Abbott (2000) Nat Neurosci 3:919, doi:10.1038/78829.
     """
+
+    pre = {"x": "tau_plus"}
+    post = {"y": "tau_minus"}
+    params = {
+        "a_plus": 0.01,
+        "a_minus": 0.0105,
+        "tau_plus": 0.02,
+        "tau_minus": 0.02,
+        "w_min": 0.0,
+        "w_max": 1.0,
+    }
+
+    @staticmethod
+    def on_pre(w, y, a_minus, w_min, w_max):
+        """Depression at a presynaptic arrival (compiled into the network loop).
+
+        Parameters
+        ----------
+        w : float
+            The weight.
+        y : float
+            The postsynaptic trace.
+        a_minus, w_min, w_max : float
+            The rule's parameters.
+
+        Returns
+        -------
+        float
+            The new weight, ``clip(w - a_minus y, w_min, w_max)``.
+        """
+        return min(max(w - a_minus * y, w_min), w_max)
+
+    @staticmethod
+    def on_post(w, x, a_plus, w_min, w_max):
+        """Potentiation at a postsynaptic spike (compiled into the network loop).
+
+        Parameters
+        ----------
+        w : float
+            The weight.
+        x : float
+            The presynaptic trace.
+        a_plus, w_min, w_max : float
+            The rule's parameters.
+
+        Returns
+        -------
+        float
+            The new weight, ``clip(w + a_plus x, w_min, w_max)``.
+        """
+        return min(max(w + a_plus * x, w_min), w_max)
 
     def __init__(
         self,

@@ -58,8 +58,11 @@ class Built:
     # NeuronModel groups: id(group) -> index in syn_in of its second port's slot
     port_slots: dict[int, int] = field(default_factory=dict)
     # plastic connections: id(conn) -> (weight scale, W as built, position of
-    # its first weight in wdat (dense) or sdat (CSR))
-    plastic: dict[int, tuple[float, Any, int]] = field(default_factory=dict)
+    # its first weight in wdat (dense) or sdat (CSR), its row of pl_i)
+    plastic: dict[int, tuple[float, Any, int, int]] = field(default_factory=dict)
+    # the CUDA backend's arrays on the device, kept between runs
+    # (``kernels.network_cuda.DeviceState``; None until it first runs)
+    device: Any = None
 
 
 class _ModelBlocks:
@@ -150,6 +153,84 @@ class _ModelBlocks:
             0.0 if isinstance(thr, str) else float(thr),
             0.0 if isinstance(refr, str) else float(refr),
         ] + [0.0] * 6
+
+
+class _Plastic:
+    """The rows, parameters, traces and synapse variables of plastic connections.
+
+    Layout: :mod:`neurosim.kernels.rules`. ``rules`` holds one rule instance
+    per rule class (the kinds); ``plastic`` maps ``id(conn)`` to ``(weight
+    scale, W as built, position of its first weight in wdat or sdat, its
+    pl_i row)``.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[list[int]] = []
+        self.f = _Flat(np.float64)
+        self.ix = _Flat(np.int64)
+        self.syn = _Flat(np.float64)
+        self.trace_size = 0
+        self.rules: list[Any] = []
+        self.plastic: dict[int, tuple[float, Any, int, int]] = {}
+
+    def add(
+        self, conn: Any, rule: Any, W: Any, con: int, pos0: int, scale: float,
+        dt: float, post0: int,
+    ) -> None:  # fmt: skip
+        """Add plastic connection ``conn`` (row ``con``, weights from ``pos0``)."""
+        from ..kernels.rules import PL_COLS
+
+        cls = type(rule)
+        kinds = [type(r) for r in self.rules]
+        if cls not in kinds:
+            self.rules.append(rule)
+            kinds.append(cls)
+        pre_n, post_n = conn.pre.n, conn.post.n
+        sparse = scipy.sparse.issparse(W)
+        cols = [0, 0, 0]
+        if sparse:  # the transpose: synapses onto each post
+            pos = np.arange(W.nnz) + pos0
+            pre_j = np.repeat(np.arange(pre_n), np.diff(W.indptr))
+            order = np.argsort(W.indices, kind="stable")
+            counts = np.bincount(W.indices, minlength=post_n)
+            cols = [
+                self.ix.add(np.concatenate([[0], np.cumsum(counts)])),
+                self.ix.add(pos[order]),
+                self.ix.add(pre_j[order]),
+            ]
+        w0 = W.data if sparse else np.asarray(W, dtype=np.float64).ravel()
+        params = rule.param_values()
+        init = []
+        for value in cls.synapse.values():
+            if isinstance(value, str):
+                value = w0 if value == "w" else params[value]
+            init.append(np.broadcast_to(np.asarray(value, dtype=np.float64), w0.shape))
+        soff = self.syn.add(np.concatenate(init)) if init else 0
+        taus = rule.trace_taus()
+        foff = self.f.add(
+            [*params.values(), scale, 1.0 / scale]
+            + [math.exp(-dt / tau) for tau in taus]
+        )
+        phase = 0 if cls.transmit == "after" else 1
+        self.rows.append(
+            [con, kinds.index(cls), post0, post_n, *cols, self.trace_size, soff,
+             w0.size, foff, pos0, phase]
+        )  # fmt: skip
+        assert len(self.rows[-1]) == PL_COLS
+        self.trace_size += len(cls.pre) * pre_n + len(cls.post) * post_n
+        self.plastic[id(conn)] = (scale, W, pos0, len(self.rows) - 1)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The arrays of :func:`build` (at least one element each)."""
+        from ..kernels.rules import PL_COLS
+
+        return {
+            "pl_i": np.array(self.rows, dtype=np.int64).reshape(-1, PL_COLS),
+            "pl_f": self.f.array(),
+            "pl_ix": self.ix.array(),
+            "trace": np.zeros(max(self.trace_size, 1)),
+            "syn": self.syn.array(),
+        }
 
 
 def _model_functions(cls: type) -> dict:
@@ -391,11 +472,8 @@ def build(net: Network, dt: float) -> Built:
     sptr = _Flat(np.int64)
     max_delay = 0
     n_syn = 0
-    pl_rows: list[list[int]] = []
-    pl_f: list[list[float]] = []
-    pl_ix = _Flat(np.int64)
-    trace_size = 0
-    plastic: dict[int, tuple[float, Any, int]] = {}
+    pl = _Plastic()
+    plastic = pl.plastic
     for conn in net.connections:
         pre, post = conn.pre, conn.post
         gp = post.group
@@ -472,29 +550,9 @@ def build(net: Network, dt: float) -> Built:
         con_rows.append(row)
         rule = getattr(conn, "plasticity", None)
         if rule is not None:
-            sparse = scipy.sparse.issparse(W)
-            plastic[id(conn)] = (scale, W, base if sparse else row[6])
-            cols = [0, 0, 0]
-            if sparse:  # the transpose: synapses onto each post
-                pos = np.arange(W.nnz) + base
-                pre_j = np.repeat(np.arange(pre.n), np.diff(W.indptr))
-                order = np.argsort(W.indices, kind="stable")
-                counts = np.bincount(W.indices, minlength=post.n)
-                cols = [
-                    pl_ix.add(np.concatenate([[0], np.cumsum(counts)])),
-                    pl_ix.add(pos[order]),
-                    pl_ix.add(pre_j[order]),
-                ]
-            pl_rows.append(
-                [len(con_rows) - 1, trace_size, trace_size + pre.n,
-                 offsets[id(gp)] + post.start, post.n, *cols]
-            )  # fmt: skip
-            trace_size += pre.n + post.n
-            pl_f.append(
-                [math.exp(-dt / rule.tau_plus), math.exp(-dt / rule.tau_minus)]
-                + [scale * x for x in (rule.a_plus, rule.a_minus)]
-                + [scale * x for x in (rule.w_min, rule.w_max)]
-            )
+            pos0 = base if scipy.sparse.issparse(W) else row[6]
+            pl.add(conn, rule, W, len(con_rows) - 1, pos0, scale, dt,
+                   offsets[id(gp)] + post.start)  # fmt: skip
 
     spike_mons, state_mons, readouts = [], [], []
     spk_mask = np.zeros(N, dtype=np.uint8)
@@ -506,7 +564,7 @@ def build(net: Network, dt: float) -> Built:
                 raise ValidationError(
                     "monitor_weights: the connection is not part of this network"
                 )
-            scale, W, pos0 = plastic[id(mon.target)]
+            scale, W, pos0, _p = plastic[id(mon.target)]
             kind = K.REC_SWEIGHT if scipy.sparse.issparse(W) else K.REC_WEIGHT
             r0 = len(rec_rows)
             rec_rows += [[pos0 + int(e), kind, mon.every] for e in mon.record]
@@ -626,10 +684,7 @@ def build(net: Network, dt: float) -> Built:
         "sdat": sdat.array(),
         "sidx": sidx.array(),
         "sptr": sptr.array(),
-        "pl_i": np.array(pl_rows, dtype=i64).reshape(-1, 8),
-        "pl_f": np.array(pl_f, dtype=np.float64).reshape(-1, 6),
-        "pl_ix": pl_ix.array(),
-        "trace": np.zeros(max(trace_size, 1)),
+        **pl.arrays(),
         "ring": np.zeros((max_delay + 1, N), dtype=np.int32),
         "ring_cnt": np.zeros(max_delay + 1, dtype=i64),
         "spk_mask": spk_mask,
@@ -642,10 +697,12 @@ def build(net: Network, dt: float) -> Built:
         "mref": np.zeros(max(mb.ref_size, 1), dtype=i64),
     }
     loop = None
-    if mb.kinds:
+    if mb.kinds or pl.rules:
         from ..kernels.models import compile_network_loop
 
-        loop = compile_network_loop(mb.models, [m for _c, m in mb.kinds])
+        loop = compile_network_loop(
+            mb.models, [m for _c, m in mb.kinds], tuple(pl.rules)
+        )
     return Built(
         dt=dt,
         offsets=offsets,
@@ -679,7 +736,7 @@ def refresh_propagators(built: Built, group: Any) -> None:
     _so, po, model = built.model_blocks[id(group)]
     cls = type(model)
     n, k = group.n, len(cls.params)
-    mpar = built.arrays["mpar"]
+    mpar = host_arrays(built, ("mpar",))["mpar"]
     params = {p: mpar[po + j * n : po + (j + 1) * n] for j, p in enumerate(cls.params)}
     rows = propagator_rows(cls, params, built.dt / cls.time_unit, n)
     mpar[po + k * n : po + (k + rows.shape[0]) * n] = rows.ravel()
@@ -711,8 +768,9 @@ def port_state(built: Built, target: Any, port: str) -> tuple[np.ndarray, float]
         )  # fmt: skip
     c = rows[0]
     xo = ch_i[c, 3] + target.start
-    gain = built.arrays["ch_f"][ch_i[c, 7] + 2] * built.arrays["xs"][c]
-    return built.arrays["X"][xo : xo + target.n], float(gain)
+    a = host_arrays(built, ("X", "xs"))
+    gain = a["ch_f"][ch_i[c, 7] + 2] * a["xs"][c]
+    return a["X"][xo : xo + target.n], float(gain)
 
 
 def _fuse_segments(
@@ -773,7 +831,7 @@ def run_cpu(
         a["mod_i"], a["mstate"], a["mpar"], a["mref"],
         a["ch_i"], a["ch_f"], a["X"], a["xs"], a["U"], a["R"], a["tmp"],
         a["con_i"], a["wdat"], a["sdat"], a["sidx"], a["sptr"],
-        a["pl_i"], a["pl_f"], a["pl_ix"], a["trace"],
+        a["pl_i"], a["pl_f"], a["pl_ix"], a["trace"], a["syn"],
         a["ring"], a["ring_cnt"],
         ext_idx, ext_val, a["in_x"],
         a["spk_mask"], built.n_mon, buffers["ev_idx"], buffers["ev_step"],
@@ -791,3 +849,69 @@ def run_cuda(*args: Any) -> int:
 
 
 BACKENDS: dict[str, Callable[..., int]] = {"cpu": run_cpu, "cuda": run_cuda}
+
+
+def host_arrays(built: Built, names: tuple[str, ...] | None = None) -> dict:
+    """``built.arrays``, with the host copies of ``names`` (default all) current.
+
+    The CUDA backend keeps the state on the device between runs; this copies
+    back what a run changed there, and only that, when the host reads it.
+    """
+    if built.device is not None:
+        if names is None:
+            built.device.pull()
+        else:
+            built.device.pull(names)
+    return built.arrays
+
+
+def host_changed(built: Built, names: tuple[str, ...]) -> None:
+    """The host wrote ``names`` (read through :func:`host_arrays` first).
+
+    The next run of the CUDA backend copies them to the device.
+    """
+    if built.device is not None:
+        built.device.changed(names)
+
+
+def all_finite(built: Built, names: tuple[str, ...]) -> bool:
+    """Whether the arrays ``names`` are finite (checked on the device if there)."""
+    if built.device is not None:
+        return built.device.all_finite(names)
+    return all(bool(np.all(np.isfinite(built.arrays[k]))) for k in names)
+
+
+def hh_in_bounds(
+    built: Built, ranges: list[tuple[int, int]], v_limit: float, low: float,
+    high: float,
+) -> bool:  # fmt: skip
+    """Whether the HH neurons of ``ranges`` have ``|v| < v_limit`` and gates in
+    ``(low, high)`` (checked on the device if the state is there)."""
+    if built.device is not None and {"v", "aux"} & built.device.stale:
+        return built.device.hh_in_bounds(ranges, v_limit, low, high)
+    v, aux = built.arrays["v"], built.arrays["aux"]
+    return all(
+        np.all(np.abs(v[i0:i1]) < v_limit)
+        and np.all((aux[:, i0:i1] > low) & (aux[:, i0:i1] < high))
+        for i0, i1 in ranges
+    )
+
+
+def save_point(built: Built, names: tuple[str, ...]) -> dict[str, Any]:
+    """Copies of the arrays ``names`` for :func:`load_point` (a rollback).
+
+    The CUDA backend copies what is on the device into new device arrays
+    (no host transfer).
+    """
+    if built.device is not None:
+        return built.device.save_point(names)
+    return {k: built.arrays[k].copy() for k in names}
+
+
+def load_point(built: Built, point: dict[str, Any]) -> None:
+    """Put back the arrays of a :func:`save_point`."""
+    if built.device is not None:
+        built.device.load_point(point)
+        return
+    for k, value in point.items():
+        built.arrays[k][...] = value

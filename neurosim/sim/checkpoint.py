@@ -3,8 +3,9 @@
 :meth:`~neurosim.Simulator.save_checkpoint` writes the run state (every
 array named in ``RUN_STATE``, so neurons, NeuronModel state, synapse states,
 the delay ring, random-generator counters, plastic weights and traces; on
-the CUDA backend its delay ring too), the NeuronModel parameters (which
-:meth:`~neurosim.Simulator.set_param` may have changed), the step count and
+the CUDA backend its delay ring too), the NeuronModel parameters and
+Poisson rates (which :meth:`~neurosim.Simulator.set_param` and
+:meth:`~neurosim.Simulator.set_rates` may have changed), the step count and
 every monitor's records through :func:`neurosim.io.write_file` (an ``.npz``
 read with ``allow_pickle=False``: loading never runs code from the file).
 :meth:`~neurosim.Simulator.load_checkpoint` puts them back into a simulator
@@ -27,8 +28,12 @@ import numpy as np
 
 from .. import io
 from ..exceptions import FileFormatError, ValidationError
+from . import backends
 
 KIND = "simulator-checkpoint"
+#: Parameters that may change between runs (``set_param``, ``set_rates``):
+#: saved and restored, not part of the structure hash.
+PARAMS = ("mpar", "p_spike")
 
 
 def _digests(sim: Any) -> dict[str, str]:
@@ -55,9 +60,9 @@ def _width(mon: Any) -> int:
 
 def save(sim: Any, path: io.PathLike) -> None:
     """Write ``sim``'s run state and records to ``path`` (see the module)."""
-    a = sim._built.arrays
+    a = backends.host_arrays(sim._built, (*sim._state_keys, *PARAMS))
     arrays = {f"state.{k}": a[k] for k in sim._state_keys}
-    arrays["param.mpar"] = a["mpar"]
+    arrays.update({f"param.{k}": a[k] for k in PARAMS})
     for i, mon in enumerate(sim._monitors):
         rec = mon._rec
         rec.compact()
@@ -109,7 +114,7 @@ def load(sim: Any, path: io.PathLike) -> None:
         )
     a = sim._built.arrays
     wanted = [(f"state.{k}", a[k]) for k in sim._state_keys]
-    wanted.append(("param.mpar", a["mpar"]))
+    wanted += [(f"param.{k}", a[k]) for k in PARAMS]
     for key, target in wanted:
         got = arrays.get(key)
         if got is None or got.shape != target.shape or got.dtype != target.dtype:
@@ -129,6 +134,7 @@ def load(sim: Any, path: io.PathLike) -> None:
         records.append((mon, values, steps))
     for key, target in wanted:
         target[...] = arrays[key]
+    backends.host_changed(sim._built, (*sim._state_keys, *PARAMS))
     sim.n_steps = int(payload["n_steps"])
     for mon, values, steps in records:
         mon._rec.values = [] if values is None else [values]

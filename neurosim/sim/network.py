@@ -36,7 +36,9 @@ arriving pre spike depresses ``w -= A_- y_post``; each post spike potentiates
 so a pre arrival and a post spike in the same step do not interact
 (``W(0) = 0``; Brian2's ``on_pre``-first order would potentiate them by
 ``A_+``). The weights and traces are run state (snapshots include them); the
-rule's parameters are fixed at build.
+rule's parameters are fixed at build. STDP is one
+:class:`~neurosim.learning.PlasticityRule`; every rule, built-in or
+user-written, follows these conventions (:mod:`neurosim.learning.rule`).
 """
 
 from __future__ import annotations
@@ -58,10 +60,10 @@ from .._validation import (
     check_number,
 )
 from ..exceptions import ShapeError, ValidationError
-from ..learning.stdp import STDP
+from ..learning.rule import PlasticityRule
 from ..neurons.base import NeuronType
 from ..neurons.lif import LIFRate
-from ..neurons.model import NeuronModel
+from ..neurons.model import NeuronModel, raw_function
 from ..synapses import LinearFilter
 from .monitors import (
     DISCRETIZATIONS,
@@ -550,7 +552,7 @@ class Network:
         delay: float = 0.0,
         reversal: float | None = None,
         discretization: str = "exact",
-        plasticity: STDP | None = None,
+        plasticity: PlasticityRule | None = None,
         port: str | None = None,
     ) -> Connection:
         """Connect ``pre`` to ``post``.
@@ -585,10 +587,14 @@ class Network:
             (Nengo's convention; a neuron firing at rate ``r`` drives the
             target with exactly ``w r`` on average). The two differ by
             ``O(dt / tau)``.
-        plasticity : STDP, optional
-            Update the weights online during the run with this pair-based
-            STDP rule (dense, sparse or ``Random`` weights from a spiking
-            group; CPU backend). See the module docstring for the conventions.
+        plasticity : PlasticityRule, optional
+            Update the weights online during the run with this rule: pair
+            STDP (:class:`~neurosim.learning.STDP`), short-term plasticity
+            (:class:`~neurosim.learning.TsodyksMarkram`) or a user-written
+            :class:`~neurosim.learning.PlasticityRule`. Dense, sparse or
+            ``Random`` weights from a spiking group; CPU backend. See the
+            module docstring and :mod:`neurosim.learning.rule` for the
+            conventions.
         port : str, optional
             The input port of a :class:`~neurosim.NeuronModel` target that
             the connection drives (default: its first port), e.g. ``"ge"``
@@ -607,7 +613,8 @@ class Network:
         TypeError, ValueError
             An argument of the wrong type or value (the message names it),
             e.g. a group not in this network, a synapse that is not strictly
-            proper, a weight matrix of the wrong shape.
+            proper, a weight matrix of the wrong shape, a rule that needs
+            postsynaptic spikes on a group that does not spike.
         """
         pre = self._check_target("pre", pre)
         post = self._check_target("post", post)
@@ -656,15 +663,24 @@ class Network:
                 "weights and no delay (their rates drive the synapse every step)"
             )
         if plasticity is not None:
-            if not isinstance(plasticity, STDP):
+            if not isinstance(plasticity, PlasticityRule):
                 raise TypeError(
-                    f"plasticity: expected an ns.learning.STDP rule or None (got "
-                    f"{type(plasticity).__name__})"
+                    f"plasticity: expected an ns.learning.PlasticityRule (such as "
+                    f"ns.learning.STDP) or None (got {type(plasticity).__name__})"
                 )
+            name = type(plasticity).__name__
             if rate_pre or isinstance(weights, OneToOne | Factored):
                 raise ValidationError(
-                    "plasticity: needs dense, sparse or Random weights from a "
-                    "spiking group"
+                    f"plasticity: {name} needs dense, sparse or Random weights "
+                    "from a spiking group"
+                )
+            if plasticity.uses_post_spikes and not post.model.spiking:
+                what = ["on_post"] if raw_function(type(plasticity), "on_post") else []
+                what += [f"post trace {x!r}" for x in type(plasticity).post]
+                raise ValidationError(
+                    f"plasticity: {name} uses postsynaptic spikes "
+                    f"({', '.join(what)}), but the post group's model "
+                    f"{type(post.model).__name__} does not spike"
                 )
         port = _check_port("port", post.model, port)
         conn = Connection(

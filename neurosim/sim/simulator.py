@@ -58,7 +58,10 @@ class Simulator:
     dt : float
         Time step in seconds. Default 1e-4 (0.1 ms).
     backend : {"auto", "cpu", "cuda"}
-        ``"auto"`` uses a GPU when one is usable, else the CPU.
+        ``"auto"`` uses a GPU when one is usable and the network has at least
+        ``NEUROSIM_GPU_MIN_NEURONS`` neurons (``neurosim._config.
+        GPU_MIN_NEURONS``; small networks are launch-bound on a GPU), else
+        the CPU.
     progress : bool or None
         Default for :meth:`run`. None (default): a progress bar on stderr for
         runs that take longer than a couple of seconds; True: a bar for every
@@ -76,7 +79,7 @@ class Simulator:
     Notes
     -----
     Each step ``[t_k, t_k + dt)``: inputs are read at ``t_k``, every neuron
-    advances (LIF models through :func:`neurosim.kernels.lif.lif_step`, exact
+    advances (LIF models through :func:`neurosim.kernels.lif.lif_advance`, exact
     for the held input, whose synaptic part is the step's exact filtered
     drive), spikes go out through each connection's delay, and synapse states
     decay to ``t_k + dt`` and receive the spikes (unit-area impulses) there.
@@ -100,7 +103,9 @@ class Simulator:
     monitors (``sim.data``).
     Between runs :meth:`get_state` / :meth:`set_state` and :meth:`set_param`
     read and write a NeuronModel group's variables and parameters without
-    rebuilding.
+    rebuilding. On the CUDA backend the state stays on the device between
+    runs: these methods copy back only what they read, when they read it,
+    and what they write goes to the device at the start of the next run.
     """
 
     def __init__(
@@ -113,7 +118,7 @@ class Simulator:
         if not isinstance(net, Network):
             raise TypeError(f"net: expected a Network (got {type(net).__name__})")
         self.dt = check_dt(dt)
-        self.backend = resolve_backend(backend)
+        self.backend = resolve_backend(backend, sum(g.n for g in net.groups))
         self.progress = None if progress is None else bool(progress)
         t0 = time.perf_counter()
         # The build's small matrix exponentials (scipy.linalg.expm) would wake
@@ -131,7 +136,9 @@ class Simulator:
         b = self._built
         a = b.arrays
         # what a checkpoint's structure hash covers: every array fixed at build
-        self._static_keys = sorted(set(a) - set(RUN_STATE) - set(_SCRATCH) - {"mpar"})
+        self._static_keys = sorted(
+            set(a) - set(RUN_STATE) - set(_SCRATCH) - set(checkpoint.PARAMS)
+        )
         if self.backend == "cuda":  # its delay ring (ring_flags) is run state
             from ..kernels.network_cuda import gpu_arrays
 
@@ -149,7 +156,7 @@ class Simulator:
         self._plastic = [
             ("sdat" if scipy.sparse.issparse(W) else "wdat", pos0,
              W.nnz if scipy.sparse.issparse(W) else W.size)
-            for _scale, W, pos0 in b.plastic.values()
+            for _scale, W, pos0, _row in b.plastic.values()
         ]  # fmt: skip
         self._hh = [(int(r[1]), int(r[2])) for r in a["seg_i"] if r[0] == K.SEG_HH]
         self._groups = sorted(
@@ -184,9 +191,8 @@ class Simulator:
             Copies of the arrays named in ``RUN_STATE`` (and, on the CUDA
             backend, its delay ring ``ring_flags``), and ``n_steps``.
         """
-        out: dict[str, np.ndarray | int] = {
-            k: self._built.arrays[k].copy() for k in self._state_keys
-        }
+        a = backends.host_arrays(self._built, self._state_keys)
+        out: dict[str, np.ndarray | int] = {k: a[k].copy() for k in self._state_keys}
         out["n_steps"] = self.n_steps
         return out
 
@@ -214,6 +220,7 @@ class Simulator:
                 )
         for k in self._state_keys:
             a[k][...] = state[k]
+        backends.host_changed(self._built, self._state_keys)
         self.n_steps = int(state["n_steps"])
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
@@ -221,8 +228,9 @@ class Simulator:
 
         The file holds the run state (everything :meth:`snapshot` copies:
         neuron, synapse and NeuronModel state, the delay ring, random-generator
-        counters, plastic weights and traces), NeuronModel parameters, the
-        step count and every monitor's records, as plain arrays (see
+        counters, plastic weights and traces), NeuronModel parameters and
+        Poisson rates, the step count and every monitor's records, as plain
+        arrays (see
         ``neurosim.sim.checkpoint``; it is written atomically).
 
         Parameters
@@ -280,9 +288,9 @@ class Simulator:
                 f"known: {', '.join(names)}"
             )
         j = names.index(name)
-        flat, off = (
-            (b.arrays["mstate"], so) if what == "state" else (b.arrays["mpar"], po)
-        )
+        key = "mstate" if what == "state" else "mpar"
+        flat = backends.host_arrays(b, (key,))[key]
+        off = so if what == "state" else po
         start = off + j * g.n + group.start
         return flat[start : start + group.n]
 
@@ -326,8 +334,10 @@ class Simulator:
         if isinstance(view, tuple):
             x, gain = view
             x[...] = _per_neuron("value", value, x.shape[0]) / gain
+            backends.host_changed(self._built, ("X",))
         else:
             view[...] = _per_neuron("value", value, view.shape[0])
+            backends.host_changed(self._built, ("mstate",))
 
     def set_param(self, group: Any, name: str, value: Any) -> None:
         """Set a parameter of a NeuronModel group for the following runs.
@@ -347,6 +357,7 @@ class Simulator:
         view = self._model_block(group, name, "param")
         view[...] = _per_neuron("value", value, view.shape[0])
         backends.refresh_propagators(self._built, group.group)
+        backends.host_changed(self._built, ("mpar",))
 
     def weights(self, conn: Any) -> Any:
         """The current weights of a plastic connection (a copy).
@@ -368,8 +379,8 @@ class Simulator:
                 f"conn: expected a plastic connection of this simulator's network "
                 f"(got {conn!r})"
             )
-        scale, W, pos0 = entry
-        a = self._built.arrays
+        scale, W, pos0, _row = entry
+        a = backends.host_arrays(self._built, ("wdat", "sdat"))
         if scipy.sparse.issparse(W):
             out = W.copy()
             out.data = a["sdat"][pos0 : pos0 + W.nnz] / scale
@@ -398,8 +409,8 @@ class Simulator:
                 f"conn: expected a plastic connection of this simulator's network "
                 f"(got {conn!r})"
             )
-        scale, W, pos0 = entry
-        a = self._built.arrays
+        scale, W, pos0, _row = entry
+        a = backends.host_arrays(self._built, ("wdat", "sdat"))
         if scipy.sparse.issparse(W):
             if scipy.sparse.issparse(weights):
                 new = scipy.sparse.csr_matrix(weights, dtype=np.float64)
@@ -422,9 +433,11 @@ class Simulator:
                 rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
                 data = dense[rows, W.indices]
             a["sdat"][pos0 : pos0 + W.nnz] = data * scale
+            backends.host_changed(self._built, ("sdat",))
             return
         dense = as_float_array("weights", weights, shape=W.shape)
         a["wdat"][pos0 : pos0 + W.size] = dense.ravel() * scale
+        backends.host_changed(self._built, ("wdat",))
 
     def set_rates(self, group: Any, rate: Any) -> None:
         """Set the rates of a PoissonSource group for the following runs.
@@ -457,6 +470,7 @@ class Simulator:
             )
         o = self._built.offsets[id(g)] + group.start
         self._built.arrays["p_spike"][o : o + group.n] = r * self.dt
+        backends.host_changed(self._built, ("p_spike",))
 
     @property
     def n_synapses(self) -> int:
@@ -589,29 +603,34 @@ class Simulator:
         )
 
     def _save_point(self) -> dict[Any, Any]:
-        """Copy the run state for a rollback (of plastic weights only theirs)."""
-        a = self._built.arrays
-        out: dict[Any, Any] = {
-            k: a[k].copy() for k in self._state_keys if k not in ("wdat", "sdat")
-        }
+        """Copy the run state for a rollback (of plastic weights only theirs).
+
+        On the CUDA backend the copies of what is on the device stay there.
+        """
+        keys = tuple(k for k in self._state_keys if k not in ("wdat", "sdat"))
+        out: dict[Any, Any] = {"arrays": backends.save_point(self._built, keys)}
+        a = self._built.arrays  # plastic weights: CPU backend only
         for key, pos0, size in self._plastic:
             out[key, pos0] = a[key][pos0 : pos0 + size].copy()
         out["n_steps"] = self.n_steps
         return out
 
     def _load_point(self, point: dict[Any, Any]) -> None:
+        backends.load_point(self._built, point["arrays"])
         a = self._built.arrays
         for k, value in point.items():
             if isinstance(k, tuple):
                 a[k[0]][k[1] : k[1] + value.size] = value
-            elif k != "n_steps":
-                a[k][...] = value
         self.n_steps = point["n_steps"]
 
     def _find_bad(self, pending: dict[str, Any]) -> str | None:
         """Describe the first bad value after ``pending``'s steps, or None."""
-        a = self._built.arrays
-        for key in ("syn_in", "gsum", "gE", "v", "aux", "mstate", "X", "U", "trace"):
+        b = self._built
+        checked = ("syn_in", "gsum", "gE", "v", "aux", "mstate", "X", "U", "trace")
+        # on the CUDA backend: checked on the device, copied back only if bad
+        finite = backends.all_finite(b, checked)
+        a = b.arrays if finite else backends.host_arrays(b)
+        for key in () if finite else checked:
             if not np.all(np.isfinite(a[key])):
                 i = int(np.flatnonzero(~np.isfinite(a[key].ravel()))[0])
                 return self._describe(key, i, a[key].ravel()[i])
@@ -619,8 +638,12 @@ class Simulator:
             w = a[key][pos0 : pos0 + size]
             if not np.all(np.isfinite(w)):
                 return f"non-finite plastic weight ({key}[{pos0}:{pos0 + size}])"
+        limits = (_hh._V_LIMIT, _hh._GATE_LOW, _hh._GATE_HIGH)
+        hh_ok = not self._hh or backends.hh_in_bounds(b, self._hh, *limits)
+        if not hh_ok:  # find the neuron on the host
+            a = backends.host_arrays(b, ("v", "aux"))
         v, aux = a["v"], a["aux"]
-        for i0, i1 in self._hh:
+        for i0, i1 in () if hh_ok else self._hh:
             ok = (np.abs(v[i0:i1]) < _hh._V_LIMIT) & np.all(
                 (aux[:, i0:i1] > _hh._GATE_LOW) & (aux[:, i0:i1] < _hh._GATE_HIGH),
                 axis=0,
@@ -775,7 +798,8 @@ class Simulator:
 #: The arrays that hold a run's state (everything else is fixed at build or
 #: scratch rewritten every step).
 RUN_STATE = ("v", "ref", "aux", "mstate", "mref", "X", "xs", "U", "ring",
-             "ring_cnt", "rng_state", "gen_ptr", "wdat", "sdat", "trace")  # fmt: skip
+             "ring_cnt", "rng_state", "gen_ptr", "wdat", "sdat", "trace",
+             "syn")  # fmt: skip
 
 
 class _Interrupt:

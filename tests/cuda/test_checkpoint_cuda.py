@@ -61,3 +61,18 @@ def test_cuda_checkpoint_continues_bit_for_bit(tmp_path):
         np.testing.assert_array_equal(x, y)
     with pytest.raises(ValidationError, match="backend='cuda'"):
         _sim("cpu")[0].load_checkpoint(path)
+
+
+def test_lif_starting_above_threshold_matches_the_cpu():
+    out = {}
+    for backend in ("cpu", "cuda"):
+        net = ns.Network(seed=0)
+        g = net.add(ns.NeuronGroup(4, ns.LIF(tau_ref=0.002), v0=[1.2, 1.0, 0.5, 3.0],
+                                   bias=[0.5, 1.5, 3.0, 0.2]))  # fmt: skip
+        s, v = net.monitor_spikes(g), net.monitor_state(g, "v", record=True)
+        ns.Simulator(net, dt=DT, backend=backend, progress=False).run(30 * DT)
+        out[backend] = (s.indices, s.steps, v.v)
+    for a, b in zip(out["cpu"], out["cuda"], strict=True):
+        np.testing.assert_array_equal(a, b)
+    idx, steps, _ = out["cpu"]
+    assert set(idx[steps == 0]) == {0, 1, 3}  # at or above threshold: at once

@@ -27,6 +27,7 @@ from reliability_net import DT, build
 
 net, mons = build()
 sim = ns.Simulator(net, dt=DT, backend="cpu", progress=False)
+sim.set_rates(mons[1].target, 90.0)  # a parameter changed between runs
 sim.run(310 * DT)
 sim.save_checkpoint({path!r})
 """
@@ -48,6 +49,7 @@ def test_a_checkpoint_continues_in_a_new_process_bit_for_bit(tmp_path):
     assert sim.n_steps == 310
     sim.run(290 * DT)
     ref, ref_mons = _sim()
+    ref.set_rates(ref_mons[1].target, 90.0)
     ref.run(600 * DT)
     assert_same(sim, mons, ref, ref_mons)
     assert sim.data[mons[0]].indices.size > 100  # the run did spike

@@ -162,8 +162,8 @@ def test_unknown_ports_are_refused_naming_model_and_port():
     src = net.add(ns.NeuronGroup(1, ns.PoissonSource(rate=10.0)))
     P = net.add(ns.NeuronGroup(2, CondLIF()))
     L = net.add(ns.NeuronGroup(2, ns.LIF()))
-    with pytest.raises(ValidationError, match=r"CondLIF has no input port 'gE'.*'ge'"):
-        net.connect(src, P, 1.0, synapse=ns.Lowpass(0.005), port="gE")
+    with pytest.raises(ValidationError, match=r"CondLIF has no input port 'g_e'.*'ge'"):
+        net.connect(src, P, 1.0, synapse=ns.Lowpass(0.005), port="g_e")
     with pytest.raises(ValidationError, match="LIF neurons have one input"):
         net.connect(src, L, 1.0, synapse=ns.Lowpass(0.005), port="ge")
     with pytest.raises(ValidationError, match="CondLIF has no input port 'x'"):
@@ -180,8 +180,13 @@ def test_bad_port_descriptions_are_refused_when_the_class_is_defined():
 
     with pytest.raises(ValidationError, match=r"Bad2.inputs\['g'\].*add one"):
 
-        class Bad2(CondLIF):
+        class Bad2(ns.NeuronModel):
+            state = {"v": 0.0}
             inputs = {"g": ns.Conductance(E=0.0)}
+
+            @staticmethod
+            def derivatives(v):
+                return -v
 
     with pytest.raises(ValidationError, match=r"Bad3.inputs\['g'\].*'w'"):
 

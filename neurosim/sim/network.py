@@ -387,6 +387,9 @@ class Connection:
     plasticity : STDP or None
         The online learning rule of a plastic connection, None for fixed
         weights.
+    port : str or None
+        The input port of a :class:`~neurosim.NeuronModel` target that the
+        connection drives; None for the first port.
     """
 
     def __init__(

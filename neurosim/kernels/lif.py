@@ -133,9 +133,10 @@ def lif_advance(v, ref, J, dt, tau_rc, tau_ref, full):
     t_last = t_first
     if J > 1.0:
         period = tau_ref + tau_rc * math.log1p(1.0 / (J - 1.0))
-        more = math.floor((dt - t_first) / period) if period > 0.0 else 2.0**53
-        if more > 0.0:
-            more = min(more, 2.0**53)  # a count that still fits a float exactly
+        more = (dt - t_first) / period if period > 0.0 else 2.0**53
+        if more >= 1.0:  # False for NaN input: the run's non-finite check reports it
+            # a count that still fits a float exactly
+            more = min(math.floor(more), 2.0**53)
             n += int(more)
             t_last = t_first + more * period
     ref = tau_ref + t_last - dt  # same operations as lif_step: bit-identical

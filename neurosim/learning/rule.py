@@ -61,13 +61,19 @@ This module only describes; it imports neither numba nor the simulator.
 
 from __future__ import annotations
 
-import inspect
 import numbers
 from typing import Any, ClassVar
 
 from .._validation import check_number
 from ..exceptions import ValidationError
-from ..neurons.model import RESERVED, _suggest, function_args, raw_function
+from ..neurons.model import (
+    RESERVED,
+    _suggest,
+    check_param_names,
+    function_args,
+    keyword_signature,
+    raw_function,
+)
 
 #: The event functions of a rule.
 EVENTS = ("on_pre", "on_post")
@@ -118,12 +124,7 @@ class PlasticityRule:
         super().__init_subclass__(**kwargs)
         check_rule(cls)
         if "__init__" not in cls.__dict__:
-            cls.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-                [
-                    inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v)
-                    for k, v in cls.params.items()
-                ]
-            )
+            cls.__signature__ = keyword_signature(cls.params)  # type: ignore[attr-defined]
 
     def __init__(self, **params: Any) -> None:
         """Store parameter values (scalars).
@@ -134,13 +135,7 @@ class PlasticityRule:
             Values of the class's ``params`` (the others keep their defaults).
         """
         cls = type(self)
-        names = list(cls.params)
-        for key in params:
-            if key not in cls.params:
-                raise ValidationError(
-                    f"{cls.__name__}: unknown parameter {key!r}{_suggest(key, names)}; "
-                    f"parameters: {', '.join(names) or 'none'}"
-                )
+        check_param_names(cls.__name__, params, cls.params)
         for key, default in cls.params.items():
             value = params.get(key, default)
             value = check_number(f"{cls.__name__}.{key}", value, allow_inf=True)

@@ -208,6 +208,27 @@ def _suggest(name: str, options: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def keyword_signature(params: dict[str, Any]) -> inspect.Signature:
+    """A constructor signature taking each declared parameter by keyword."""
+    return inspect.Signature(
+        [
+            inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v)
+            for k, v in params.items()
+        ]
+    )
+
+
+def check_param_names(owner: str, given: Any, params: dict[str, Any]) -> None:
+    """Refuse a keyword of ``given`` that is not one of the declared ``params``."""
+    names = list(params)
+    for key in given:
+        if key not in params:
+            raise ValidationError(
+                f"{owner}: unknown parameter {key!r}{_suggest(key, names)}; "
+                f"parameters: {', '.join(names) or 'none'}"
+            )
+
+
 def raw_function(cls: type, name: str) -> Callable | None:
     """The plain function ``name`` of a model class (static or not), or None."""
     for klass in cls.__mro__:
@@ -334,12 +355,7 @@ class NeuronModel(NeuronType):
         super().__init_subclass__(**kwargs)
         check_description(cls)
         # the constructor takes the declared parameters by keyword
-        cls.__signature__ = inspect.Signature(
-            [
-                inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v)
-                for k, v in cls.params.items()
-            ]
-        )
+        cls.__signature__ = keyword_signature(cls.params)
 
     def __init__(self, **params: Any) -> None:
         """Store parameter values (each a number or one value per neuron).
@@ -350,13 +366,7 @@ class NeuronModel(NeuronType):
             Values of the class's ``params`` (the others keep their defaults).
         """
         cls = type(self).__name__
-        names = list(type(self).params)
-        for key in params:
-            if key not in type(self).params:
-                raise ValidationError(
-                    f"{cls}: unknown parameter {key!r}{_suggest(key, names)}; "
-                    f"parameters: {', '.join(names) or 'none'}"
-                )
+        check_param_names(cls, params, type(self).params)
         for key, default in type(self).params.items():
             value = params.get(key, default)
             arr = as_float_array(f"{cls}.{key}", value, ndim=(0, 1))

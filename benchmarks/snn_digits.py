@@ -36,7 +36,6 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import json
 import statistics
 import sys
 import time
@@ -45,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import parser  # noqa: E402
+from _common import emit, parser  # noqa: E402
 
 from neurosim import ann  # noqa: E402
 from neurosim.learning import EProp  # noqa: E402
@@ -123,20 +122,17 @@ def _line(bench_rule, params, runs, targets):
             check.setdefault(k, []).append(v)
     check.update(targets(check))
     run_s = statistics.median(r[0] for r in runs)
-    print(
-        json.dumps(
-            {
-                "bench": "snn_digits",
-                "impl": f"neurosim-{bench_rule}",
-                "params": params,
-                "compile_s": 0.0,
-                "run_s": round(run_s, 3),
-                "throughput": round(params["epochs"] * params["n_train"] / run_s, 1),
-                "unit": "samples/s",
-                "check": check,
-            }
-        ),
-        flush=True,
+    emit(
+        {
+            "bench": "snn_digits",
+            "impl": f"neurosim-{bench_rule}",
+            "params": params,
+            "compile_s": 0.0,
+            "run_s": round(run_s, 3),
+            "throughput": round(params["epochs"] * params["n_train"] / run_s, 1),
+            "unit": "samples/s",
+            "check": check,
+        }
     )
     return check
 

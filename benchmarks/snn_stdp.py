@@ -34,13 +34,12 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import json
 import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import parser  # noqa: E402
+from _common import emit, parser  # noqa: E402
 
 from neurosim import ann  # noqa: E402
 from neurosim.learning import STDP, DiehlCook  # noqa: E402
@@ -80,20 +79,17 @@ def _line(case, params, runs, targets):
     check.update(targets(check))
     run_s = statistics.median(r[0] for r in runs)
     n = params["n_train"] * params["epochs"]
-    print(
-        json.dumps(
-            {
-                "bench": "snn_stdp",
-                "impl": f"neurosim-{case}",
-                "params": params,
-                "compile_s": 0.0,
-                "run_s": round(run_s, 3),
-                "throughput": round(n / run_s, 1),
-                "unit": "training digits/s",
-                "check": check,
-            }
-        ),
-        flush=True,
+    emit(
+        {
+            "bench": "snn_stdp",
+            "impl": f"neurosim-{case}",
+            "params": params,
+            "compile_s": 0.0,
+            "run_s": round(run_s, 3),
+            "throughput": round(n / run_s, 1),
+            "unit": "training digits/s",
+            "check": check,
+        }
     )
     return check
 

@@ -323,379 +323,581 @@ class _Flat:
         return np.concatenate(self.parts)
 
 
-def build(net: Network, dt: float) -> Built:
-    """Draw the network's random parts and lay it out as flat arrays."""
-    if not net.groups:
-        raise ValidationError("Network: add at least one NeuronGroup")
-    rng = as_rng(net.seed)
-    if isinstance(net.seed, np.random.Generator):
-        rng = np.random.default_rng(net.seed.integers(2**63))
+@dataclass
+class _Neurons:
+    """The per-neuron arrays and segment rows of :func:`build`, while built.
+
+    Attributes
+    ----------
+    offsets : dict
+        ``id(group) -> `` global index of the group's first neuron.
+    v, ref, kgain, kbias, p_spike : (N,) ndarray
+        Internal voltage (dimensionless for LIF, mV for HH, rate in Hz for
+        ``LIFRate``), time the refractory period ends (s), input gain and bias
+        (``J = kgain * I + kbias``) and a Poisson source's spike probability
+        per step.
+    aux : (3, N) ndarray
+        HH gates ``m``, ``h``, ``n``.
+    rng_state : (N,) uint64 ndarray
+        Poisson sources' counters (:func:`neurosim.kernels.network.poisson_step`).
+    seg_i, seg_f : list of list
+        Segment rows ``[type, start, stop, param_row, ch1, ch2]`` and their
+        floats (layout: :mod:`neurosim.kernels.network`).
+    gen_ptr, gen_step, gen_idx : list
+        Spike-source segments' read positions, and their events' steps and
+        neuron indices (sorted by step, then index).
+    to_model : dict
+        ``id(group) -> (scale, v_reset)``: a recorded internal voltage ``u``
+        is ``v_reset + scale * u`` in the model's units.
+    mb : _ModelBlocks
+        The :class:`~neurosim.NeuronModel` groups.
+    """
+
+    offsets: dict[int, int]
+    v: np.ndarray
+    ref: np.ndarray
+    kgain: np.ndarray
+    kbias: np.ndarray
+    p_spike: np.ndarray
+    aux: np.ndarray
+    rng_state: np.ndarray
+    mb: _ModelBlocks
+    seg_i: list[list[int]] = field(default_factory=list)
+    seg_f: list[list[float]] = field(default_factory=list)
+    gen_ptr: list[int] = field(default_factory=list)
+    gen_step: list[np.ndarray] = field(default_factory=list)
+    gen_idx: list[np.ndarray] = field(default_factory=list)
+    n_gen: int = 0
+    to_model: dict[int, tuple[float, float]] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        """The number of neurons ``N``."""
+        return self.v.shape[0]
+
+    def segment(self, typ: int, g: Any, floats: list[float], ch1: int = -1) -> None:
+        """Add group ``g``'s segment row of type ``typ`` with its floats."""
+        o = self.offsets[id(g)]
+        self.seg_i.append([typ, o, o + g.n, len(self.seg_f), ch1, -1])
+        self.seg_f.append(floats)
+
+    def tau(self, g: Any) -> float:
+        """The first float of group ``g``'s segment (a LIF's membrane ``tau``)."""
+        o = self.offsets[id(g)]
+        return self.seg_f[next(r[3] for r in self.seg_i if r[1] == o)][0]
+
+
+def _build_neurons(net: Network, dt: float, rng: np.random.Generator) -> _Neurons:
+    """Lay the groups out end to end: state, gains, segments (in group order)."""
     offsets: dict[int, int] = {}
     N = 0
     for g in net.groups:
         offsets[id(g)] = N
         N += g.n
+    nr = _Neurons(
+        offsets=offsets, v=np.zeros(N), ref=np.zeros(N), kgain=np.ones(N),
+        kbias=np.zeros(N), p_spike=np.zeros(N), aux=np.zeros((3, N)),
+        rng_state=np.zeros(N, dtype=np.uint64), mb=_ModelBlocks(N),
+    )  # fmt: skip
     cond_groups = {id(c.post.group) for c in net.connections if c.reversal is not None}
-
-    v = np.zeros(N)
-    ref = np.zeros(N)
-    kgain = np.ones(N)
-    kbias = np.zeros(N)
-    p_spike = np.zeros(N)
-    aux = np.zeros((3, N))  # HH gates m, h, n
-    rng_state = np.zeros(N, dtype=np.uint64)
-    seg_i, seg_f, gen_ptr = [], [], []
-    gen_step, gen_idx = [], []
-    n_gen = 0
-    to_model: dict[int, tuple[float, float]] = {}
-    mb = _ModelBlocks(N)
     for g in net.groups:
-        o = offsets[id(g)]
-        sl = slice(o, o + g.n)
         model = g.model
+        sl = slice(offsets[id(g)], offsets[id(g)] + g.n)
         if isinstance(model, LIFNeuron | LIF):
-            vmin = -math.inf  # LIF.min_voltage (none for LIFNeuron)
-            if isinstance(model, LIFNeuron):
-                scale, v_reset = model.scale, model.v_reset
-                tau = model.tau_m
-                kbias[sl] = (model.v_rest - v_reset + g.bias) / scale
-                v0 = model.v_rest if g.v0 is None else g.v0
-            else:
-                scale, v_reset = 1.0, 0.0
-                tau = model.tau_rc
-                kbias[sl] = g.bias
-                v0 = 0.0 if g.v0 is None else g.v0
-                if model.min_voltage is not None:
-                    vmin = model.min_voltage
-            kgain[sl] = g.gain / scale
-            v[sl] = (v0 - v_reset) / scale
-            to_model[id(g)] = (scale, v_reset)
-            typ = K.SEG_LIF_COND if id(g) in cond_groups else K.SEG_LIF
-            seg_i.append([typ, o, o + g.n, len(seg_f), -1, -1])
-            seg_f.append([tau, model.tau_ref, -math.expm1(-dt / tau)] + [0.0] * 3)
-            seg_f[-1] += [vmin, 0.0, 0.0, 0.0]
-        elif isinstance(model, LIFRate):  # rate LIF: v holds the rate (Hz)
-            kgain[sl] = g.gain
-            kbias[sl] = g.bias
-            to_model[id(g)] = (1.0, 0.0)
-            seg_i.append([K.SEG_LIF_RATE, o, o + g.n, len(seg_f), -1, -1])
-            seg_f.append([model.tau_rc, model.tau_ref] + [0.0] * 8)
-        elif isinstance(model, HodgkinHuxley):
-            V0, m0, h0, n0 = model.initial_state()
-            v[sl] = V0 if g.v0 is None else g.v0
-            aux[:, sl] = np.array([m0, h0, n0])[:, None]
-            kgain[sl] = g.gain
-            kbias[sl] = g.bias
-            to_model[id(g)] = (1.0, 0.0)
-            seg_i.append([K.SEG_HH, o, o + g.n, len(seg_f), -1, -1])
-            # exponential Euler: stable at network steps (RK4 needs dt < 0.08 ms)
-            seg_f.append([*model.kernel_params(), float(hh_kernels.EXP_EULER), 0.0])
-        elif isinstance(model, NeuronModel):
-            kgain[sl] = g.gain
-            kbias[sl] = g.bias
-            to_model[id(g)] = (1.0, 0.0)
-            m = mb.add(g, model, g.v0, dt)
-            seg_i.append([K.SEG_MODEL, o, o + g.n, len(seg_f), m, -1])
-            seg_f.append(mb.floats(model, dt))
+            _add_lif(nr, g, sl, dt, id(g) in cond_groups)
         elif isinstance(model, PoissonSource):
-            p = np.broadcast_to(model.rate * dt, (g.n,))
-            if np.any(p > 1.0):
-                raise ValidationError(
-                    f"PoissonSource.rate: rate * dt must be <= 1 (got max "
-                    f"{p.max():g} with dt = {dt:g} s)"
-                )
-            p_spike[sl] = p
-            rng_state[sl] = rng.integers(0, 2**64 - 1, size=g.n, dtype=np.uint64)
-            seg_i.append([K.SEG_POISSON, o, o + g.n, len(seg_f), -1, -1])
-            seg_f.append([0.0] * 10)
+            _add_poisson(nr, g, sl, dt, rng)
         elif isinstance(model, SpikeSource):
-            if len(model.spike_times) != g.n:
-                raise ValidationError(
-                    f"SpikeSource: {len(model.spike_times)} spike trains for a "
-                    f"group of {g.n} neurons"
-                )
-            steps, idx = [], []
-            for i, train in enumerate(model.spike_times):
-                s = np.round(train / dt).astype(np.int64) - 1
-                if np.any(s < 0):
-                    raise ValidationError(
-                        f"SpikeSource.spike_times[{i}]: times must be >= dt = {dt:g} s"
-                    )
-                steps.append(s)
-                idx.append(np.full(s.size, o + i, dtype=np.int64))
-            s = np.concatenate(steps)
-            ix = np.concatenate(idx)
-            order = np.lexsort((ix, s))
-            gen_step.append(s[order])
-            gen_idx.append(ix[order])
-            seg_i.append([K.SEG_GENERATOR, o, o + g.n, len(seg_f), -1, -1])
-            gen_ptr.extend([0] * (len(seg_f) - len(gen_ptr)))
-            gen_ptr.append(n_gen)
-            n_gen += s.size
-            seg_f.append([float(n_gen)] + [0.0] * 9)
+            _add_spike_source(nr, g, dt)
+        elif isinstance(model, LIFRate | HodgkinHuxley | NeuronModel):
+            _add_driven(nr, g, sl, dt)
         else:
             raise ValidationError(
                 f"NeuronGroup.model: {type(model).__name__} cannot run in a network"
             )
-    gen_ptr.extend([0] * (len(seg_f) - len(gen_ptr)))
+    nr.gen_ptr.extend([0] * (len(nr.seg_f) - len(nr.gen_ptr)))
+    return nr
 
-    # channels: one per (post group, synapse, reversal) for current and
-    # conductance input; one per factored connection and per readout
-    ch_rows: list[list[int]] = []
-    ch_f = _Flat(np.float64)
-    R = _Flat(np.float64)
-    X_size = 0
-    U_size = 0
-    keys: dict[Any, int] = {}
 
-    firsts: set[tuple[bool, int]] = set()
+def _add_lif(nr: _Neurons, g: Any, sl: slice, dt: float, cond: bool) -> None:
+    """A LIF or LIFNeuron group: dimensionless voltage ``(v - v_reset) / scale``."""
+    model = g.model
+    vmin = -math.inf  # LIF.min_voltage (none for LIFNeuron)
+    if isinstance(model, LIFNeuron):
+        scale, v_reset = model.scale, model.v_reset
+        tau = model.tau_m
+        nr.kbias[sl] = (model.v_rest - v_reset + g.bias) / scale
+        v0 = model.v_rest if g.v0 is None else g.v0
+    else:
+        scale, v_reset = 1.0, 0.0
+        tau = model.tau_rc
+        nr.kbias[sl] = g.bias
+        v0 = 0.0 if g.v0 is None else g.v0
+        if model.min_voltage is not None:
+            vmin = model.min_voltage
+    nr.kgain[sl] = g.gain / scale
+    nr.v[sl] = (v0 - v_reset) / scale
+    nr.to_model[id(g)] = (scale, v_reset)
+    floats = [tau, model.tau_ref, -math.expm1(-dt / tau)] + [0.0] * 3
+    floats += [vmin, 0.0, 0.0, 0.0]
+    nr.segment(K.SEG_LIF_COND if cond else K.SEG_LIF, g, floats)
 
-    def new_channel(kind, width, A, Bc, G, post0, npost, extra=(), post_group=-1):
-        nonlocal X_size, U_size
+
+def _add_driven(nr: _Neurons, g: Any, sl: slice, dt: float) -> None:
+    """A rate LIF, HH or NeuronModel group (``J = gain * I + bias``, own units)."""
+    model = g.model
+    nr.kgain[sl] = g.gain
+    nr.kbias[sl] = g.bias
+    nr.to_model[id(g)] = (1.0, 0.0)
+    if isinstance(model, LIFRate):  # rate LIF: v holds the rate (Hz)
+        nr.segment(K.SEG_LIF_RATE, g, [model.tau_rc, model.tau_ref] + [0.0] * 8)
+    elif isinstance(model, HodgkinHuxley):
+        V0, m0, h0, n0 = model.initial_state()
+        nr.v[sl] = V0 if g.v0 is None else g.v0
+        nr.aux[:, sl] = np.array([m0, h0, n0])[:, None]
+        # exponential Euler: stable at network steps (RK4 needs dt < 0.08 ms)
+        floats = [*model.kernel_params(), float(hh_kernels.EXP_EULER), 0.0]
+        nr.segment(K.SEG_HH, g, floats)
+    else:
+        m = nr.mb.add(g, model, g.v0, dt)
+        nr.segment(K.SEG_MODEL, g, nr.mb.floats(model, dt), ch1=m)
+
+
+def _add_poisson(
+    nr: _Neurons, g: Any, sl: slice, dt: float, rng: np.random.Generator
+) -> None:
+    """A Poisson source group: spike probability ``rate * dt``, seeded counters."""
+    p = np.broadcast_to(g.model.rate * dt, (g.n,))
+    if np.any(p > 1.0):
+        raise ValidationError(
+            f"PoissonSource.rate: rate * dt must be <= 1 (got max "
+            f"{p.max():g} with dt = {dt:g} s)"
+        )
+    nr.p_spike[sl] = p
+    nr.rng_state[sl] = rng.integers(0, 2**64 - 1, size=g.n, dtype=np.uint64)
+    nr.segment(K.SEG_POISSON, g, [0.0] * 10)
+
+
+def _add_spike_source(nr: _Neurons, g: Any, dt: float) -> None:
+    """A spike source group: its events as (step, index), sorted."""
+    model, o = g.model, nr.offsets[id(g)]
+    if len(model.spike_times) != g.n:
+        raise ValidationError(
+            f"SpikeSource: {len(model.spike_times)} spike trains for a "
+            f"group of {g.n} neurons"
+        )
+    steps, idx = [], []
+    for i, train in enumerate(model.spike_times):
+        s = np.round(train / dt).astype(np.int64) - 1
+        if np.any(s < 0):
+            raise ValidationError(
+                f"SpikeSource.spike_times[{i}]: times must be >= dt = {dt:g} s"
+            )
+        steps.append(s)
+        idx.append(np.full(s.size, o + i, dtype=np.int64))
+    s = np.concatenate(steps)
+    ix = np.concatenate(idx)
+    order = np.lexsort((ix, s))
+    nr.gen_step.append(s[order])
+    nr.gen_idx.append(ix[order])
+    nr.gen_ptr.extend([0] * (len(nr.seg_f) - len(nr.gen_ptr)))
+    nr.gen_ptr.append(nr.n_gen)
+    nr.n_gen += s.size
+    nr.segment(K.SEG_GENERATOR, g, [float(nr.n_gen)] + [0.0] * 9)
+
+
+class _Channels:
+    """Channel rows (layout: :mod:`neurosim.kernels.network`), while built.
+
+    One channel per (post group, synapse, reversal or port) for current and
+    conductance input; one per factored connection, per readout and per
+    encoded input. ``keys`` maps such a tuple to its shared channel.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[list[int]] = []
+        self.f = _Flat(np.float64)
+        self.R = _Flat(np.float64)
+        self.X_size = 0
+        self.U_size = 0
+        self.keys: dict[Any, int] = {}
+        # (conductance?, post group) of the channels that assign their input
+        self.firsts: set[tuple[bool, Any]] = set()
+
+    def new(
+        self, kind: int, width: int, A: np.ndarray, Bc: np.ndarray, G: np.ndarray,
+        post0: int, npost: int, extra: tuple = (), post_group: Any = -1,
+    ) -> int:  # fmt: skip
+        """Add a channel of ``width`` columns with ``A``, ``Bc``, ``G``; its row."""
         m = A.shape[0]
-        fo = ch_f.add(np.concatenate([A.ravel(), Bc, G, np.asarray(extra, float)]))
+        fo = self.f.add(np.concatenate([A.ravel(), Bc, G, np.asarray(extra, float)]))
         first = 0
         if kind in (K.CH_CURRENT, K.CH_COND):  # these span their whole group
             key = (kind == K.CH_COND, post_group)
-            first = int(key not in firsts)
-            firsts.add(key)
-        row = [kind, width, m, X_size, U_size, post0, npost, fo, 0, 0, first]
-        X_size += m * width
-        U_size += width
-        ch_rows.append(row)
-        return len(ch_rows) - 1
+            first = int(key not in self.firsts)
+            self.firsts.add(key)
+        row = [kind, width, m, self.X_size, self.U_size, post0, npost, fo, 0, 0, first]
+        self.X_size += m * width
+        self.U_size += width
+        self.rows.append(row)
+        return len(self.rows) - 1
 
-    con_rows: list[list[int]] = []
-    wdat = _Flat(np.float64)
-    sdat = _Flat(np.float64)
-    sidx = _Flat(np.int64)
-    sptr = _Flat(np.int64)
-    max_delay = 0
-    n_syn = 0
-    pl = _Plastic()
-    plastic = pl.plastic
+    def shared(self, key: tuple, *args: Any) -> int:
+        """The channel of ``key``, added with :meth:`new` ``(*args)`` if new."""
+        if key not in self.keys:
+            self.keys[key] = self.new(*args)
+        return self.keys[key]
+
+
+class _Connections:
+    """Connection rows and weights (layout: :mod:`neurosim.kernels.network`)."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[int]] = []
+        self.wdat = _Flat(np.float64)
+        self.sdat = _Flat(np.float64)
+        self.sidx = _Flat(np.int64)
+        self.sptr = _Flat(np.int64)
+        self.max_delay = 0
+        self.n_syn = 0
+        self.pl = _Plastic()
+
+
+def _build_connections(
+    net: Network, dt: float, rng: np.random.Generator, nr: _Neurons, ch: _Channels
+) -> _Connections:
+    """Every connection's channel, weights (sampled in order) and plasticity."""
+    cs = _Connections()
     for conn in net.connections:
         pre, post = conn.pre, conn.post
         gp = post.group
-        scale, v_reset = to_model[id(gp)]
         # a LIF membrane integrates the filtered input exactly over the step
         # (current_readout); other models read the synapse at the step start
         lif_post = isinstance(gp.model, LIF | LIFNeuron)
-        tau = seg_f[next(r[3] for r in seg_i if r[1] == offsets[id(gp)])][0]
         A, Bc, G, Cc = _channel_ss(
-            conn.synapse, dt, conn.discretization, tau if lif_post else None
+            conn.synapse, dt, conn.discretization, nr.tau(gp) if lif_post else None
         )
-        pre0 = offsets[id(pre.group)] + pre.start
+        pre0 = nr.offsets[id(pre.group)] + pre.start
         delay = _delay_steps(conn.delay, dt)
         # the spike ring buffer holds (delay + 1) rows of every neuron
-        check_alloc("delay", (delay + 1) * N, itemsize=4, what="the spike delay buffer")
-        max_delay = max(max_delay, delay)
+        check_alloc(
+            "delay", (delay + 1) * nr.n, itemsize=4, what="the spike delay buffer"
+        )
+        cs.max_delay = max(cs.max_delay, delay)
         W = conn.weights
         if isinstance(W, Factored):
-            post0 = offsets[id(gp)] + post.start
-            ch = new_channel(K.CH_FACTORED, W.d, A, Bc, G, post0, post.n)
-            ch_rows[ch][8] = R.add(W.right)
+            post0 = nr.offsets[id(gp)] + post.start
+            c = ch.new(K.CH_FACTORED, W.d, A, Bc, G, post0, post.n)
+            ch.rows[c][8] = ch.R.add(W.right)
             direct = int(A.shape[0] == 1)
-            wo = wdat.add(W.left * (Bc[0] if direct else 1.0))
-            n_syn += pre.n * post.n
+            wo = cs.wdat.add(W.left * (Bc[0] if direct else 1.0))
+            cs.n_syn += pre.n * post.n
             kind = K.CON_FACTORED if pre.model.spiking else K.CON_RATE
-            con_rows.append([kind, pre0, pre.n, ch, 0, delay, wo, 0, W.d, direct])
+            cs.rows.append([kind, pre0, pre.n, c, 0, delay, wo, 0, W.d, direct])
             continue
-        if getattr(conn, "port", None) is not None:  # a NeuronModel's port >= 1
-            key = ("port", id(gp), conn.port, A.tobytes(), Bc.tobytes(), G.tobytes())
-            if key not in keys:
-                keys[key] = new_channel(
-                    K.CH_CURRENT, gp.n, A, Bc, G, mb.slot(gp, conn.port), gp.n, (),
-                    (id(gp), conn.port),
-                )  # fmt: skip
-        elif conn.reversal is not None:
-            E = (conn.reversal - v_reset) / scale
-            key = ("cond", id(gp), A.tobytes(), Bc.tobytes(), Cc.tobytes(), E)
-            if key not in keys:
-                keys[key] = new_channel(
-                    K.CH_COND, gp.n, A, Bc, Cc, offsets[id(gp)], gp.n, (E,), id(gp)
-                )
-        else:
-            key = ("cur", id(gp), A.tobytes(), Bc.tobytes(), G.tobytes())
-            if key not in keys:
-                keys[key] = new_channel(
-                    K.CH_CURRENT, gp.n, A, Bc, G, offsets[id(gp)], gp.n, (), id(gp)
-                )
-        ch = keys[key]
+        c = _input_channel(conn, nr, ch, A, Bc, G, Cc)
         if isinstance(W, Random):
             same = pre.group is gp
             W = W.sample(pre.n, post.n, rng, post.start - pre.start if same else None)
-        n_syn += (
-            pre.n
-            if isinstance(W, OneToOne)
-            else W.nnz
-            if scipy.sparse.issparse(W)
-            else W.size
-        )
-        # one-state channels take the jumps Bc w straight into their state
-        direct = int(A.shape[0] == 1)
-        scale = Bc[0] if direct else 1.0
-        row = [0, pre0, pre.n, ch, post.start, delay, 0, 0, post.n, direct]
-        if isinstance(W, OneToOne):
-            row[0] = K.CON_ONE_TO_ONE
-            row[6] = wdat.add(np.broadcast_to(W.value, (pre.n,)) * scale)
-        elif scipy.sparse.issparse(W):
-            base = sidx.add(W.indices)
-            sdat.add(W.data * scale)
-            row[0] = K.CON_CSR
-            row[7] = sptr.add(W.indptr.astype(np.int64) + base)
-        else:
-            row[0] = K.CON_DENSE if pre.model.spiking else K.CON_RATE
-            row[6] = wdat.add(W * scale)
-        con_rows.append(row)
-        rule = getattr(conn, "plasticity", None)
-        if rule is not None:
-            pos0 = base if scipy.sparse.issparse(W) else row[6]
-            pl.add(conn, rule, W, len(con_rows) - 1, pos0, scale, dt,
-                   offsets[id(gp)] + post.start)  # fmt: skip
+        _add_weights(cs, conn, W, c, pre0, delay, Bc, dt, nr)
+    return cs
 
-    spike_mons, state_mons, readouts = [], [], []
-    spk_mask = np.zeros(N, dtype=np.uint8)
-    rec_rows = []
-    rd_every = []
+
+def _input_channel(
+    conn: Any, nr: _Neurons, ch: _Channels, A: np.ndarray, Bc: np.ndarray,
+    G: np.ndarray, Cc: np.ndarray,
+) -> int:  # fmt: skip
+    """The (shared) channel that connection ``conn`` feeds: a port, conductance
+    or current channel of its post group."""
+    gp = conn.post.group
+    o = nr.offsets[id(gp)]
+    if getattr(conn, "port", None) is not None:  # a NeuronModel's port >= 1
+        key = ("port", id(gp), conn.port, A.tobytes(), Bc.tobytes(), G.tobytes())
+        slot = nr.mb.slot(gp, conn.port)
+        return ch.shared(
+            key, K.CH_CURRENT, gp.n, A, Bc, G, slot, gp.n, (), (id(gp), conn.port)
+        )
+    if conn.reversal is not None:
+        scale, v_reset = nr.to_model[id(gp)]
+        E = (conn.reversal - v_reset) / scale
+        key = ("cond", id(gp), A.tobytes(), Bc.tobytes(), Cc.tobytes(), E)
+        return ch.shared(key, K.CH_COND, gp.n, A, Bc, Cc, o, gp.n, (E,), id(gp))
+    key = ("cur", id(gp), A.tobytes(), Bc.tobytes(), G.tobytes())
+    return ch.shared(key, K.CH_CURRENT, gp.n, A, Bc, G, o, gp.n, (), id(gp))
+
+
+def _add_weights(
+    cs: _Connections, conn: Any, W: Any, ch: int, pre0: int, delay: int,
+    Bc: np.ndarray, dt: float, nr: _Neurons,
+) -> None:  # fmt: skip
+    """Connection ``conn``'s row and weights (one-to-one, CSR or dense) into
+    channel ``ch``, and its plastic entry if it has a rule."""
+    pre, post = conn.pre, conn.post
+    cs.n_syn += (
+        pre.n
+        if isinstance(W, OneToOne)
+        else W.nnz
+        if scipy.sparse.issparse(W)
+        else W.size
+    )
+    # one-state channels take the jumps Bc w straight into their state
+    direct = int(Bc.shape[0] == 1)
+    scale = Bc[0] if direct else 1.0
+    row = [0, pre0, pre.n, ch, post.start, delay, 0, 0, post.n, direct]
+    if isinstance(W, OneToOne):
+        row[0] = K.CON_ONE_TO_ONE
+        row[6] = cs.wdat.add(np.broadcast_to(W.value, (pre.n,)) * scale)
+    elif scipy.sparse.issparse(W):
+        base = cs.sidx.add(W.indices)
+        cs.sdat.add(W.data * scale)
+        row[0] = K.CON_CSR
+        row[7] = cs.sptr.add(W.indptr.astype(np.int64) + base)
+    else:
+        row[0] = K.CON_DENSE if pre.model.spiking else K.CON_RATE
+        row[6] = cs.wdat.add(W * scale)
+    cs.rows.append(row)
+    rule = getattr(conn, "plasticity", None)
+    if rule is not None:
+        pos0 = base if scipy.sparse.issparse(W) else row[6]
+        post0 = nr.offsets[id(post.group)] + post.start
+        cs.pl.add(conn, rule, W, len(cs.rows) - 1, pos0, scale, dt, post0)
+
+
+@dataclass
+class _Monitors:
+    """Monitor bookkeeping of :func:`build`: the ``Built`` lists and rows.
+
+    ``rec_rows`` are ``[index, kind, every]`` rows of ``rec_i``; ``rd_every``
+    the sampling interval of each readout; ``spk_mask`` flags the neurons
+    whose spikes are recorded.
+    """
+
+    spk_mask: np.ndarray
+    spike: list[tuple[Any, int, int]] = field(default_factory=list)
+    state: list[tuple[Any, int, int]] = field(default_factory=list)
+    readouts: list[tuple[Any, int, int]] = field(default_factory=list)
+    rec_rows: list[list[int]] = field(default_factory=list)
+    rd_every: list[int] = field(default_factory=list)
+
+
+def _build_monitors(
+    net: Network, dt: float, nr: _Neurons, ch: _Channels, cs: _Connections
+) -> _Monitors:
+    """Spike masks, recorded rows and readout channels of the monitors."""
+    ms = _Monitors(spk_mask=np.zeros(nr.n, dtype=np.uint8))
     for mon in net.monitors:
         if isinstance(mon, WeightMonitor):
-            if id(mon.target) not in plastic:
-                raise ValidationError(
-                    "monitor_weights: the connection is not part of this network"
-                )
-            scale, W, pos0, _p = plastic[id(mon.target)]
-            kind = K.REC_SWEIGHT if scipy.sparse.issparse(W) else K.REC_WEIGHT
-            r0 = len(rec_rows)
-            rec_rows += [[pos0 + int(e), kind, mon.every] for e in mon.record]
-            state_mons.append((mon, r0, len(rec_rows)))
-            mon._reset(dt, lambda u, s=scale: u / s)
+            _weight_monitor(ms, mon, cs, dt)
             continue
         g = mon.target.group
-        o = offsets[id(g)] + mon.target.start
+        o = nr.offsets[id(g)] + mon.target.start
         if isinstance(mon, SpikeMonitor):
-            spk_mask[o : o + mon.target.n] = 1
-            spike_mons.append((mon, o, mon.target.n))
+            ms.spk_mask[o : o + mon.target.n] = 1
+            ms.spike.append((mon, o, mon.target.n))
             mon._reset(dt)
         elif isinstance(mon, StateMonitor):
-            if id(g) not in to_model:
-                raise ValidationError(
-                    f"monitor_state: {type(g.model).__name__} neurons have no "
-                    f"state {mon.var!r}"
-                )
-            scale, v_reset = to_model[id(g)]
-            r0 = len(rec_rows)
-            if id(g) in mb.blocks and mon.var != "J":
-                so, _po, model = mb.blocks[id(g)]
-                j = list(type(model).state).index(mon.var)
-                base = so + j * g.n + mon.target.start
-                for i in mon.record:
-                    rec_rows.append([base + int(i), K.REC_STATE, mon.every])
-            else:
-                var = K.REC_V if mon.var == "v" else K.REC_J
-                for i in mon.record:
-                    rec_rows.append([o + int(i), var, mon.every])
-            state_mons.append((mon, r0, len(rec_rows)))
-            # J is reported as the voltage the membrane relaxes to
-            mon._reset(dt, lambda u, s=scale, b=v_reset: b + s * u)
+            _state_monitor(ms, mon, nr, o, dt)
         else:
             A, Bc, _, Cc = _channel_ss(mon.synapse, dt, mon.discretization, None)
             d = mon.decoders.shape[1]
-            ch = new_channel(K.CH_READOUT, d, A, Bc, Cc, 0, 0)
-            ch_rows[ch][9] = len(rd_every)
-            rd_every.append(mon.every)
+            c = ch.new(K.CH_READOUT, d, A, Bc, Cc, 0, 0)
+            ch.rows[c][9] = len(ms.rd_every)
+            ms.rd_every.append(mon.every)
             direct = int(A.shape[0] == 1)
-            wo = wdat.add(mon.decoders * (Bc[0] if direct else 1.0))
+            wo = cs.wdat.add(mon.decoders * (Bc[0] if direct else 1.0))
             kind = K.CON_FACTORED if g.model.spiking else K.CON_RATE
-            con_rows.append([kind, o, mon.target.n, ch, 0, 0, wo, 0, d, direct])
-            readouts.append((mon, len(rd_every) - 1, d))
+            cs.rows.append([kind, o, mon.target.n, c, 0, 0, wo, 0, d, direct])
+            ms.readouts.append((mon, len(ms.rd_every) - 1, d))
             mon._reset(dt)
+    return ms
 
-    ext = []
-    n_in = N + mb.port_size  # neurons, then the NeuronModel groups' port slots
-    const_in = np.zeros(n_in)
+
+def _weight_monitor(ms: _Monitors, mon: Any, cs: _Connections, dt: float) -> None:
+    """Rows recording a plastic connection's weights (reported unscaled)."""
+    if id(mon.target) not in cs.pl.plastic:
+        raise ValidationError(
+            "monitor_weights: the connection is not part of this network"
+        )
+    scale, W, pos0, _p = cs.pl.plastic[id(mon.target)]
+    kind = K.REC_SWEIGHT if scipy.sparse.issparse(W) else K.REC_WEIGHT
+    r0 = len(ms.rec_rows)
+    ms.rec_rows += [[pos0 + int(e), kind, mon.every] for e in mon.record]
+    ms.state.append((mon, r0, len(ms.rec_rows)))
+    mon._reset(dt, lambda u, s=scale: u / s)
+
+
+def _state_monitor(ms: _Monitors, mon: Any, nr: _Neurons, o: int, dt: float) -> None:
+    """Rows recording ``v``, ``J`` or a NeuronModel state variable."""
+    g = mon.target.group
+    if id(g) not in nr.to_model:
+        raise ValidationError(
+            f"monitor_state: {type(g.model).__name__} neurons have no state {mon.var!r}"
+        )
+    scale, v_reset = nr.to_model[id(g)]
+    r0 = len(ms.rec_rows)
+    if id(g) in nr.mb.blocks and mon.var != "J":
+        so, _po, model = nr.mb.blocks[id(g)]
+        j = list(type(model).state).index(mon.var)
+        base = so + j * g.n + mon.target.start
+        for i in mon.record:
+            ms.rec_rows.append([base + int(i), K.REC_STATE, mon.every])
+    else:
+        var = K.REC_V if mon.var == "v" else K.REC_J
+        for i in mon.record:
+            ms.rec_rows.append([o + int(i), var, mon.every])
+    ms.state.append((mon, r0, len(ms.rec_rows)))
+    # J is reported as the voltage the membrane relaxes to
+    mon._reset(dt, lambda u, s=scale, b=v_reset: b + s * u)
+
+
+@dataclass
+class _Inputs:
+    """External inputs of :func:`build`.
+
+    ``const_in`` holds the constant inputs (the neurons', then the
+    NeuronModel groups' port slots); ``ext`` the time-varying ones as
+    ``(value, first index, count)``; ``enc_ext`` the time-varying encoded ones
+    as ``(value, left)``, whose channel states are ``X[in_x]``.
+    """
+
+    const_in: np.ndarray
+    ext: list[tuple[Any, int, int]] = field(default_factory=list)
+    enc_ext: list[tuple[Any, np.ndarray]] = field(default_factory=list)
+    in_x: list[int] = field(default_factory=list)
+
+
+def _build_inputs(net: Network, nr: _Neurons, ch: _Channels) -> _Inputs:
+    """Constant and time-varying inputs; encoded inputs' channels."""
+    # neurons, then the NeuronModel groups' port slots
+    ins = _Inputs(const_in=np.zeros(nr.n + nr.mb.port_size))
     for target, value, port in net.inputs:
         g = target.group
-        o = (offsets[id(g)] if port is None else mb.slot(g, port)) + target.start
+        o = (nr.offsets[id(g)] if port is None else nr.mb.slot(g, port)) + target.start
         if callable(value) or np.ndim(value) == 2:
-            ext.append((value, o, target.n))
+            ins.ext.append((value, o, target.n))
         else:
-            const_in[o : o + target.n] += value
+            ins.const_in[o : o + target.n] += value
     # encoded inputs: a memoryless factored channel (A = 0, G = 1) whose state
     # the loop sets to the step's input before reading it
-    enc_ext = []
-    in_x = []
     none = (np.zeros((1, 1)), np.ones(1), np.ones(1))
     for target, value, left, right in net.encoded_inputs:
-        o = offsets[id(target.group)] + target.start
+        o = nr.offsets[id(target.group)] + target.start
         if not callable(value) and np.ndim(value) < 2:
-            const_in[o : o + target.n] += (value @ left) @ right
+            ins.const_in[o : o + target.n] += (value @ left) @ right
             continue
-        ch = new_channel(K.CH_FACTORED, right.shape[0], *none, o, target.n)
-        ch_rows[ch][8] = R.add(right)
-        in_x.extend(range(ch_rows[ch][3], ch_rows[ch][3] + right.shape[0]))
-        enc_ext.append((value, left))
+        c = ch.new(K.CH_FACTORED, right.shape[0], *none, o, target.n)
+        ch.rows[c][8] = ch.R.add(right)
+        ins.in_x.extend(range(ch.rows[c][3], ch.rows[c][3] + right.shape[0]))
+        ins.enc_ext.append((value, left))
+    return ins
 
-    max_m = max([r[2] for r in ch_rows], default=1)
-    j_monitored = {r[0] for r in rec_rows if r[1] == K.REC_J}
-    rate_into = {r[3] for r in con_rows if r[0] == K.CON_RATE}
+
+def _init_rows(
+    net: Network, nr: _Neurons, ch: _Channels, ms: _Monitors, cs: _Connections,
+    ins: _Inputs,
+) -> list[list[int]]:  # fmt: skip
+    """Fuse LIF segments with their channels; the ``init_i`` ranges.
+
+    ``init_i`` lists the input ranges no channel assigns (so the loop sets
+    them to ``const_in`` each step): groups and port slots whose first channel
+    is not an assigning current channel, except fused LIF groups.
+    """
+    j_monitored = {r[0] for r in ms.rec_rows if r[1] == K.REC_J}
+    rate_into = {r[3] for r in cs.rows if r[0] == K.CON_RATE}
     _fuse_segments(
-        seg_i, seg_f, ch_rows, kgain, kbias, const_in, ext, j_monitored, rate_into
-    )
-    assigned = {r[5] for r in ch_rows if r[10] and r[0] != K.CH_COND}
-    init_rows = [
+        nr.seg_i, nr.seg_f, ch.rows, nr.kgain, nr.kbias, ins.const_in, ins.ext,
+        j_monitored, rate_into,
+    )  # fmt: skip
+    assigned = {r[5] for r in ch.rows if r[10] and r[0] != K.CH_COND}
+    offsets = nr.offsets
+    rows = [
         [offsets[id(g)], offsets[id(g)] + g.n]
         for g in net.groups
         if offsets[id(g)] not in assigned
-        and id(g) in to_model
-        and not any(r[1] == offsets[id(g)] and r[0] == K.SEG_LIF_FUSED for r in seg_i)
+        and id(g) in nr.to_model
+        and not any(
+            r[1] == offsets[id(g)] and r[0] == K.SEG_LIF_FUSED for r in nr.seg_i
+        )
     ]
-    init_rows += [[a, b] for a, b in mb.port_ranges(net.groups) if a not in assigned]
+    rows += [[a, b] for a, b in nr.mb.port_ranges(net.groups) if a not in assigned]
+    return rows
+
+
+def _arrays(
+    nr: _Neurons, ch: _Channels, cs: _Connections, ms: _Monitors, ins: _Inputs,
+    init_rows: list[list[int]],
+) -> dict[str, np.ndarray]:  # fmt: skip
+    """The flat arrays of :class:`Built` (at least one element each)."""
+    N = nr.n
     i64 = np.int64
-    arrays = {
-        "v": v,
-        "ref": ref,
-        "syn_in": np.zeros(n_in),
+    mb = nr.mb
+    return {
+        "v": nr.v,
+        "ref": nr.ref,
+        "syn_in": np.zeros(ins.const_in.shape[0]),
         "gsum": np.zeros(N),
         "gE": np.zeros(N),
-        "kgain": kgain,
-        "kbias": kbias,
-        "const_in": const_in,
+        "kgain": nr.kgain,
+        "kbias": nr.kbias,
+        "const_in": ins.const_in,
         "flag": np.zeros(32 * (N // 32 + 1), dtype=np.uint8),
         "init_i": np.array(init_rows, dtype=i64).reshape(-1, 2),
-        "seg_i": np.array(seg_i, dtype=i64).reshape(-1, 6),
-        "seg_f": np.array(seg_f, dtype=np.float64).reshape(-1, 10),
-        "aux": aux,
+        "seg_i": np.array(nr.seg_i, dtype=i64).reshape(-1, 6),
+        "seg_f": np.array(nr.seg_f, dtype=np.float64).reshape(-1, 10),
+        "aux": nr.aux,
         "scr": np.zeros((3, N)),
-        "p_spike": p_spike,
-        "rng_state": rng_state,
-        "gen_step": np.concatenate(gen_step) if gen_step else np.zeros(1, i64),
-        "gen_idx": np.concatenate(gen_idx) if gen_idx else np.zeros(1, i64),
-        "gen_ptr": np.array(gen_ptr, dtype=i64),
-        "ch_i": np.array(ch_rows, dtype=i64).reshape(-1, 11),
-        "ch_f": ch_f.array(),
-        "X": np.zeros(max(X_size, 1)),
-        "xs": np.ones(max(len(ch_rows), 1)),
-        "U": np.zeros(max(U_size, 1)),
-        "R": R.array(),
-        "tmp": np.zeros(max_m),
-        "con_i": np.array(con_rows, dtype=i64).reshape(-1, 10),
-        "wdat": wdat.array(),
-        "sdat": sdat.array(),
-        "sidx": sidx.array(),
-        "sptr": sptr.array(),
-        **pl.arrays(),
-        "ring": np.zeros((max_delay + 1, N), dtype=np.int32),
-        "ring_cnt": np.zeros(max_delay + 1, dtype=i64),
-        "spk_mask": spk_mask,
-        "rec_i": np.array(rec_rows, dtype=i64).reshape(-1, 3),
-        "rd_every": np.array(rd_every or [1], dtype=i64),
-        "in_x": np.array(in_x, dtype=i64),
+        "p_spike": nr.p_spike,
+        "rng_state": nr.rng_state,
+        "gen_step": np.concatenate(nr.gen_step) if nr.gen_step else np.zeros(1, i64),
+        "gen_idx": np.concatenate(nr.gen_idx) if nr.gen_idx else np.zeros(1, i64),
+        "gen_ptr": np.array(nr.gen_ptr, dtype=i64),
+        "ch_i": np.array(ch.rows, dtype=i64).reshape(-1, 11),
+        "ch_f": ch.f.array(),
+        "X": np.zeros(max(ch.X_size, 1)),
+        "xs": np.ones(max(len(ch.rows), 1)),
+        "U": np.zeros(max(ch.U_size, 1)),
+        "R": ch.R.array(),
+        "tmp": np.zeros(max([r[2] for r in ch.rows], default=1)),
+        "con_i": np.array(cs.rows, dtype=i64).reshape(-1, 10),
+        "wdat": cs.wdat.array(),
+        "sdat": cs.sdat.array(),
+        "sidx": cs.sidx.array(),
+        "sptr": cs.sptr.array(),
+        **cs.pl.arrays(),
+        "ring": np.zeros((cs.max_delay + 1, N), dtype=np.int32),
+        "ring_cnt": np.zeros(cs.max_delay + 1, dtype=i64),
+        "spk_mask": ms.spk_mask,
+        "rec_i": np.array(ms.rec_rows, dtype=i64).reshape(-1, 3),
+        "rd_every": np.array(ms.rd_every or [1], dtype=i64),
+        "in_x": np.array(ins.in_x, dtype=i64),
         "mod_i": np.array(mb.rows, dtype=i64).reshape(-1, 5),
         "mstate": mb.state.array(),
         "mpar": mb.par.array(),
         "mref": np.zeros(max(mb.ref_size, 1), dtype=i64),
     }
+
+
+def build(net: Network, dt: float) -> Built:
+    """Draw the network's random parts and lay it out as flat arrays.
+
+    By concern, in this order (the order of the random draws): neurons
+    (:func:`_build_neurons`), connections with their channels, delays and
+    plasticity (:func:`_build_connections`), monitors
+    (:func:`_build_monitors`), inputs (:func:`_build_inputs`), then the fused
+    LIF segments and the input ranges to initialise (:func:`_init_rows`).
+    """
+    if not net.groups:
+        raise ValidationError("Network: add at least one NeuronGroup")
+    rng = as_rng(net.seed)
+    if isinstance(net.seed, np.random.Generator):
+        rng = np.random.default_rng(net.seed.integers(2**63))
+    nr = _build_neurons(net, dt, rng)
+    ch = _Channels()
+    cs = _build_connections(net, dt, rng, nr, ch)
+    ms = _build_monitors(net, dt, nr, ch, cs)
+    ins = _build_inputs(net, nr, ch)
+    init_rows = _init_rows(net, nr, ch, ms, cs, ins)
+    mb, pl = nr.mb, cs.pl
     loop = None
     if mb.kinds or pl.rules:
         from ..kernels.models import compile_network_loop
@@ -705,21 +907,21 @@ def build(net: Network, dt: float) -> Built:
         )
     return Built(
         dt=dt,
-        offsets=offsets,
-        arrays=arrays,
-        ext=ext,
-        spike_monitors=spike_mons,
-        state_monitors=state_mons,
-        readouts=readouts,
-        n_mon=int(spk_mask.sum()),
-        n_synapses=n_syn,
-        to_model=to_model,
-        enc_ext=enc_ext,
+        offsets=nr.offsets,
+        arrays=_arrays(nr, ch, cs, ms, ins, init_rows),
+        ext=ins.ext,
+        spike_monitors=ms.spike,
+        state_monitors=ms.state,
+        readouts=ms.readouts,
+        n_mon=int(ms.spk_mask.sum()),
+        n_synapses=cs.n_syn,
+        to_model=nr.to_model,
+        enc_ext=ins.enc_ext,
         loop=loop,
         model_blocks=mb.blocks,
         port_slots=mb.port_off,
         model_methods=mb.methods,
-        plastic=plastic,
+        plastic=pl.plastic,
     )
 
 

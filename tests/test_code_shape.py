@@ -36,9 +36,6 @@ REMAINING = {
     "neurosim/kernels/network_cuda.py:_neurons_kernel",
     "neurosim/kernels/network_cuda.py:_propagate_kernel",
     "neurosim/kernels/network_cuda.py:network_run_cuda",
-    # long front ends
-    "neurosim/sim/network.py:Network.connect",
-    "neurosim/sim/neurons.py:simulate_neurons",
 }
 
 

@@ -630,35 +630,11 @@ class Network:
             raise ValidationError(
                 f"post: {type(post.model).__name__} neurons take no synaptic input"
             )
-        if synapse is not None:
-            if not isinstance(synapse, LinearFilter):
-                raise TypeError(
-                    f"synapse: expected a synapse such as ns.Lowpass(0.005) or None "
-                    f"(got {type(synapse).__name__})"
-                )
-            if synapse.continuous_ss()[3] != 0.0 or synapse.order == 0:
-                raise ValidationError(
-                    f"synapse: {synapse!r} passes impulses straight through "
-                    "(not strictly proper); spikes need a strictly proper filter"
-                )
+        _check_synapse(synapse)
         delay = check_nonnegative("delay", delay)
         discretization = check_choice("discretization", discretization, DISCRETIZATIONS)
         if reversal is not None:
-            reversal = check_number("reversal", reversal)
-            if not hasattr(post.model, "tau_m"):
-                raise ValidationError(
-                    "reversal: conductance-based connections need LIFNeuron targets"
-                    + (
-                        f"; {type(post.model).__name__} declares its conductances "
-                        "as input ports (ns.Conductance): connect with port=..."
-                        if isinstance(post.model, NeuronModel)
-                        else ""
-                    )
-                )
-            if synapse is None:
-                raise ValidationError("reversal: a conductance needs a synapse")
-            if isinstance(weights, Factored):
-                raise ValidationError("reversal: Factored weights are current-based")
+            reversal = _check_reversal(reversal, post, synapse, weights)
         weights = _check_weights(weights, pre.n, post.n)
         if rate_pre and (delay > 0 or not isinstance(weights, np.ndarray | Factored)):
             raise ValidationError(
@@ -666,25 +642,7 @@ class Network:
                 "weights and no delay (their rates drive the synapse every step)"
             )
         if plasticity is not None:
-            if not isinstance(plasticity, PlasticityRule):
-                raise TypeError(
-                    f"plasticity: expected an ns.learning.PlasticityRule (such as "
-                    f"ns.learning.STDP) or None (got {type(plasticity).__name__})"
-                )
-            name = type(plasticity).__name__
-            if rate_pre or isinstance(weights, OneToOne | Factored):
-                raise ValidationError(
-                    f"plasticity: {name} needs dense, sparse or Random weights "
-                    "from a spiking group"
-                )
-            if plasticity.uses_post_spikes and not post.model.spiking:
-                what = ["on_post"] if raw_function(type(plasticity), "on_post") else []
-                what += [f"post trace {x!r}" for x in type(plasticity).post]
-                raise ValidationError(
-                    f"plasticity: {name} uses postsynaptic spikes "
-                    f"({', '.join(what)}), but the post group's model "
-                    f"{type(post.model).__name__} does not spike"
-                )
+            _check_plasticity(plasticity, rate_pre, weights, post)
         port = _check_port("port", post.model, port)
         conn = Connection(
             pre,
@@ -974,3 +932,66 @@ def check_every(every: Any) -> int:
 def check_duration(duration: Any) -> float:
     """A run duration in seconds (>= 0)."""
     return check_nonnegative("duration", duration)
+
+
+def _check_synapse(synapse: Any) -> None:
+    """``connect``'s ``synapse``: None or a strictly proper LinearFilter."""
+    if synapse is None:
+        return
+    if not isinstance(synapse, LinearFilter):
+        raise TypeError(
+            f"synapse: expected a synapse such as ns.Lowpass(0.005) or None "
+            f"(got {type(synapse).__name__})"
+        )
+    if synapse.continuous_ss()[3] != 0.0 or synapse.order == 0:
+        raise ValidationError(
+            f"synapse: {synapse!r} passes impulses straight through "
+            "(not strictly proper); spikes need a strictly proper filter"
+        )
+
+
+def _check_reversal(reversal: Any, post: Target, synapse: Any, weights: Any) -> float:
+    """``connect``'s ``reversal`` (volts): a number, for a LIFNeuron target
+    through a synapse, with weights that are not Factored."""
+    reversal = check_number("reversal", reversal)
+    if not hasattr(post.model, "tau_m"):
+        raise ValidationError(
+            "reversal: conductance-based connections need LIFNeuron targets"
+            + (
+                f"; {type(post.model).__name__} declares its conductances "
+                "as input ports (ns.Conductance): connect with port=..."
+                if isinstance(post.model, NeuronModel)
+                else ""
+            )
+        )
+    if synapse is None:
+        raise ValidationError("reversal: a conductance needs a synapse")
+    if isinstance(weights, Factored):
+        raise ValidationError("reversal: Factored weights are current-based")
+    return reversal
+
+
+def _check_plasticity(
+    plasticity: Any, rate_pre: bool, weights: Any, post: Target
+) -> None:
+    """``connect``'s ``plasticity``: a rule, on dense or sparse weights from a
+    spiking group, onto a spiking group if the rule reads post spikes."""
+    if not isinstance(plasticity, PlasticityRule):
+        raise TypeError(
+            f"plasticity: expected an ns.learning.PlasticityRule (such as "
+            f"ns.learning.STDP) or None (got {type(plasticity).__name__})"
+        )
+    name = type(plasticity).__name__
+    if rate_pre or isinstance(weights, OneToOne | Factored):
+        raise ValidationError(
+            f"plasticity: {name} needs dense, sparse or Random weights "
+            "from a spiking group"
+        )
+    if plasticity.uses_post_spikes and not post.model.spiking:
+        what = ["on_post"] if raw_function(type(plasticity), "on_post") else []
+        what += [f"post trace {x!r}" for x in type(plasticity).post]
+        raise ValidationError(
+            f"plasticity: {name} uses postsynaptic spikes "
+            f"({', '.join(what)}), but the post group's model "
+            f"{type(post.model).__name__} does not spike"
+        )

@@ -591,48 +591,21 @@ def simulate_neurons(
         record_v = _builtin_record(record)
     method = _method(model, method)
     backend = resolve_backend(backend)
-    if (
-        isinstance(model, HodgkinHuxley)
-        and method == "exponential_euler"
-        and dt * 1e3 > HH_EXP_EULER_DT_WARN_MS * (1 + 1e-9)
-    ):
-        warnings.warn(
-            f"dt: {dt:g} s is too large for exponential Euler on "
-            f"{type(model).__name__}: above {HH_EXP_EULER_DT_WARN_MS:g} ms rates "
-            "fall short by more than 5 % and spikes are lost; use dt <= "
-            f"{HH_EXP_EULER_DT_WARN_MS * 1e-3:g} s",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-    if isinstance(model, LIF) and model.min_voltage is not None:
-        raise ValidationError(
-            "model: LIF.min_voltage is applied by networks (ns.Network), not by "
-            "simulate_neurons; use LIF(min_voltage=None) here"
-        )
+    _check_builtin(model, method, dt)
     n_steps = _n_steps(dt, t_end)
     I, stride = _current_array(current, n_steps, dt, n_neurons)
     if record_v:
         check_alloc("t_end", n_steps * I.shape[1], what="the recorded voltages")
     driver = _drivers(model, backend)
     capacity = _spike_capacity(model, I, n_steps, dt)
-    flat, spk_n, v_rec = _run(
-        model, driver, I, stride, n_steps, dt, method, capacity, record_v, u0
-    )
+
+    def run(I_part: np.ndarray, cap: np.ndarray, rec: bool) -> tuple:
+        return _run(model, driver, I_part, stride, n_steps, dt, method, cap, rec, u0)
+
+    flat, spk_n, v_rec = run(I, capacity, record_v)
     over = np.flatnonzero(spk_n > capacity)
     if over.size:
-        # Uncoupled neurons are deterministic: re-running the few that filled
-        # their buffer, alone and with room for all their spikes, reproduces
-        # exactly the same trajectories.
-        sub_flat, sub_n, _ = _run(
-            model, driver, np.ascontiguousarray(I[:, over]), stride, n_steps, dt,
-            method, spk_n[over], False, u0,
-        )  # fmt: skip
-        pieces = np.split(flat, np.cumsum(np.minimum(spk_n, capacity))[:-1])
-        for piece_of_rerun, i in zip(
-            np.split(sub_flat, np.cumsum(sub_n)[:-1]), over, strict=True
-        ):
-            pieces[i] = piece_of_rerun
-        flat = np.concatenate(pieces)
+        flat = _rerun_full(run, I, over, flat, spk_n, capacity)
     t = (np.arange(n_steps) + 1) * dt
     if isinstance(described, LIFNeuron) and v_rec is not None:
         v_rec = described.from_dimensionless(v_rec)
@@ -648,6 +621,47 @@ def simulate_neurons(
         backend=backend,
         info={"n_reruns": int(over.size), "spike_capacity": int(capacity.max())},
     )
+
+
+def _check_builtin(model: NeuronType, method: str, dt: float) -> None:
+    """Warn of a too coarse HH step; refuse a LIF ``min_voltage``."""
+    if (
+        isinstance(model, HodgkinHuxley)
+        and method == "exponential_euler"
+        and dt * 1e3 > HH_EXP_EULER_DT_WARN_MS * (1 + 1e-9)
+    ):
+        warnings.warn(
+            f"dt: {dt:g} s is too large for exponential Euler on "
+            f"{type(model).__name__}: above {HH_EXP_EULER_DT_WARN_MS:g} ms rates "
+            "fall short by more than 5 % and spikes are lost; use dt <= "
+            f"{HH_EXP_EULER_DT_WARN_MS * 1e-3:g} s",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    if isinstance(model, LIF) and model.min_voltage is not None:
+        raise ValidationError(
+            "model: LIF.min_voltage is applied by networks (ns.Network), not by "
+            "simulate_neurons; use LIF(min_voltage=None) here"
+        )
+
+
+def _rerun_full(
+    run: Callable, I: np.ndarray, over: np.ndarray, flat: np.ndarray,
+    spk_n: np.ndarray, capacity: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """The spike times with those of the neurons ``over`` (whose buffers
+    filled) replaced by a rerun with room for all their spikes.
+
+    Uncoupled neurons are deterministic: re-running the few that filled
+    their buffer, alone, reproduces exactly the same trajectories.
+    """
+    sub_flat, sub_n, _ = run(np.ascontiguousarray(I[:, over]), spk_n[over], False)
+    pieces = np.split(flat, np.cumsum(np.minimum(spk_n, capacity))[:-1])
+    for piece_of_rerun, i in zip(
+        np.split(sub_flat, np.cumsum(sub_n)[:-1]), over, strict=True
+    ):
+        pieces[i] = piece_of_rerun
+    return np.concatenate(pieces)
 
 
 def firing_rates(

@@ -31,6 +31,14 @@ REMAINING = {
     "neurosim/kernels/lif_cuda.py:lif_run_cuda",
     "neurosim/kernels/spiking.py:lif_forward",
     "neurosim/kernels/spiking.py:lif_backward",
+    # the CPU network loop and its LIF passes (positional arrays)
+    "neurosim/kernels/network.py:_lif_segment",
+    "neurosim/kernels/network.py:_lif_fused",
+    "neurosim/kernels/network.py:_lif_cond",
+    "neurosim/kernels/network.py:_lif_flagged",
+    "neurosim/kernels/network.py:network_run",
+    "neurosim/kernels/network.py:model_segments",
+    "neurosim/kernels/network.py:plasticity_step",
     # the CUDA network driver (being extended with plasticity)
     "neurosim/kernels/network_cuda.py:_inputs_kernel",
     "neurosim/kernels/network_cuda.py:_neurons_kernel",

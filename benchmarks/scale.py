@@ -6,6 +6,8 @@ inhibitory LIF neurons, the same constants and weights) at N = 16,000 and
 pair connected with probability 80 / N, so every size has fan-in 80 and the
 same dynamics. dt 0.1 ms, 0.2 s per timed run (0.05 s with ``--quick``),
 ``--repeats`` runs on one simulator after a warm-up step (one run at 10^6).
+``--smoke``: 2,000 and 4,000 neurons, 10 ms (seconds: the CI check that the
+script runs).
 
 One JSON line per size and implementation:
 
@@ -55,6 +57,7 @@ from _common import emit, log, parser
 FAN_IN = 80
 SIZES = (16_000, 100_000)
 FULL_SIZE = 1_000_000
+SMOKE_SIZES = (2_000, 4_000)
 #: Estimated memory need (bytes) per synapse and fixed, to skip unsafe sizes.
 BYTES_PER_SYN_EST, FIXED_EST = 60, 300 * 2**20
 #: Events in the scatter's pool of random indices (then cycled).
@@ -159,9 +162,11 @@ def main() -> None:
     p.add_argument("--full", action="store_true",
                    help=f"add N = {FULL_SIZE:,} (8e7 synapses, ~4 GB)")  # fmt: skip
     p.add_argument("--duration", type=float, default=None, help="s per timed run")
+    p.add_argument("--smoke", action="store_true",
+                   help=f"sizes {SMOKE_SIZES}, 10 ms runs (seconds; CI)")  # fmt: skip
     p.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
-    duration = args.duration or (0.05 if args.quick else 0.2)
+    duration = args.duration or (0.01 if args.smoke else 0.05 if args.quick else 0.2)
     if args.child is not None:
         child(args.child, duration, args.repeats)
         return
@@ -169,7 +174,7 @@ def main() -> None:
         emit({"bench": "scale", "impl": f"neurosim-{args.backend}",
               "skipped": "scale.py measures the CPU backend"})  # fmt: skip
         return
-    sizes = SIZES + ((FULL_SIZE,) if args.full else ())
+    sizes = SMOKE_SIZES if args.smoke else SIZES + ((FULL_SIZE,) if args.full else ())
     log("scale: compiling (or loading) the kernels in a process of its own")
     _run_child(400, 10 * DT, 1)
     base_net = base_scatter = None

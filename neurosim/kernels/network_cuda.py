@@ -13,6 +13,16 @@ is the order the CPU loop adds them in, so both backends do the same
 floating-point operations and produce the same spikes, with no atomics. Spikes
 of each step are kept as flags (a ring of ``n_slot`` rows for delays) and
 turned into events on the host once per call.
+
+Plastic connections run their rule's kernels, generated from the rule's
+source with the network loop (:func:`neurosim.kernels.rules.render_rule_cuda`):
+per connection and step, one thread per synapse for the rule's events, then
+one per trace for the traces' decay and bumps, before propagation for rules
+whose spikes carry the updated weight and after it otherwise, as on the CPU.
+Each synapse does the CPU's operations in the CPU's order, so weights, traces
+and synapse variables agree bit for bit under the simulator. Weights sampled
+by a ``WeightMonitor`` are recorded after the plasticity (a second
+:func:`_record_kernel` launch).
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ def _network():
         "J": net.monitor_state(post, "J", record=[0, 4]),
     }
     for name, c in conns.items():
-        record = True if not isinstance(c.weights, ns.Random) else [0, 1, 2]
+        record = True if not isinstance(c.weights, ns.Random) else list(range(10))
         mons["w_" + name] = net.monitor_weights(c, record=record, every=3)
     return net, conns, mons
 
@@ -93,7 +93,7 @@ def _dense(w):
     return w.toarray() if scipy.sparse.issparse(w) else np.asarray(w)
 
 
-def _run(backend, steps=(40, 27)):
+def _run(backend, steps=(24, 14)):
     net, conns, mons = _network()
     sim = ns.Simulator(net, dt=DT, backend=backend, progress=False)
     w0 = {k: _dense(sim.weights(c)) for k, c in conns.items()}
@@ -159,7 +159,7 @@ def _checkpointed(backend, path):
     return w_init, w_30, second.weights(conn).toarray()
 
 
-def test_checkpoint_and_set_weights_carry_plastic_state(tmp_path):
+def test_checkpoint_and_set_weights_carry_plastic_state(tmp_path, small_blocks):
     net, conn = _stdp_net()
     whole = ns.Simulator(net, dt=DT, backend="cuda", progress=False)
     whole.run(30 * DT)

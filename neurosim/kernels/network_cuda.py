@@ -862,6 +862,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                                         d["v"], d["mstate"], d["syn_in"], d["kgain"],
                                         d["kbias"], d["wdat"], d["cdat"],
                                         d_rec_out)  # fmt: skip
+        if n_cols:
             _lti_kernel[gc, tpb](n_cols, d["ch_i"], d["ch_f"], d["X"], d["U"],
                                  d_rd_out if n_rd else d["U"],
                                  d_rd_start if n_rd else d["rd_every"],

@@ -69,8 +69,9 @@ def _network():
     csr = scipy.sparse.random(N_PRE, N_POST, density=0.5, random_state=4, format="csr")
     csr.data = 0.5 * csr.data + 0.1
     triplet = Triplet(a2p=5e-3, a3p=6e-3, a2m=7e-3, a3m=2e-3, w_max=1.0)
-    conns["triplet_csr"] = net.connect(pre, post, csr, synapse=lp, delay=DT,
-                                       plasticity=triplet)  # fmt: skip
+    # a two-state synapse: the weights go through the impulse buffer U
+    conns["triplet_csr"] = net.connect(pre, post, csr, synapse=ns.Alpha(0.002),
+                                       delay=DT, plasticity=triplet)  # fmt: skip
     conns["triplet_dense"] = net.connect(post, post, rng.uniform(0, 0.3, (5, 5)),
                                          synapse=lp, plasticity=triplet)  # fmt: skip
     tm = ns.learning.TsodyksMarkram(U=0.3, tau_f=0.05, tau_d=0.02)

@@ -233,3 +233,42 @@ def check_count(name: str, value: Any, low: int = 1) -> int:
     if n >= MAX_STEPS:
         raise ValidationError(f"{name}: {n} iterations could never finish (>= 2**53)")
     return int(n)
+
+
+def check_size(name: str, value: Any, low: int = 1, itemsize: int = 8) -> int:
+    """A dimension (int ``>= low``) whose vector of ``itemsize``-byte values fits.
+
+    Refuses sizes that cannot be allocated with a message naming ``name`` and
+    the size, before anything is allocated (``2**64`` included).
+    """
+    n = check_number(name, value, low=low, integer=True)
+    return check_alloc(name, n, itemsize, what="a vector of that length")
+
+
+def check_axis(name: str, axis: Any, ndim: int) -> int:
+    """An axis of an ``ndim``-dimensional array, ``-ndim <= axis < ndim``."""
+    return int(check_number(name, axis, low=-ndim, high=ndim - 1, integer=True))
+
+
+def check_sequence(name: str, value: Any, what: str = "a sequence") -> list[Any]:
+    """``value`` as a list; None, text, numbers and other non-iterables are refused."""
+    if isinstance(value, str | bytes) or value is None:
+        raise TypeError(
+            f"{name}: expected {what} (got {type(value).__name__} {value!r})"
+        )
+    try:
+        return list(value)
+    except TypeError:
+        raise TypeError(
+            f"{name}: expected {what} (got {type(value).__name__} {value!r})"
+        ) from None
+
+
+def check_generator(name: str, value: Any) -> np.random.Generator:
+    """A ``numpy.random.Generator`` (an argument that draws and must be given one)."""
+    if not isinstance(value, np.random.Generator):
+        raise TypeError(
+            f"{name}: expected a numpy.random.Generator (got "
+            f"{type(value).__name__} {value!r})"
+        )
+    return value

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import SeedLike, as_rng, check_alloc, check_number
-from ..exceptions import ShapeError
+from ..exceptions import ShapeError, ValidationError
 from . import functions as F
 from . import init as _init
 from .nn import Dropout, LayerNorm, Linear, Module, _dtype, parameter
@@ -186,6 +186,36 @@ class AttentionFn(Function):
         return _attend_backward(g, self.saved, self.scale)
 
 
+def _check_dims(
+    d_model: Any,
+    nhead: Any,
+    dim_feedforward: Any,
+    num_layers: int = 1,
+    names: tuple[str, str] = ("d_model", "nhead"),
+) -> tuple[int, int]:
+    """Check a transformer's widths (errors name ``names``) and that its weights fit.
+
+    Returns ``(d_model, nhead)`` as ints. The weights of ``num_layers`` layers
+    hold ``4 d^2`` values each for the attention projections, plus ``2 d ff``
+    for the feed-forward part (``dim_feedforward=False``: attention only).
+    """
+    d_name, h_name = names
+    d = int(check_number(d_name, d_model, low=1, integer=True))
+    h = int(check_number(h_name, nhead, low=1, integer=True))
+    n, sizes = 4 * d * d, d_name
+    if dim_feedforward is not False:
+        ff = int(check_number("dim_feedforward", dim_feedforward, low=1, integer=True))
+        n, sizes = n + 2 * d * ff, f"{d_name}, dim_feedforward"
+    if d % h:
+        raise ValidationError(
+            f"{d_name}: must be divisible by {h_name} ({d} % {h} != 0)"
+        )
+    if num_layers > 1:
+        sizes += ", num_layers"
+    check_alloc(sizes, num_layers * n, what=f"the weights of {num_layers} layer(s)")
+    return d, h
+
+
 class MultiHeadAttentionFn(Function):
     """Attention with the head split and merge fused in.
 
@@ -260,7 +290,10 @@ def causal_mask(L: int, S: int | None = None) -> np.ndarray:
     numpy.ndarray
         ``(L, S)`` bool mask.
     """
-    return np.triu(np.ones((L, L if S is None else S), dtype=bool), k=1)
+    L = int(check_number("L", L, low=0, integer=True))
+    S = L if S is None else int(check_number("S", S, low=0, integer=True))
+    check_alloc("L x S", L * S, itemsize=1, what="the mask")
+    return np.triu(np.ones((L, S), dtype=bool), k=1)
 
 
 def _combined_mask(N, L, S, dtype, attn_mask, key_padding_mask, causal):
@@ -321,6 +354,18 @@ def scaled_dot_product_attention(
         as_tensor(key, name="key"),
         as_tensor(value, name="value"),
     )
+    for name, t in (("query", q), ("key", k), ("value", v)):
+        if t.ndim < 2 or t.size == 0:
+            raise ShapeError(
+                f"{name}: expected a non-empty (..., seq, d) array (got {t.shape})"
+            )
+    try:
+        np.broadcast_shapes(q.shape[:-2], k.shape[:-2])
+    except ValueError:
+        raise ShapeError(
+            f"query: batch dimensions of query {q.shape} and key {k.shape} "
+            "do not broadcast"
+        ) from None
     if q.shape[-1] != k.shape[-1] or k.shape[:-1] != v.shape[:-1]:
         raise ShapeError(
             f"scaled_dot_product_attention: query {q.shape}, key {k.shape} and value "
@@ -382,12 +427,9 @@ class MultiHeadAttention(Module):
         seed: SeedLike = None,
         dtype: Any = np.float64,
     ) -> None:
-        E = int(check_number("embed_dim", embed_dim, low=1, integer=True))
-        H = int(check_number("num_heads", num_heads, low=1, integer=True))
-        if E % H:
-            raise ValueError(
-                f"embed_dim: must be divisible by num_heads ({E} % {H} != 0)"
-            )
+        E, H = _check_dims(
+            embed_dim, num_heads, False, names=("embed_dim", "num_heads")
+        )
         self.embed_dim, self.num_heads = E, H
         self.dropout = check_number(
             "dropout", dropout, low=0.0, high=1.0, high_open=True
@@ -437,9 +479,9 @@ class MultiHeadAttention(Module):
         k = q if key is None else as_tensor(key, name="key")
         v = k if value is None else as_tensor(value, name="value")
         for name, t in (("query", q), ("key", k), ("value", v)):
-            if t.ndim != 3 or t.shape[-1] != E:
+            if t.ndim != 3 or t.shape[-1] != E or t.size == 0:
                 raise ShapeError(
-                    f"MultiHeadAttention: {name} must have shape (seq, batch, {E}) "
+                    f"{name}: expected a non-empty array of shape (seq, batch, {E}) "
                     f"(got {t.shape})"
                 )
         b_axis = 0 if self.batch_first else 1
@@ -568,6 +610,10 @@ class TransformerEncoderLayer(Module):
         seed: SeedLike = None,
         dtype: Any = np.float64,
     ) -> None:
+        _check_dims(d_model, nhead, dim_feedforward)
+        layer_norm_eps = check_number(
+            "layer_norm_eps", layer_norm_eps, low=0.0, low_open=True
+        )
         self.seed = seed  # ann.fit shuffles from it by default
         rng = as_rng(seed)
         self.causal, self.norm_first = bool(causal), bool(norm_first)
@@ -670,9 +716,7 @@ class TransformerEncoder(Module):
         self.seed = seed  # ann.fit shuffles from it by default
         rng = as_rng(seed)
         n = int(check_number("num_layers", num_layers, low=1, integer=True))
-        d = check_number("d_model", d_model, low=1, integer=True)
-        ff = check_number("dim_feedforward", dim_feedforward, low=1, integer=True)
-        check_alloc("num_layers", n * (4 * d * d + 2 * d * ff), what="the weights")
+        _check_dims(d_model, nhead, dim_feedforward, n)
         self.layers = [
             TransformerEncoderLayer(
                 d_model, nhead, dim_feedforward, seed=rng, dtype=dtype, **layer_kwargs

@@ -15,7 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice, check_number
+from .._validation import (
+    as_real_array,
+    check_axis,
+    check_choice,
+    check_generator,
+    check_number,
+    check_sequence,
+)
 from ..exceptions import ShapeError, ValidationError
 from .tensor import Function, Tensor, as_tensor, unbroadcast
 
@@ -285,10 +292,15 @@ class MatMul(Function):
     """``a @ b`` for arrays of >= 1 dimensions, batch dimensions broadcast."""
 
     def forward(self, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise ShapeError(
+                f"matmul: a and b need at least one dimension (got shapes {a.shape} "
+                f"and {b.shape})"
+            )
         if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
             raise ShapeError(
-                f"matmul: shapes {a.shape} and {b.shape} are not aligned "
-                f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})"
+                f"matmul: shapes {a.shape} and {b.shape} of a and b are not "
+                f"aligned ({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})"
             )
         self.a, self.b = a, b
         return a @ b
@@ -314,11 +326,21 @@ class MatMul(Function):
 class Linear(Function):
     """``x @ W.T + b`` with ``W`` of shape (out, in) (PyTorch's layout)."""
 
-    def forward(self, x, w, b=None):
-        if x.shape[-1] != w.shape[1]:
+    def forward(self, x, weight, bias=None):
+        w, b = weight, bias
+        if w.ndim != 2 or 0 in w.shape:
             raise ShapeError(
-                f"linear: input of shape {x.shape} does not fit weight of shape "
+                f"weight: expected a non-empty (out, in) array (got {w.shape})"
+            )
+        if x.ndim == 0 or x.shape[-1] != w.shape[1]:
+            raise ShapeError(
+                f"x: shape {x.shape} does not fit weight of shape "
                 f"{w.shape} (expected last input dimension {w.shape[1]})"
+            )
+        if b is not None and b.shape != (w.shape[0],):
+            raise ShapeError(
+                f"bias: expected shape ({w.shape[0]},) to match weight of shape "
+                f"{w.shape} (got {b.shape})"
             )
         self.x, self.w = x, w
         out = x @ w.T
@@ -652,7 +674,18 @@ def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     Tensor
         The result, recorded for :meth:`Tensor.backward`.
     """
-    return Concat.apply(*tensors, axis=axis)
+    tensors = _tensor_list("tensors", tensors)
+    if tensors[0].ndim == 0:
+        raise ShapeError("tensors: zero-dimensional arrays cannot be concatenated")
+    return Concat.apply(*tensors, axis=check_axis("axis", axis, tensors[0].ndim))
+
+
+def _tensor_list(name: str, tensors: Any) -> list[Tensor]:
+    """A non-empty sequence of tensors or arrays, as Tensors (errors name ``name``)."""
+    items = check_sequence(name, tensors, "a sequence of tensors or arrays")
+    if not items:
+        raise ValidationError(f"{name}: expected at least one tensor (got none)")
+    return [as_tensor(t, name=f"{name}[{i}]") for i, t in enumerate(items)]
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
@@ -1011,7 +1044,8 @@ def softmax(a: Any, axis: int = -1) -> Tensor:
     Tensor
         The result, recorded for :meth:`Tensor.backward`.
     """
-    return Softmax.apply(a, axis=axis)
+    a = as_tensor(a, name="a")
+    return Softmax.apply(a, axis=check_axis("axis", axis, a.ndim))
 
 
 def log_softmax(a: Any, axis: int = -1) -> Tensor:
@@ -1029,7 +1063,8 @@ def log_softmax(a: Any, axis: int = -1) -> Tensor:
     Tensor
         The result, recorded for :meth:`Tensor.backward`.
     """
-    return LogSoftmax.apply(a, axis=axis)
+    a = as_tensor(a, name="a")
+    return LogSoftmax.apply(a, axis=check_axis("axis", axis, a.ndim))
 
 
 _ACTIVATIONS: dict[str, Callable[[Any], Tensor]] = {
@@ -1139,30 +1174,35 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Tensor:
     """
     _reduce("cross_entropy", reduction)
     logits = as_tensor(logits, name="logits")
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if logits.ndim == 0:
+        raise ShapeError(
+            "logits: expected an array of class scores (..., C) (got a scalar)"
+        )
+    t = as_real_array("target", target.data if isinstance(target, Tensor) else target)
     if t.ndim == logits.ndim - 1:
         if t.shape != logits.shape[:-1]:
             raise ShapeError(
-                f"cross_entropy: logits of shape {logits.shape} need labels of shape "
+                f"target: logits of shape {logits.shape} need labels of shape "
                 f"{logits.shape[:-1]} (got {t.shape})"
             )
-        if t.dtype.kind not in "iu":
-            if not np.all(t == np.round(t)):
-                raise ValidationError("cross_entropy: target labels must be integers")
-            t = t.astype(np.intp)
+        if not np.all(t == np.round(t)):
+            raise ValidationError("target: class labels must be integers")
         n_class = logits.shape[-1]
         if t.size and (t.min() < 0 or t.max() >= n_class):
             raise ValidationError(
-                f"cross_entropy: labels must lie in [0, {n_class - 1}] "
-                f"(got {t.min()}..{t.max()})"
+                f"target: labels must lie in [0, {n_class - 1}] "
+                f"(got {t.min():g}..{t.max():g})"
             )
+        t = t.astype(np.intp)
     elif t.shape != logits.shape:
         raise ShapeError(
-            f"cross_entropy: logits of shape {logits.shape} and target of shape "
+            f"target: logits of shape {logits.shape} and target of shape "
             f"{t.shape} do not match (give labels of shape {logits.shape[:-1]} or "
             f"probabilities of shape {logits.shape})"
         )
     else:
+        if not np.all(np.isfinite(t)):
+            raise ValidationError("target: contains NaN or infinite values")
         t = t.astype(logits.dtype, copy=False)
     return CrossEntropy.apply(logits, Tensor._wrap(t, False), reduction=reduction)
 
@@ -1175,11 +1215,11 @@ def _reduced(x: Tensor, reduction: str) -> Tensor:
     return x
 
 
-def _target(name: str, pred: Tensor, target: Any) -> Tensor:
+def _target(name: str, pred: Tensor, target: Any, pred_name: str) -> Tensor:
     t = as_tensor(target, dtype=pred.dtype, name="target")
     if t.shape != pred.shape:
         raise ShapeError(
-            f"{name}: prediction of shape {pred.shape} and target of shape "
+            f"{name}: {pred_name} of shape {pred.shape} and target of shape "
             f"{t.shape} differ"
         )
     return t
@@ -1204,7 +1244,7 @@ def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
     """
     _reduce("mse_loss", reduction)
     pred = as_tensor(pred, name="pred")
-    d = pred - _target("mse_loss", pred, target)
+    d = pred - _target("mse_loss", pred, target, "pred")
     return _reduced(d * d, reduction)
 
 
@@ -1245,7 +1285,7 @@ def binary_cross_entropy_with_logits(
     """
     _reduce("binary_cross_entropy_with_logits", reduction)
     logits = as_tensor(logits, name="logits")
-    t = _target("binary_cross_entropy_with_logits", logits, target)
+    t = _target("binary_cross_entropy_with_logits", logits, target, "logits")
     return _reduced(BCEWithLogits.apply(logits, t), reduction)
 
 
@@ -1271,7 +1311,7 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> Te
     """
     _reduce("binary_cross_entropy", reduction)
     probs = as_tensor(probs, name="probs")
-    t = _target("binary_cross_entropy", probs, target)
+    t = _target("binary_cross_entropy", probs, target, "probs")
     p = probs.data
     if p.size and not (np.all(p >= 0) and np.all(p <= 1)):
         raise ValidationError(
@@ -1337,6 +1377,7 @@ def dropout(a: Any, p: float, rng: np.random.Generator, training: bool = True):
         The result, recorded for :meth:`Tensor.backward`.
     """
     p = check_number("p", p, low=0.0, high=1.0, high_open=True)
+    rng = check_generator("rng", rng)
     a = as_tensor(a, name="a")
     if not training or p == 0.0:
         return a
@@ -1403,7 +1444,10 @@ def layer_norm(
         The result, recorded for :meth:`Tensor.backward`.
     """
     eps = check_number("eps", eps, low=0.0)
-    n_axes = check_number("n_axes", n_axes, low=1, integer=True)
+    x = as_tensor(x, name="x")
+    if x.ndim == 0:
+        raise ShapeError("x: layer_norm needs an array (got a scalar)")
+    n_axes = check_number("n_axes", n_axes, low=1, high=x.ndim, integer=True)
     args = [x] + ([] if weight is None else [weight])
     if bias is not None:
         if weight is None:

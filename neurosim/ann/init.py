@@ -13,11 +13,12 @@ A uniform distribution on ``[-a, a]`` has variance ``a**2 / 3``.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from .._validation import SeedLike, as_rng, check_positive
+from .._validation import SeedLike, as_rng, check_alloc, check_positive, check_shape
 from ..exceptions import ShapeError
 
 
@@ -34,8 +35,10 @@ def fans(shape: tuple[int, ...]) -> tuple[int, int]:
     fan_in, fan_out : int
         Inputs and outputs per unit, receptive field included.
     """
+    shape = check_shape("shape", shape)
     if len(shape) < 2:
-        raise ShapeError(f"fans: a weight needs at least 2 dimensions (got {shape})")
+        raise ShapeError(f"shape: a weight needs at least 2 dimensions (got {shape})")
+    check_alloc("shape", math.prod(shape), what="the weight")
     receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
     return shape[1] * receptive, shape[0] * receptive
 
@@ -61,6 +64,7 @@ def xavier_uniform(
     numpy.ndarray
         The drawn array, of ``shape``.
     """
+    shape = check_shape("shape", shape)
     fan_in, fan_out = fans(shape)
     a = check_positive("gain", gain) * np.sqrt(6.0 / (fan_in + fan_out))
     return as_rng(seed).uniform(-a, a, size=shape).astype(dtype)
@@ -87,6 +91,7 @@ def xavier_normal(
     numpy.ndarray
         The drawn array, of ``shape``.
     """
+    shape = check_shape("shape", shape)
     fan_in, fan_out = fans(shape)
     std = check_positive("gain", gain) * np.sqrt(2.0 / (fan_in + fan_out))
     return (as_rng(seed).standard_normal(shape) * std).astype(dtype)
@@ -116,6 +121,7 @@ def he_uniform(
     numpy.ndarray
         The drawn array, of ``shape``.
     """
+    shape = check_shape("shape", shape)
     fan_in, _ = fans(shape)
     a = check_positive("gain", gain) * np.sqrt(3.0 / fan_in)
     return as_rng(seed).uniform(-a, a, size=shape).astype(dtype)
@@ -145,6 +151,7 @@ def he_normal(
     numpy.ndarray
         The drawn array, of ``shape``.
     """
+    shape = check_shape("shape", shape)
     fan_in, _ = fans(shape)
     std = check_positive("gain", gain) / np.sqrt(fan_in)
     return (as_rng(seed).standard_normal(shape) * std).astype(dtype)
@@ -171,6 +178,8 @@ def uniform(
     numpy.ndarray
         The drawn array, of ``shape``.
     """
+    shape = check_shape("shape", shape)
+    check_alloc("shape", math.prod(shape), what="the array")
     return as_rng(seed).uniform(-bound, bound, size=shape).astype(dtype)
 
 

@@ -9,12 +9,23 @@ structure. Layers take ``seed=`` (int or Generator) and ``dtype=``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from .._validation import SeedLike, as_real_array, as_rng, check_choice, check_number
+from .._validation import (
+    SeedLike,
+    as_real_array,
+    as_rng,
+    check_alloc,
+    check_choice,
+    check_number,
+    check_sequence,
+    check_shape,
+    check_size,
+)
 from ..exceptions import ShapeError, ValidationError
 from . import functions as F
 from . import init as _init
@@ -314,6 +325,11 @@ class Linear(Module):
         self.out_features = int(
             check_number("out_features", out_features, low=1, integer=True)
         )
+        check_alloc(
+            "in_features, out_features",
+            (self.in_features + 1) * self.out_features,
+            what="the weights",
+        )
         check_choice("init", init, ("default", *_init.INITS))
         self.seed = seed  # ann.fit shuffles from it by default
         rng, dt = as_rng(seed), _dtype(dtype)
@@ -461,11 +477,19 @@ class MLP(Module):
         seed: SeedLike = None,
         dtype: Any = np.float64,
     ) -> None:
-        sizes = [int(check_number("sizes", s, low=1, integer=True)) for s in sizes]
+        sizes = [
+            check_size("sizes", s)
+            for s in check_sequence("sizes", sizes, "a sequence of layer widths")
+        ]
         if len(sizes) < 2:
             raise ValueError(
                 f"sizes: need at least input and output sizes (got {sizes})"
             )
+        check_alloc(
+            "sizes",
+            sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True)),
+            what="the weights",
+        )
         self.sizes = sizes
         self.activation = activation
         self.act = F.get_activation(activation)
@@ -538,11 +562,12 @@ class LayerNorm(Module):
         *,
         dtype: Any = np.float64,
     ) -> None:
-        shape = (
-            (int(normalized_shape),)
-            if np.ndim(normalized_shape) == 0
-            else tuple(int(s) for s in normalized_shape)
-        )
+        shape = check_shape("normalized_shape", normalized_shape)
+        if not shape or 0 in shape:
+            raise ValidationError(
+                f"normalized_shape: expected sizes >= 1 (got {normalized_shape!r})"
+            )
+        check_alloc("normalized_shape", 2 * math.prod(shape), what="the weights")
         self.normalized_shape = shape
         self.eps = check_number("eps", eps, low=0.0, low_open=True)
         dt = _dtype(dtype)
@@ -594,9 +619,7 @@ class BatchNorm1d(Module):
         *,
         dtype: Any = np.float64,
     ) -> None:
-        self.num_features = int(
-            check_number("num_features", num_features, low=1, integer=True)
-        )
+        self.num_features = check_size("num_features", num_features, itemsize=32)
         self.eps = check_number("eps", eps, low=0.0, low_open=True)
         self.momentum = check_number("momentum", momentum, low=0.0, high=1.0)
         dt = _dtype(dtype)

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .._validation import check_number
+from .._validation import check_number, check_sequence
+from ..exceptions import ValidationError
 from .tensor import Tensor
 
 
@@ -149,7 +150,10 @@ class Adam(Optimizer):
         decoupled: bool = False,
     ) -> None:
         super().__init__(params, lr)
-        b1, b2 = betas
+        pair = check_sequence("betas", betas, "a pair of floats (beta1, beta2)")
+        if len(pair) != 2:
+            raise ValidationError(f"betas: expected two values (got {betas!r})")
+        b1, b2 = pair
         self.beta1 = check_number("betas[0]", b1, low=0.0, high=1.0, high_open=True)
         self.beta2 = check_number("betas[1]", b2, low=0.0, high=1.0, high_open=True)
         self.eps = check_number("eps", eps, low=0.0, low_open=True)

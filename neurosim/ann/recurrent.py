@@ -21,7 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import SeedLike, as_rng, check_alloc, check_choice, check_number
+from .._validation import (
+    SeedLike,
+    as_rng,
+    check_alloc,
+    check_choice,
+    check_number,
+    check_size,
+)
 from ..exceptions import ShapeError
 from . import functions as F
 from . import init as _init
@@ -239,6 +246,17 @@ class LSTMLayerFn(Function):
         return gx, dhc, dc, gw_ih, gw_hh, gb, gb
 
 
+def _sequence(x: Any, input_size: int) -> Tensor:
+    """``x`` checked as a non-empty ``(seq, batch, input_size)`` input."""
+    x = as_tensor(x, name="x")
+    if x.ndim != 3 or x.shape[2] != input_size or x.size == 0:
+        raise ShapeError(
+            f"x: expected a non-empty input of shape (seq, batch, {input_size}) "
+            f"(got {x.shape})"
+        )
+    return x
+
+
 # ------------------------------------------------------------------- modules
 class _RecurrentBase(Module):
     n_gates = 1
@@ -267,9 +285,15 @@ class _RecurrentBase(Module):
         rng, dt = as_rng(seed), _dtype(dtype)
         H, G = self.hidden_size, self.n_gates * self.hidden_size
         per_layer = G * (max(self.input_size, H) + H + 2)
-        check_alloc("input_size", G * self.input_size, what="the input weights")
+        check_alloc(
+            "input_size, hidden_size", G * self.input_size, what="the input weights"
+        )
         check_alloc("hidden_size", G * (H + 2), what="the recurrent weights")
-        check_alloc("num_layers", self.num_layers * per_layer, what="the weights")
+        check_alloc(
+            "input_size, hidden_size, num_layers",
+            self.num_layers * per_layer,
+            what="the weights",
+        )
         bound = 1.0 / np.sqrt(
             H
         )  # PyTorch: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H))
@@ -297,16 +321,11 @@ class _RecurrentBase(Module):
         )
 
     def _check(self, x: Any, state: Any, name: str) -> tuple[Tensor, Tensor]:
-        x = as_tensor(x, name="x")
-        if x.ndim != 3 or x.shape[2] != self.input_size:
-            raise ShapeError(
-                f"{type(self).__name__}: input must have shape (seq, batch, "
-                f"{self.input_size}) (got {x.shape})"
-            )
+        x = _sequence(x, self.input_size)
         want = (self.num_layers, x.shape[1], self.hidden_size)
         if state is None:
             return x, Tensor(np.zeros(want, dtype=x.dtype))
-        state = as_tensor(state, name="state")
+        state = as_tensor(state, name=name)
         if state.shape != want:
             raise ShapeError(
                 f"{type(self).__name__}: {name} must have shape {want} "
@@ -607,19 +626,20 @@ class MinGRU(Module):
     ) -> None:
         from .nn import Linear
 
+        self.input_size = check_size("input_size", input_size)
+        self.hidden_size = check_size("hidden_size", hidden_size)
+        check_alloc(
+            "input_size, hidden_size",
+            2 * self.hidden_size * (self.input_size + 1),
+            what="the weights",
+        )
         self.seed = seed  # ann.fit shuffles from it by default
         rng = as_rng(seed)
-        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         self.linear_z = Linear(input_size, hidden_size, seed=rng, dtype=dtype)
         self.linear_h = Linear(input_size, hidden_size, seed=rng, dtype=dtype)
 
     def forward(self, x: Any, h0: Any = None) -> Tensor:
-        x = as_tensor(x, name="x")
-        if x.ndim != 3 or x.shape[2] != self.input_size:
-            raise ShapeError(
-                f"MinGRU: input must have shape (seq, batch, {self.input_size}) "
-                f"(got {x.shape})"
-            )
+        x = _sequence(x, self.input_size)
         want = (x.shape[1], self.hidden_size)
         h0 = Tensor(np.zeros(want, x.dtype)) if h0 is None else as_tensor(h0, name="h0")
         if h0.shape != want:

@@ -9,8 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import SeedLike, as_rng, check_count, check_number
-from ..exceptions import ShapeError, SimulationError
+from .._validation import (
+    SeedLike,
+    as_real_array,
+    as_rng,
+    check_count,
+    check_number,
+)
+from ..exceptions import ShapeError, SimulationError, ValidationError
 from . import functions as F
 from .nn import Module
 from .optim import SGD, Optimizer
@@ -65,13 +71,36 @@ def predict(model: Callable[[Tensor], Tensor], X: Any, batch_size: int = 1024):
     numpy.ndarray
         The outputs, ``(n, ...)``.
     """
-    X = np.asarray(X)
+    X = _inputs(X)
+    batch_size = int(check_number("batch_size", batch_size, low=1, integer=True))
     with no_grad():
         outs = [
-            model(Tensor(X[i : i + batch_size])).data
+            _forward(model, X[i : i + batch_size]).data
             for i in range(0, len(X), batch_size)
         ]
     return np.concatenate(outs, axis=0)
+
+
+def _inputs(X: Any, dtype: Any = None) -> np.ndarray:
+    """``X`` checked as ``(n, ...)`` finite real inputs with ``n >= 1``."""
+    X = as_real_array("X", X, dtype)
+    if X.ndim == 0 or len(X) == 0:
+        raise ShapeError(
+            f"X: expected (n, ...) inputs with n >= 1 (got shape {X.shape})"
+        )
+    if not np.all(np.isfinite(X)):
+        raise ValidationError("X: contains NaN or infinite values")
+    return X
+
+
+def _forward(model: Callable[[Tensor], Tensor], X: np.ndarray) -> Tensor:
+    """``model(X)``; a shape the model refuses is reported as the shape of ``X``."""
+    try:
+        return model(Tensor(X))
+    except ShapeError as e:
+        raise ShapeError(
+            f"X: the model does not take inputs of shape {X.shape} ({e})"
+        ) from e
 
 
 def accuracy(logits: Any, labels: Any) -> float:
@@ -89,8 +118,16 @@ def accuracy(logits: Any, labels: Any) -> float:
     float
         The fraction of rows classified correctly.
     """
-    logits = logits.data if isinstance(logits, Tensor) else np.asarray(logits)
-    return float(np.mean(np.argmax(logits, axis=-1) == np.asarray(labels)))
+    logits = as_real_array(
+        "logits", logits.data if isinstance(logits, Tensor) else logits
+    )
+    labels = as_real_array("labels", labels)
+    if logits.ndim == 0 or logits.shape[:-1] != labels.shape or labels.size == 0:
+        raise ShapeError(
+            f"logits: scores of shape (n, n_classes) with n >= 1 need labels of shape "
+            f"(n,) (got logits {logits.shape} and labels {labels.shape})"
+        )
+    return float(np.mean(np.argmax(logits, axis=-1) == labels))
 
 
 def fit(
@@ -158,16 +195,24 @@ def fit(
     batch_size = int(check_number("batch_size", batch_size, low=1, integer=True))
     params = model.parameters()
     dtype = params[0].dtype if dtype is None and params else (dtype or np.float64)
-    X = np.asarray(X, dtype=dtype)
-    y = np.asarray(y)
+    X = _inputs(X, dtype)
+    y = as_real_array("y", y)
+    if y.ndim == 0 or not np.all(np.isfinite(y)):
+        raise ValidationError(
+            f"y: expected finite (n, ...) targets (got shape {y.shape})"
+        )
     if len(X) != len(y):
         raise ShapeError(
             f"fit: X has {len(X)} samples (shape {X.shape}) but y has {len(y)} "
             f"(shape {y.shape})"
         )
-    if y.dtype.kind == "f":
-        y = y.astype(dtype)
     classify = loss == "cross_entropy" and y.ndim == 1
+    if classify:
+        if not np.all((y == np.round(y)) & (y >= 0)):
+            raise ValidationError("y: class labels must be integers >= 0")
+        y = y.astype(np.intp)
+    else:
+        y = y.astype(dtype)
     opt = optimizer if optimizer is not None else SGD(params, lr=0.1)
     rng = as_rng(getattr(model, "seed", None) if seed is None else seed)
     history = History()
@@ -179,7 +224,12 @@ def fit(
         total, correct = 0.0, 0
         for b, start in enumerate(range(0, n, batch_size)):
             idx = order[start : start + batch_size]
-            out = model(Tensor(X[idx]))
+            out = _forward(model, X[idx])
+            if classify and out.ndim and y.max() >= out.shape[-1]:
+                raise ValidationError(
+                    f"y: labels must lie in [0, {out.shape[-1] - 1}] for a model with "
+                    f"{out.shape[-1]} outputs (got up to {y.max()})"
+                )
             batch_loss = loss_fn(out, y[idx])
             value = float(batch_loss.data)
             if not np.isfinite(value):

@@ -259,9 +259,8 @@ def smoke(rec: Recorder) -> None:
     u = np.random.default_rng(0).normal(size=(100, 1000))
     lti_run_cuda(A, B, Cm, D, u, np.zeros((A.shape[0], 1000)))
     sys.path.insert(0, str(ROOT / "tests" / "cuda"))
-    from test_network_parity import _network  # every network kernel and branch
-
     from test_model_groups_parity import _network as _model_groups
+    from test_network_parity import _network  # every network kernel and branch
     from test_plasticity_cuda import _network as _plastic
 
     # every network kernel and branch; the zoo's NeuronModel group kernels;

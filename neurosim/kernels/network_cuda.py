@@ -710,8 +710,9 @@ def _rule_launches(built: Any, dev: DeviceState) -> list[tuple]:
     for p, row in enumerate(pl_i):
         syn_kernel, trace_kernel = kernels[row[1]]
         n_trace = int(ends[p] - row[7])
-        out.append((int(row[12]), syn_kernel, trace_kernel, _grid(int(row[9]))[0],
-                    _grid(n_trace)[0], d["pl_i"][p], d["con_i_gpu"][row[0]]))  # fmt: skip
+        grids = _grid(int(row[9]))[0], _grid(n_trace)[0]
+        out.append((int(row[12]), syn_kernel, trace_kernel, *grids, d["pl_i"][p],
+                    d["con_i_gpu"][row[0]]))  # fmt: skip
     return out
 
 

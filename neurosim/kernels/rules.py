@@ -378,8 +378,8 @@ def gate_args(cls: type, what: str) -> str:
     path = f"{cls.__module__}:{cls.__qualname__}"
     key = f"neurosim.kernels.rules:{what}[{path}]"
     importable = cls.__module__ != "__main__" and "<locals>" not in cls.__qualname__
-    recipe = ("neurosim.kernels.rules:gate_rule", {"rule": path}) if importable else None
-    return f"key={key!r}, recipe={recipe!r}"
+    recipe = ("neurosim.kernels.rules:gate_rule", {"rule": path})
+    return f"key={key!r}, recipe={recipe if importable else None!r}"
 
 
 def gate_rule(rule: str) -> None:

@@ -82,4 +82,3 @@ def test_cpu_and_cuda_give_the_same_network(small_blocks):
         np.testing.assert_allclose(vc.v, vg.v, rtol=0, atol=64 * np.finfo(float).eps)
         tol = 64 * np.finfo(float).eps * np.abs(rc.data).max()
         np.testing.assert_allclose(rc.data, rg.data, rtol=0, atol=tol)
-

@@ -61,10 +61,12 @@ def _network():
     w_dense = rng.uniform(0.1, 0.5, (N_PRE, N_POST))
     stdp = ns.learning.STDP(a_plus=0.02, a_minus=0.021)
     conns = {
-        "stdp_dense": net.connect(pre, post, w_dense, synapse=lp, delay=3 * DT,
-                                  plasticity=stdp),  # fmt: skip
-        "stdp_random": net.connect(pre, post, ns.Random(0.6, 0.2), synapse=lp,
-                                   delay=2 * DT, plasticity=stdp),  # fmt: skip
+        "stdp_dense": net.connect(
+            pre, post, w_dense, synapse=lp, delay=3 * DT, plasticity=stdp
+        ),  # fmt: skip
+        "stdp_random": net.connect(
+            pre, post, ns.Random(0.6, 0.2), synapse=lp, delay=2 * DT, plasticity=stdp
+        ),  # fmt: skip
     }
     csr = scipy.sparse.random(N_PRE, N_POST, density=0.5, random_state=4, format="csr")
     csr.data = 0.5 * csr.data + 0.1
@@ -114,8 +116,9 @@ def test_every_rule_and_weight_kind_matches_the_cpu(small_blocks, parity):
     cpu, gpu = _run("cpu"), _run("cuda")
     assert cpu["mons"]["post"].indices.size >= 2 * N_POST  # posts fire
     for key in ("post", "pre"):
-        np.testing.assert_array_equal(gpu["mons"][key].indices, cpu["mons"][key].indices)
-        np.testing.assert_array_equal(gpu["mons"][key].steps, cpu["mons"][key].steps)
+        got, want = gpu["mons"][key], cpu["mons"][key]
+        np.testing.assert_array_equal(got.indices, want.indices)
+        np.testing.assert_array_equal(got.steps, want.steps)
     for name in cpu["w"]:
         # plasticity really ran: every connection's weights moved
         assert not np.array_equal(cpu["w"][name], cpu["w0"][name]), name
@@ -136,8 +139,9 @@ def _stdp_net():
     post = net.add(ns.NeuronGroup(3, ns.LIF(tau_rc=0.005, tau_ref=0.001), bias=2.5))
     csr = scipy.sparse.random(6, 3, density=0.6, random_state=1, format="csr")
     csr.data = 0.2 + 0.3 * csr.data
+    stdp = ns.learning.STDP(a_plus=0.02, a_minus=0.021)
     conn = net.connect(pre, post, csr, synapse=ns.Lowpass(0.002), delay=DT,
-                       plasticity=ns.learning.STDP(a_plus=0.02, a_minus=0.021))  # fmt: skip
+                       plasticity=stdp)  # fmt: skip
     return net, conn
 
 

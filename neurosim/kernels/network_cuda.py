@@ -741,10 +741,11 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     Checks that the run fits in the device's free memory, copies to the
     device what is not there yet or what the host changed (the network's
     arrays stay on the device between runs, in ``built.device``, a
-    :class:`DeviceState`), runs ``n_steps`` steps (six launches per step) in
-    chunks of at most ``SPIKE_CHUNK_BYTES // N`` steps (spike flags back to
-    the host, when spikes are monitored, and the next input rows to the
-    device between chunks), copies the monitors' samples back and writes the
+    :class:`DeviceState`), runs ``n_steps`` steps (six launches per step, two
+    more per plastic connection and one for the weight samples) in chunks of
+    at most ``SPIKE_CHUNK_BYTES // N`` steps (spike flags back to the host,
+    when spikes are monitored, and the next input rows to the device between
+    chunks), copies the monitors' samples back and writes the
     monitors' buffers as the CPU loop does (growing the event buffers when
     needed). The state stays on the device. Returns ``n_steps``.
 

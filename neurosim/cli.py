@@ -219,7 +219,7 @@ def _cmd_compare_learning(
     )
     if out is not None:
         ax = result.plot()
-        ax.figure.savefig(out, dpi=120)
+        ax.figure.savefig(out, dpi=120, bbox_inches="tight")  # legend outside
         print(f"[neurosim compare-learning] learning curves written to {out}")
     return 0
 

@@ -452,7 +452,7 @@ def python_check(model: NeuronModel, method: str) -> None:
     """
     cls = type(model)
     name = cls.__name__
-    state = dict(model.initial_state(1))
+    state = dict(model.initial_state(model.n_per_neuron() or 1))
     values = {k: float(np.ravel(v)[0]) for k, v in state.items()}
     values.update({k: float(np.ravel(v)[0]) for k, v in model.param_values().items()})
     values.update(dict.fromkeys(cls.inputs, 0.0))

@@ -452,7 +452,7 @@ def python_check(model: NeuronModel, method: str) -> None:
     """
     cls = type(model)
     name = cls.__name__
-    state = dict(model.initial_state(1))
+    state = dict(model.initial_state(model.n_per_neuron() or 1))
     values = {k: float(np.ravel(v)[0]) for k, v in state.items()}
     values.update({k: float(np.ravel(v)[0]) for k, v in model.param_values().items()})
     values.update(dict.fromkeys(cls.inputs, 0.0))
@@ -859,6 +859,8 @@ def render_network_module(
                     "the models and rules of this network; rename it in one of them"
                 )
         body += sources + R.render_rule(cls, k) + [""]
+        body += R.render_rule_cuda(cls, k) + [""]
+        body += (R.render_trace_cuda(cls, k) or []) + [""]
         body += [f"_r{k}_{n} = _jit.njit(_r{k}_{n})" for n in R.rule_functions(cls)]
         body += [f"_plastic{k}_cpu = _jit.njit(_plastic{k}_cpu)", ""]
     if rules:
@@ -885,16 +887,27 @@ def render_network_module(
         f"{n}_cpu = _jit.njit({n}_cpu)" for n in compiled if not n.startswith("_m")
     ]
     body += [f"{n}_cpu = _jit.njit({n})" for n in compiled if n.startswith("_m")]
+    rule_names = [
+        name
+        for k, cls in enumerate(rules)
+        for name in [f"_r{k}_{n}_cuda" for n in R.rule_functions(cls)]
+        + [f"_plastic{k}_cuda", f"_trace{k}_cuda"]
+    ]
+    rule_globals = ["    global " + ", ".join(rule_names)] if rule_names else []
     body += [
         "model_segments = _jit.njit(model_segments)",
         "network_run = _jit.njit(network_run)",
         "_cuda_kernels = []",
+        "_cuda_built = []",
+        "# (synapse kernel, trace kernel or None) per rule kind, by build_cuda",
+        "rule_kernels = []",
         "",
         "",
         "def build_cuda():",
         '    """Decorate the CUDA side; returns the group kernels, one per kind."""',
         "    global " + ", ".join(["cuda"] + [f"{n}_cuda" for n in compiled]),
-        "    if not _cuda_kernels:",
+        *rule_globals,
+        "    if not _cuda_built:",
         "        from numba import cuda",
         "",
     ]
@@ -907,7 +920,25 @@ def render_network_module(
             body.append(f"        {n}_cuda = _jit.cuda_device({n})")
         else:
             body.append(f"        {n}_cuda = _jit.cuda_device({n}_cuda)")
+    for k, cls in enumerate(rules):
+        traced = R.render_trace_cuda(cls, k) is not None
+        body += [
+            f"        _r{k}_{n}_cuda = _jit.cuda_device(_r{k}_{n}.py_func)"
+            for n in R.rule_functions(cls)
+        ]
+        body.append(
+            f"        _plastic{k}_cuda = _jit.cuda_kernel(_plastic{k}_cuda, "
+            f"{R.gate_args(cls, 'plastic')})"
+        )
+        if traced:
+            body.append(
+                f"        _trace{k}_cuda = _jit.cuda_kernel(_trace{k}_cuda, "
+                f"{R.gate_args(cls, 'trace')})"
+            )
+        trace = f"_trace{k}_cuda" if traced else "None"
+        body.append(f"        rule_kernels.append((_plastic{k}_cuda, {trace}))")
     body += [
+        "        _cuda_built.append(True)",
         "        _cuda_kernels.extend(["
         + ", ".join(f"_group{k}_cuda" for k in range(len(kinds)))
         + "])",

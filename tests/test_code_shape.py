@@ -43,6 +43,7 @@ REMAINING = {
     "neurosim/kernels/network_cuda.py:_inputs_kernel",
     "neurosim/kernels/network_cuda.py:_neurons_kernel",
     "neurosim/kernels/network_cuda.py:_propagate_kernel",
+    "neurosim/kernels/network_cuda.py:_record_kernel",
     "neurosim/kernels/network_cuda.py:network_run_cuda",
 }
 

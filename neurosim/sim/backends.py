@@ -344,6 +344,7 @@ def build(net: Network, dt: float) -> Built:
     p_spike = np.zeros(N)
     aux = np.zeros((3, N))  # HH gates m, h, n
     rng_state = np.zeros(N, dtype=np.uint64)
+    room = np.ones(N, dtype=np.int64)  # entries in a step's spike list per neuron
     seg_i, seg_f, gen_ptr = [], [], []
     gen_step, gen_idx = [], []
     n_gen = 0
@@ -373,7 +374,8 @@ def build(net: Network, dt: float) -> Built:
             typ = K.SEG_LIF_COND if id(g) in cond_groups else K.SEG_LIF
             seg_i.append([typ, o, o + g.n, len(seg_f), -1, -1])
             seg_f.append([tau, model.tau_ref, -math.expm1(-dt / tau)] + [0.0] * 3)
-            seg_f[-1] += [vmin, 0.0, 0.0, 0.0]
+            room[sl] = K.spike_cap(dt, model.tau_ref)  # spikes per step (tau_ref < dt)
+            seg_f[-1] += [vmin, float(room[o]), 0.0, 0.0]
         elif isinstance(model, LIFRate):  # rate LIF: v holds the rate (Hz)
             kgain[sl] = g.gain
             kbias[sl] = g.bias
@@ -487,8 +489,8 @@ def build(net: Network, dt: float) -> Built:
         )
         pre0 = offsets[id(pre.group)] + pre.start
         delay = _delay_steps(conn.delay, dt)
-        # the spike ring buffer holds (delay + 1) rows of every neuron
-        check_alloc("delay", (delay + 1) * N, itemsize=4, what="the spike delay buffer")
+        # the spike ring buffer holds (delay + 1) rows of every neuron's spikes
+        check_alloc("delay", (delay + 1) * int(room.sum()), 4, "the spike delay buffer")
         max_delay = max(max_delay, delay)
         W = conn.weights
         if isinstance(W, Factored):
@@ -685,7 +687,8 @@ def build(net: Network, dt: float) -> Built:
         "sidx": sidx.array(),
         "sptr": sptr.array(),
         **pl.arrays(),
-        "ring": np.zeros((max_delay + 1, N), dtype=np.int32),
+        # a row per delay step, with room for every spike of a step
+        "ring": np.zeros((max_delay + 1, int(room.sum())), dtype=np.int32),
         "ring_cnt": np.zeros(max_delay + 1, dtype=i64),
         "spk_mask": spk_mask,
         "rec_i": np.array(rec_rows, dtype=i64).reshape(-1, 3),
@@ -711,7 +714,7 @@ def build(net: Network, dt: float) -> Built:
         spike_monitors=spike_mons,
         state_monitors=state_mons,
         readouts=readouts,
-        n_mon=int(spk_mask.sum()),
+        n_mon=int(room[spk_mask == 1].sum()),
         n_synapses=n_syn,
         to_model=to_model,
         enc_ext=enc_ext,

@@ -657,6 +657,13 @@ class Simulator:
                     f"{_hh._V_LIMIT:g} mV, gates in ({_hh._GATE_LOW:g}, "
                     f"{_hh._GATE_HIGH:g})): use a smaller dt or a smaller input"
                 )
+        if pending["over"]:
+            i = pending["over"] - 1
+            return (
+                f"{self._neuron(i)}: more than {K.MAX_SPIKES_PER_STEP} spikes due "
+                f"in one step (a rate above {K.MAX_SPIKES_PER_STEP / self.dt:g} Hz, "
+                "more than a step keeps for one neuron; use a smaller dt)"
+            )
         buf = pending["buffers"]
         for m, r0, r1 in self._state_mons:
             vals = buf["rec_out"][pending["rec_off"][r0] : pending["rec_off"][r1]]
@@ -743,12 +750,13 @@ class Simulator:
         ev_idx: list[np.ndarray] = []
         ev_step: list[np.ndarray] = []
         done = 0
-        while done < n:
+        over = 0  # 1 + a neuron due more spikes in a step than its room (or 0)
+        while done < n and not over:
             cap = self._ev_cap
             buffers["ev_idx"] = np.empty(cap, dtype=np.int32)
             # int64: step numbers past 2**31 (60 h at dt = 0.1 ms) stay exact
             buffers["ev_step"] = np.empty(cap, dtype=np.int64)
-            buffers["n_ev"] = np.zeros(1, dtype=np.int64)
+            buffers["n_ev"] = np.zeros(2, dtype=np.int64)  # events, overflow mark
             k = self._run(
                 b,
                 n - done,
@@ -758,6 +766,7 @@ class Simulator:
                 buffers,
             )
             m = int(buffers["n_ev"][0])
+            over = int(buffers["n_ev"][1])
             ev_idx.append(buffers["ev_idx"][:m].copy())
             ev_step.append(buffers["ev_step"][:m].copy())
             done += k
@@ -767,6 +776,7 @@ class Simulator:
             "n": n, "step0": step0, "buffers": buffers, "rec_off": rec_off,
             "rec_n": rec_n, "rd_off": rd_off, "rd_sizes": rd_sizes,
             "ev_idx": np.concatenate(ev_idx), "ev_step": np.concatenate(ev_step),
+            "over": over,
         }  # fmt: skip
 
     def _commit(self, p: dict[str, Any]) -> None:

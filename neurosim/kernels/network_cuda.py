@@ -170,7 +170,9 @@ def _neurons_kernel(N, dt, tk, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_
     A LIF neuron may spike several times in a step (``tau_ref < dt``): its
     flag holds the count, at most ``seg_f[pr, 7]`` (the room the CPU's spike
     list keeps for it, :func:`~neurosim.kernels.network.spike_cap`); one due
-    more sets ``over[0] = i + 1`` (some such neuron), which the run reports.
+    more sets ``over[0] = -(i + 1)`` (some such neuron). ``over`` is the
+    device's check flag (:meth:`DeviceState.all_finite` reads it after every
+    call anyway, so the report costs no transfer).
     """
     start = cuda.grid(1)
     for i in range(start, N, cuda.gridsize(1)):
@@ -277,7 +279,7 @@ def _propagate_kernel(n_cols, step, n_slot, ch_i, con_i, ring_flags, X, xs, U, w
 def _room_impl(ns, room, over, i):
     """``ns`` spikes as a count the ring keeps (at most ``room``; more: ``over``)."""
     if ns > room:
-        over[0] = i + 1
+        over[0] = -(i + 1)
         return int(room)
     return ns
 
@@ -497,6 +499,7 @@ class DeviceState:
         self.groups: list[tuple[Any, int, tuple, Any]] | None = None
         self.no_ext = None
         self.flag = None
+        self.last_flag = 0  # the check flag's value at its last reading
         self.saved: dict[str, Any] = {}  # the device copies of the save point
         self._ring_to_flags()  # a state restored before the first run
         self.ring_current = True  # the host's ring matches ring_flags
@@ -588,6 +591,7 @@ class DeviceState:
         """Whether a check kernel raised the flag (which is lowered again)."""
         flag = np.zeros(1, dtype=np.int32)
         to_host(self.flag, flag)
+        self.last_flag = int(flag[0])  # < 0: a neuron due too many spikes
         if flag[0]:
             to_device(np.zeros(1, dtype=np.int32), self.flag)
         return bool(flag[0])
@@ -734,7 +738,6 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                     dev.groups.append((kernels[kind], grid, ints, d["seg_f"][row[3]]))
     has_ext = ext_val.shape[1] > 0
     d_ext = dev.no_ext
-    d_over = to_device(np.zeros(1, dtype=np.int64))  # a neuron over its room
     ev_steps, ev_idx = [], []
     for k in range(n_steps):
         if k % chunk == 0:
@@ -758,7 +761,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                                  d["syn_in"], d["gsum"], d["gE"], d["kgain"],
                                  d["kbias"], d["seg_i"], d["seg_f"], d["p_spike"],
                                  d["rng_state"], d["ring_flags"], step % n_slot,
-                                 spk, k - k0, d_over)  # fmt: skip
+                                 spk, k - k0, dev.flag)  # fmt: skip
         for kern, gg, ints, f in dev.groups:
             kern[gg, tpb](*ints, f, d["mstate"], d["mpar"], d["mref"], d["syn_in"],
                           d["kgain"], d["kbias"], d["ring_flags"], step % n_slot, spk,
@@ -808,7 +811,4 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     buffers["ev_idx"][n0:need] = idx
     buffers["ev_step"][n0:need] = steps
     buffers["n_ev"][0] = need
-    over = np.zeros(1, dtype=np.int64)
-    to_host(d_over, over)
-    buffers["n_ev"][1] = over[0]
     return n_steps

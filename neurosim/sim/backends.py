@@ -884,6 +884,15 @@ def all_finite(built: Built, names: tuple[str, ...]) -> bool:
     return all(bool(np.all(np.isfinite(built.arrays[k]))) for k in names)
 
 
+def spike_overflow(built: Built) -> int:
+    """``i + 1`` for a neuron the last CUDA run found due more spikes in a step
+    than the spike ring keeps for it (0: none; the CPU loop reports it in
+    ``n_ev[1]``). Read from the device's check flag as :func:`all_finite` left
+    it (that check raises its flag then, so call it after a failed check)."""
+    dev = built.device
+    return -dev.last_flag if dev is not None and dev.last_flag < 0 else 0
+
+
 def hh_in_bounds(
     built: Built, ranges: list[tuple[int, int]], v_limit: float, low: float,
     high: float,

@@ -634,6 +634,14 @@ class Simulator:
             if not np.all(np.isfinite(a[key])):
                 i = int(np.flatnonzero(~np.isfinite(a[key].ravel()))[0])
                 return self._describe(key, i, a[key].ravel()[i])
+        over = pending["over"] or (0 if finite else backends.spike_overflow(b))
+        if over:
+            return (
+                f"{self._neuron(over - 1)}: more than {K.MAX_SPIKES_PER_STEP} "
+                "spikes due in one step (a rate above "
+                f"{K.MAX_SPIKES_PER_STEP / self.dt:g} Hz, more than a step keeps "
+                "for one neuron; use a smaller dt)"
+            )
         for key, pos0, size in self._plastic:
             w = a[key][pos0 : pos0 + size]
             if not np.all(np.isfinite(w)):
@@ -657,13 +665,6 @@ class Simulator:
                     f"{_hh._V_LIMIT:g} mV, gates in ({_hh._GATE_LOW:g}, "
                     f"{_hh._GATE_HIGH:g})): use a smaller dt or a smaller input"
                 )
-        if pending["over"]:
-            i = pending["over"] - 1
-            return (
-                f"{self._neuron(i)}: more than {K.MAX_SPIKES_PER_STEP} spikes due "
-                f"in one step (a rate above {K.MAX_SPIKES_PER_STEP / self.dt:g} Hz, "
-                "more than a step keeps for one neuron; use a smaller dt)"
-            )
         buf = pending["buffers"]
         for m, r0, r1 in self._state_mons:
             vals = buf["rec_out"][pending["rec_off"][r0] : pending["rec_off"][r1]]

@@ -20,8 +20,8 @@ nothing)::
    same run: a device-to-device copy, an atomic-scatter microbenchmark of the
    network's size, and float32/float64 FMA peaks. Workloads: uncoupled LIF
    (10^6 and 10^7 neurons), HH (10^6), CUBA scaled up (10^5 neurons, fan-in
-   1,000: 10^8 synapses). COBAHH is reported as unsupported (network HH
-   targets take current synapses only).
+   1,000: 10^8 synapses), COBAHH scaled up (10^5 Traub-Miles neurons with
+   conductance ports, fan-in 80).
 5. **Crossover** of ``backend="auto"``: CUBA (fan-in 80) at 1,000, 4,000,
    16,000 and 64,000 neurons on both backends, warm; prints the size from
    which the GPU is faster, the value to give ``NEUROSIM_GPU_MIN_NEURONS``
@@ -259,10 +259,16 @@ def smoke(rec: Recorder) -> None:
     u = np.random.default_rng(0).normal(size=(100, 1000))
     lti_run_cuda(A, B, Cm, D, u, np.zeros((A.shape[0], 1000)))
     sys.path.insert(0, str(ROOT / "tests" / "cuda"))
+    from test_model_groups_parity import _network as _model_groups
     from test_network_parity import _network  # every network kernel and branch
+    from test_plasticity_cuda import _network as _plastic
 
-    for target in ("lif_neuron_cond", "hh", "lif_neuron_fused"):
-        net, *_ = _network(target)
+    # every network kernel and branch; the zoo's NeuronModel group kernels;
+    # the plasticity kernels of every rule kind
+    nets = [_network(target)[0] for target in ("lif_neuron_cond", "hh",
+                                                "lif_neuron_fused")]  # fmt: skip
+    nets += [_model_groups()[0], _plastic()[0]]
+    for net in nets:
         sim = ns.Simulator(net, dt=1e-4, backend="cuda", progress=False)
         if sim.backend != "cuda":
             raise SuiteFailure(f"network smoke ran on {sim.backend}")
@@ -504,6 +510,72 @@ def bench_cuba(rec, n, fan_in, gpu_s, cpu_s, ceil, cpu_threads) -> None:
               "check": {"spikes": n_spk, "rate_hz": n_spk / n / gpu_s}})  # fmt: skip
 
 
+def _cobahh_network(n: int, backend: str):
+    """Brian2's COBAHH (``benchmarks/cobahh.py``) scaled to ``n`` neurons, fan-in 80."""
+    import neurosim as ns
+
+    rng = np.random.default_rng(1)
+    n_e, p = int(0.8 * n), 80.0 / n  # the original: 4,000 x 0.02
+    net = ns.Network(seed=1)
+    P = net.add(ns.NeuronGroup(n, ns.TraubMiles(),
+                               v0=-60.0 + rng.standard_normal(n) * 5 - 5))  # fmt: skip
+    net.connect(P[:n_e], P, ns.Random(p, 6.0 * 5e-3), ns.Lowpass(5e-3), port="ge")
+    net.connect(P[n_e:], P, ns.Random(p, 67.0 * 10e-3), ns.Lowpass(10e-3), port="gi")
+    spikes = net.monitor_spikes(P)
+    sim = ns.Simulator(net, dt=1e-4, backend=backend, progress=False)
+    sim.set_state(P, "ge", (rng.standard_normal(n) * 1.5 + 4) * 10.0)
+    sim.set_state(P, "gi", (rng.standard_normal(n) * 12 + 20) * 10.0)
+    return sim, spikes
+
+
+def bench_cobahh(rec, n, gpu_s, cpu_s, cpu_threads) -> None:
+    """Scaled COBAHH (Traub-Miles, conductance ports) beside the CPU backend."""
+    import numba
+
+    t0 = time.perf_counter()
+    sim, spikes = _cobahh_network(n, "cuda")
+    build_s = time.perf_counter() - t0
+    sim.run(1e-4)  # compiles the generated kernels: not timed
+    with peak_device_memory() as mem:
+        t0 = time.perf_counter()
+        sim.run(gpu_s)
+        s = time.perf_counter() - t0
+    group_keys = [k for k in _jit_keys() if "TraubMiles" in k]
+    if sim.backend != "cuda" or not group_keys or ran_on_device(group_keys):
+        raise SuiteFailure("COBAHH did not run on the GPU")
+    cpu, _cpu_spikes = _cobahh_network(n, "cpu")
+    saved = numba.get_num_threads()
+    numba.set_num_threads(min(cpu_threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        cpu.run(1e-4)  # compiles the generated loop: not timed
+        t0 = time.perf_counter()
+        cpu.run(cpu_s)
+        cs = time.perf_counter() - t0
+    finally:
+        numba.set_num_threads(saved)
+    steps_g, steps_c = round(gpu_s / 1e-4), round(cpu_s / 1e-4)
+    n_spk = int((spikes.steps >= 1).sum())  # the timed steps' spikes
+    rec.emit({"bench": "cobahh_scaled", "impl": "neurosim-cpu",
+              "params": {"n": n, "fan_in": 80, "steps": steps_c,
+                         "threads": cpu_threads},
+              "run_s": cs, "wall_per_bio_s": cs / cpu_s,
+              "throughput": n * steps_c / cs, "unit": "neuron-steps/s"})  # fmt: skip
+    rec.emit({"bench": "cobahh_scaled", "impl": "neurosim-cuda",
+              "params": {"n": n, "fan_in": 80, "steps": steps_g},
+              "build_s": build_s, "run_s": s, "wall_per_bio_s": s / gpu_s,
+              "throughput": n * steps_g / s, "unit": "neuron-steps/s",
+              "events_per_s": n_spk * 80 / s,
+              "gpu_cpu_ratio": (n * steps_g / s) / (n * steps_c / cs),
+              "peak_device_mib": mem["peak_mib"],
+              "check": {"spikes": n_spk, "rate_hz": n_spk / n / gpu_s}})  # fmt: skip
+
+
+def _jit_keys() -> list[str]:
+    from neurosim import _jit
+
+    return list(_jit.CUDA_KERNELS)
+
+
 def suggest_threshold(
     sizes: list[int], gpu_rates: list[float], cpu_rates: list[float]
 ) -> int:
@@ -659,6 +731,10 @@ def main(argv: list[str] | None = None) -> int:
             ),
         ),  # fmt: skip
         (
+            "cobahh",
+            lambda: bench_cobahh(rec, 10**5 // q, 0.05, 0.002, args.cpu_threads),
+        ),
+        (
             "crossover",
             lambda: bench_crossover(
                 rec,
@@ -681,9 +757,6 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # a failed step fails the suite, the rest still runs
             failures.append(f"{name}: {type(exc).__name__}: {exc}")
             log(f"gpu_suite: {name} FAILED: {exc}")
-    rec.emit({"bench": "unsupported", "impl": "neurosim-cuda", "case": "cobahh_scaled",
-              "skipped": "network HH targets take current synapses only "
-              "(reversal needs LIFNeuron targets)"})  # fmt: skip
     total = time.perf_counter() - t_start
     text = table([r for r in rec.records if "throughput" in r])
     text += f"\n\n{env.get('device')} (cc {env.get('compute_capability')}), driver "

@@ -29,19 +29,20 @@ populations, the synapse count, the final excitatory weights' mean and
 standard deviation and their histogram (31 bins of 0.2 mV centred on
 0, 0.2, ..., 6 mV); the Brian2 line adds ``weight_hist_tv``, the total-variation
 distance between the two normalised histograms (0: identical, 1: disjoint).
-Two small differences in conventions: neurosim applies no STDP to a pre
-arrival and a post spike in the same step (Brian2's ``on_pre``-first order
-potentiates them by A+), and the threshold/reset order within a step.
+One difference in conventions: neurosim applies no STDP to a pre arrival
+and a post spike in the same step (Brian2's ``on_pre``-first order
+potentiates them by A+).
 
 Times (shared BENCHMARKS.md): ``build_s`` (network description and
-connectivity), ``compile_s`` (the first run's extra time: the compile, or a
-load from the numba cache), ``run_s`` wall time of a run on a fresh
-simulator, ``cpu_s`` its process CPU time; Brian2: ``compile_s`` is code
-generation and compilation, ``run_s``/``cpu_s`` the binary's own loop timer
-(``std::clock()``, CPU time). The machine is shared: compare ``cpu_s``; the
-Brian2 line's ``ratio`` is Brian2's ``cpu_s`` over neurosim's (above 1:
-neurosim is faster). Runs alternate between the two. A run of 10 s costs
-about a minute, so the full form times one run each (``--repeats`` to change).
+connectivity), ``compile_s`` (the extra time of a first, short warm-up
+network's build and run: the compile, or a load from the numba cache),
+``run_s`` wall time of a run on a fresh simulator, ``cpu_s`` its process CPU
+time; Brian2: ``compile_s`` is code generation and compilation,
+``run_s``/``cpu_s`` the binary's own loop timer (``std::clock()``, CPU
+time). The machine is shared: compare ``cpu_s``; the Brian2 line's
+``ratio`` is Brian2's ``cpu_s`` over neurosim's (above 1: neurosim is
+faster). Runs alternate between the two. A run of 10 s costs about a
+minute, so the full form times one run each (``--repeats`` to change).
 """
 
 from __future__ import annotations
@@ -204,7 +205,7 @@ def main() -> None:
         )  # fmt: skip
         build = json.loads(res.stdout.strip().splitlines()[-1])
     # run 0: a short warm-up, whose extra time is the compile (or cache load)
-    sim, spikes, _, _ = neurosim_sim(0, args.backend)
+    sim, spikes, _, build0 = neurosim_sim(0, args.backend)
     t0 = time.perf_counter()
     sim.run(WARMUP)
     first = time.perf_counter() - t0
@@ -220,7 +221,9 @@ def main() -> None:
         if build is not None:  # interleaved: both share the machine's load
             log(f"plastic_izhikevich: brian2 run {r + 1}/{repeats}")
             peer.append(brian2_run_binary(build["directory"]))
-    run_s = statistics.median(ours)
+    run_s, build_s = statistics.median(ours), statistics.median(builds)
+    # the warm-up's extra time, in the simulator's build and in its first run
+    compile_s = max(build0 - build_s + first - run_s * WARMUP / duration, 0.0)
     steps = round(duration / DT)
     idx = spikes.indices
     w = np.concatenate([sim.weights(c).data for c in plastic])
@@ -234,8 +237,7 @@ def main() -> None:
               "repeats": repeats}  # fmt: skip
     emit({
         "bench": "plastic_izhikevich", "impl": f"neurosim-{args.backend}",
-        "params": params, "compile_s": max(first - run_s * WARMUP / duration, 0.0),
-        "build_s": statistics.median(builds), "run_s": run_s,
+        "params": params, "compile_s": compile_s, "build_s": build_s, "run_s": run_s,
         "cpu_s": statistics.median(cpus), "throughput": N * steps / run_s,
         "unit": "neuron-steps/s", "check": ours_check,
     })  # fmt: skip

@@ -6,7 +6,7 @@
 process, collects its JSON lines, and prints one table row per implementation
 with the neurosim / peer throughput ratio (peer = every non-neurosim impl of the
 same workload, each ratio taken against the fastest neurosim impl of that
-workload run in the same script).
+workload with the same throughput unit run in the same script).
 """
 
 from __future__ import annotations
@@ -46,10 +46,11 @@ def _fmt(value) -> str:
 
 def table(records: list[dict]) -> str:
     """Markdown table: workload, impl, throughput, run/compile time, ratio."""
-    best: dict[str, float] = {}
+    best: dict[tuple[str, str], float] = {}  # by workload and unit
     for r in records:
         if r.get("impl", "").startswith("neurosim") and r.get("throughput"):
-            best[r["bench"]] = max(best.get(r["bench"], 0.0), r["throughput"])
+            key = (r["bench"], r.get("unit", ""))
+            best[key] = max(best.get(key, 0.0), r["throughput"])
     lines = [
         "| workload | impl | params | throughput | unit | run_s | compile_s "
         "| neurosim / this |",
@@ -61,12 +62,9 @@ def table(records: list[dict]) -> str:
                          "| | | | |")  # fmt: skip
             continue
         ratio = ""
-        if (
-            not r["impl"].startswith("neurosim")
-            and r["bench"] in best
-            and r.get("throughput")
-        ):
-            ratio = f"{best[r['bench']] / r['throughput']:.2f}x"
+        key = (r["bench"], r.get("unit", ""))
+        if not r["impl"].startswith("neurosim") and key in best and r.get("throughput"):
+            ratio = f"{best[key] / r['throughput']:.2f}x"
         params = ", ".join(f"{k}={v}" for k, v in r.get("params", {}).items())
         cells = [_fmt(r.get(k)) for k in ("throughput", "unit", "run_s", "compile_s")]
         lines.append(

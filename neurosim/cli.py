@@ -197,11 +197,13 @@ def _cmd_compare_learning(
     from .learning.compare import RULES
 
     rules = [r.strip() for r in args.rules.split(",") if r.strip()]
+    if rules == ["all"]:
+        rules = list(RULES)
     bad = [r for r in rules if r not in RULES]
     if bad or not rules:
         parser.error(
             f"argument --rules: invalid rule(s) {bad or [args.rules]} "
-            f"(choose from {', '.join(RULES)})"
+            f"(choose from {', '.join(RULES)}; or all)"
         )
     out = None
     if args.out:
@@ -217,7 +219,7 @@ def _cmd_compare_learning(
     )
     if out is not None:
         ax = result.plot()
-        ax.figure.savefig(out, dpi=120)
+        ax.figure.savefig(out, dpi=120, bbox_inches="tight")  # legend outside
         print(f"[neurosim compare-learning] learning curves written to {out}")
     return 0
 
@@ -308,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--rules",
         default="backprop,pc,fa",
         help="comma-separated rules: backprop, pc, pc-fixed, pc-zil, pc-learned, "
-        "fa, snn-bptt, eprop, eprop-readout, ann2snn",
+        "fa, snn-bptt, eprop, eprop-readout, stdp, stdp-off, ann2snn; or all",
     )
     cmp.add_argument(
         "--epochs", type=_positive(int), default=20, help="training epochs"

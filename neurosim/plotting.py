@@ -338,7 +338,9 @@ def rule_curves(
         c = np.atleast_2d(np.asarray(c, dtype=float))
         epochs = np.arange(1, c.shape[1] + 1)
         mean = c.mean(axis=0)
-        (line,) = ax.plot(epochs, mean, lw=widths[i], label=name)
+        # a one-point curve (the STDP rules: one value after training) as a dot
+        marker = "o" if c.shape[1] == 1 else None
+        (line,) = ax.plot(epochs, mean, lw=widths[i], marker=marker, label=name)
         if len(c) > 1:
             sd = c.std(axis=0, ddof=1)
             ax.fill_between(

@@ -40,6 +40,7 @@ def test_snn_digits_smoke_reports_every_rule():
         "neurosim-eprop-readout",
         "neurosim-eprop",
         "neurosim-eprop-random",
+        "neurosim-eprop-bptt",
         "neurosim-ann2snn",
     ]
     for r in recs:

@@ -30,6 +30,7 @@ def test_version(capsys):
     [
         (["compare-learning", "--rules", "bogus"], "argument --rules: invalid rule"),
         (["compare-learning", "--rules", ","], "argument --rules"),
+        (["compare-learning", "--rules", "all,stdp"], "invalid rule(s) ['all']"),
         (["compare-learning", "--epochs", "0"], "argument --epochs: expected a pos"),
         (["compare-learning", "--epochs", "two"], "argument --epochs"),
         (["compare-learning", "--seeds", "-1"], "argument --seeds"),
@@ -131,3 +132,14 @@ def test_installed_examples_import_under_the_package_name():
     mod = cli.load_example(path)
     assert mod.__name__ == "neurosim.examples.07_mlp_digits"
     assert pickle.loads(pickle.dumps(mod.main)) is mod.main
+
+
+def test_compare_learning_all_means_every_rule(monkeypatch):
+    from neurosim import learning
+    from neurosim.learning.compare import RULES
+
+    asked = []
+    monkeypatch.setattr(learning, "compare", lambda rules, **kw: asked.append(rules))
+    assert cli.main(["compare-learning", "--rules", "all", "--epochs", "1"]) == 0
+    assert asked == [list(RULES)]
+    assert {"stdp", "stdp-off", "eprop", "snn-bptt", "ann2snn"} <= set(RULES)

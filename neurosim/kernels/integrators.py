@@ -24,7 +24,12 @@ Brian2's ``StateUpdateMethod.register``:
     which is Brian2's ``-A/B + (x + A/B) exp(B dt)`` written so that it stays
     accurate as ``B -> 0``. ``B = (f(x + h) - f(x)) / h`` (``h = 1 + |x|``) is
     exact up to rounding for a linear equation; linearity is checked when the
-    model is compiled (:func:`neurosim.kernels.models.check_linear`).
+    model is compiled (:func:`neurosim.kernels.models.check_linear`). The
+    shifted values come from :attr:`IntegratorContext.coefficients` (only
+    the statements of the derivatives that depend on ``x`` and feed
+    ``dx/dt`` are evaluated again, :mod:`neurosim.kernels.slicing`), or,
+    for derivatives whose source cannot be sliced, from one more call of
+    the derivatives per variable.
 
 Refractory clamping multiplies the derivatives of held variables by
 ``_nr`` (0.0 while refractory, else 1.0) at every stage, as Brian2's
@@ -51,11 +56,21 @@ class IntegratorContext:
         ``derivs(tag, values)`` renders a call of the model's derivatives at
         ``values`` (``{x: expression}``; missing ones are the start values)
         and returns ``(lines, {x: local name of dx/dt})``.
+    coefficients : callable or None
+        For methods registered ``linear``: ``coefficients(tag)`` renders, at
+        the start values, every ``dx/dt`` and its coefficient ``B`` in
+        ``dx/dt = A + B x`` and returns ``(lines, {x: dx/dt}, {x: B})``,
+        at about the cost of one evaluation of the derivatives. None when
+        the derivatives' source cannot be sliced per variable
+        (:func:`neurosim.kernels.slicing.render_shifted`).
     """
 
     state: list[str]
     new: dict[str, str]
     derivs: Callable[[str, dict[str, str]], tuple[list[str], dict[str, str]]]
+    coefficients: (
+        Callable[[str], tuple[list[str], dict[str, str], dict[str, str]]] | None
+    ) = None
 
 
 def euler(ctx: IntegratorContext) -> list[str]:
@@ -94,12 +109,17 @@ def rk4(ctx: IntegratorContext) -> list[str]:
 
 def exponential_euler(ctx: IntegratorContext) -> list[str]:
     """Exponential Euler for equations linear in their own variable."""
-    lines, f = ctx.derivs("_f", {})
+    if ctx.coefficients is not None:
+        lines, f, B = ctx.coefficients("_f")
+        lines += [f"_z_{x} = {B[x]} * _dt" for x in ctx.state]
+    else:  # one more evaluation of the whole right-hand side per variable
+        lines, f = ctx.derivs("_f", {})
+        for x in ctx.state:
+            lines.append(f"_h_{x} = 1.0 + abs({x})")
+            more, fh = ctx.derivs(f"_fh_{x}", {x: f"{x} + _h_{x}"})
+            lines += more
+            lines.append(f"_z_{x} = (({fh[x]}) - ({f[x]})) / _h_{x} * _dt")
     for x in ctx.state:
-        lines.append(f"_h_{x} = 1.0 + abs({x})")
-        more, fh = ctx.derivs(f"_fh_{x}", {x: f"{x} + _h_{x}"})
-        lines += more
-        lines.append(f"_z_{x} = (({fh[x]}) - ({f[x]})) / _h_{x} * _dt")
         lines.append(
             f"_phi_{x} = math.expm1(_z_{x}) / _z_{x} if abs(_z_{x}) > 1e-10 "
             f"else 1.0 + 0.5 * _z_{x}"

@@ -48,6 +48,7 @@ restoring or rolling back a run is copying these two arrays.
 
 from __future__ import annotations
 
+import ast
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ from ..neurons.model import (
 )
 from .codegen import function_source, load_module
 from .integrators import INTEGRATORS, LINEAR_METHODS, IntegratorContext
+from .slicing import render_shifted
 
 #: Upper bound on the CUDA grid size (larger populations use the grid-stride loop).
 MAX_BLOCKS = 65535
@@ -145,6 +147,38 @@ def _indent(lines: list[str], n: int) -> list[str]:
     return [" " * n + line for line in lines]
 
 
+def _shifted(cls: type, method: str, tag: str) -> tuple[str, list[list[str]]] | None:
+    """``_m<tag>_shifted``: the derivatives, also at each variable's shifted point.
+
+    For the exponential-Euler coefficients (``linear`` methods): the source
+    of :func:`~neurosim.kernels.slicing.render_shifted` applied to the
+    model's ``derivatives``, where shifting ``x`` to ``x + _h_x`` changes the
+    argument ``x`` and the current ports that a conductance on ``x`` feeds
+    (:func:`_port_currents`); and, per state variable, the names of the
+    arguments it shifts. None for other methods, or a source that cannot be
+    sliced.
+    """
+    fn = raw_function(cls, "derivatives")
+    if method not in LINEAR_METHODS or fn is None:
+        return None
+    fargs = function_args(cls, "derivatives", fn)
+    base = _port_currents(cls, {})
+    shifted = []
+    for x in cls.state:
+        at = _shift_at(cls, x)
+        shifted.append([a for a in fargs if at.get(a, a) != base.get(a, a)])
+    owner = f"{cls.__name__}.derivatives"
+    src, _header = function_source(fn, f"_m{tag}_shifted", owner)
+    out = render_shifted(ast.parse(src).body[0], len(cls.state), shifted)
+    return None if out is None else (ast.unparse(out[0]), shifted)
+
+
+def _shift_at(cls: type, x: str) -> dict[str, str]:
+    """Arguments of the derivatives at ``x + _h_x`` (``x`` and its port currents)."""
+    at = {x: f"{x} + _h_{x}"}
+    return {**at, **_port_currents(cls, at)}
+
+
 def _render_step(cls: type, method: str, tag: str, target: str) -> list[str]:
     """``_step<tag>_<target>``: one step of one neuron, returning the new state."""
     state = list(cls.state)
@@ -167,10 +201,34 @@ def _render_step(cls: type, method: str, tag: str, target: str) -> list[str]:
             got += [f"{out[x]} = {out[x]} * _nr" for x in held]
             return got, out
 
+        split = _shifted(cls, method, tag)
+
+        def coefficients(name: str) -> tuple[list[str], dict, dict]:
+            """``f`` and ``B = (f_x(x + h) - f_x(x)) / h`` (``h = 1 + |x|``)."""
+            assert split is not None
+            got = [f"_h_{x} = 1.0 + abs({x})" for x in state]
+            fn = raw_function(cls, "derivatives")
+            assert fn is not None
+            base = _port_currents(cls, {})
+            args = [base.get(a, a) for a in function_args(cls, "derivatives", fn)]
+            for x, names in zip(state, split[1], strict=True):
+                at = _shift_at(cls, x)
+                args += [at[a] for a in names]
+            f = {x: f"{name}_{x}" for x in state}
+            fh = {x: f"{name}h_{x}" for x in state}
+            call = f"_m{tag}_shifted_{target}({', '.join(args)})"
+            got.append(f"{_assign([*f.values(), *fh.values()])} = {call}")
+            got += [f"{g[x]} = {g[x]} * _nr" for x in held for g in (f, fh)]
+            got += [f"_B_{x} = ({fh[x]} - {f[x]}) / _h_{x}" for x in state]
+            return got, f, {x: f"_B_{x}" for x in state}
+
         if method == "exact":
             body = _render_exact(state, new, derivs)
         else:
-            body = INTEGRATORS[method](IntegratorContext(state, new, derivs))
+            ctx = IntegratorContext(
+                state, new, derivs, coefficients if split is not None else None
+            )
+            body = INTEGRATORS[method](ctx)
     lines += _indent(body, 4)
     lines.append(f"    return {_unpack(list(new.values()))}")
     return lines
@@ -289,8 +347,14 @@ def _render_neuron(cls: type, layout: Layout, target: str) -> list[str]:
     return b
 
 
-def render_functions(cls: type, tag: str) -> tuple[list[str], dict[str, str]]:
-    """The model's functions renamed ``_m<tag>_<name>``, and the globals they bind."""
+def render_functions(
+    cls: type, tag: str, method: str
+) -> tuple[list[str], dict[str, str]]:
+    """The model's functions renamed ``_m<tag>_<name>``, and the globals they bind.
+
+    With a ``linear`` method also ``_m<tag>_shifted`` (:func:`_shifted`),
+    which binds the globals of ``derivatives``.
+    """
     bindings: dict[str, str] = {}
     sources = []
     for name, fn in _functions(cls).items():
@@ -307,12 +371,18 @@ def render_functions(cls: type, tag: str) -> tuple[list[str], dict[str, str]]:
                     "things in the model's functions"
                 )
         sources += [src, ""]
+    split = _shifted(cls, method, tag)
+    if split is not None:
+        sources += [split[0], ""]
     return sources, bindings
 
 
-def compiled_names(cls: type, tag: str) -> list[str]:
+def compiled_names(cls: type, tag: str, method: str) -> list[str]:
     """Plain functions of the model's ``tag`` that each target compiles."""
-    return [f"_m{tag}_{name}" for name in _functions(cls)] + [f"_step{tag}"]
+    names = [f"_m{tag}_{name}" for name in _functions(cls)]
+    if _shifted(cls, method, tag) is not None:
+        names.append(f"_m{tag}_shifted")
+    return names + [f"_step{tag}"]
 
 
 def render_module(cls: type, layout: Layout) -> str:
@@ -328,7 +398,7 @@ def render_module(cls: type, layout: Layout) -> str:
         "from neurosim import _jit",
         "",
     ]
-    sources, bindings = render_functions(cls, "")
+    sources, bindings = render_functions(cls, "", layout.method)
     body = [*head, *bindings.values(), "", *sources]
     for target in ("cpu", "cuda"):
         body += _render_step(cls, layout.method, "", target) + [""]
@@ -343,7 +413,7 @@ def render_module(cls: type, layout: Layout) -> str:
         f"        _neuron_cuda(_i, {_ARGS})",
         "",
     ]
-    names = [n for n in compiled_names(cls, "") if n.startswith("_m")]
+    names = [n for n in compiled_names(cls, "", layout.method) if n.startswith("_m")]
     gate = _gate_args(cls, "population", layout.method, layout.record)
     body += [f"{n}_cpu = _jit.njit({n})" for n in names]
     body += [
@@ -382,7 +452,7 @@ def python_check(model: NeuronModel, method: str) -> None:
     """
     cls = type(model)
     name = cls.__name__
-    state = dict(model.initial_state(1))
+    state = dict(model.initial_state(model.n_per_neuron() or 1))
     values = {k: float(np.ravel(v)[0]) for k, v in state.items()}
     values.update({k: float(np.ravel(v)[0]) for k, v in model.param_values().items()})
     values.update(dict.fromkeys(cls.inputs, 0.0))
@@ -768,7 +838,7 @@ def render_network_module(
     all_bindings: dict[str, str] = {}
     compiled: list[str] = []
     for k, (cls, method) in enumerate(kinds):
-        sources, bindings = render_functions(cls, str(k))
+        sources, bindings = render_functions(cls, str(k), method)
         for key, line in bindings.items():
             if all_bindings.setdefault(key, line) != line:
                 raise ValidationError(
@@ -779,7 +849,7 @@ def render_network_module(
         for target in ("cpu", "cuda"):
             body += _render_step(cls, method, str(k), target) + [""]
             body += _render_group(cls, method, str(k), target) + [""]
-        compiled += compiled_names(cls, str(k)) + [f"_group{k}"]
+        compiled += compiled_names(cls, str(k), method) + [f"_group{k}"]
     for k, cls in enumerate(rules):
         sources, bindings = R.render_functions(cls, k)
         for key, line in bindings.items():
@@ -789,6 +859,8 @@ def render_network_module(
                     "the models and rules of this network; rename it in one of them"
                 )
         body += sources + R.render_rule(cls, k) + [""]
+        body += R.render_rule_cuda(cls, k) + [""]
+        body += (R.render_trace_cuda(cls, k) or []) + [""]
         body += [f"_r{k}_{n} = _jit.njit(_r{k}_{n})" for n in R.rule_functions(cls)]
         body += [f"_plastic{k}_cpu = _jit.njit(_plastic{k}_cpu)", ""]
     if rules:
@@ -815,16 +887,27 @@ def render_network_module(
         f"{n}_cpu = _jit.njit({n}_cpu)" for n in compiled if not n.startswith("_m")
     ]
     body += [f"{n}_cpu = _jit.njit({n})" for n in compiled if n.startswith("_m")]
+    rule_names = [
+        name
+        for k, cls in enumerate(rules)
+        for name in [f"_r{k}_{n}_cuda" for n in R.rule_functions(cls)]
+        + [f"_plastic{k}_cuda", f"_trace{k}_cuda"]
+    ]
+    rule_globals = ["    global " + ", ".join(rule_names)] if rule_names else []
     body += [
         "model_segments = _jit.njit(model_segments)",
         "network_run = _jit.njit(network_run)",
         "_cuda_kernels = []",
+        "_cuda_built = []",
+        "# (synapse kernel, trace kernel or None) per rule kind, by build_cuda",
+        "rule_kernels = []",
         "",
         "",
         "def build_cuda():",
         '    """Decorate the CUDA side; returns the group kernels, one per kind."""',
         "    global " + ", ".join(["cuda"] + [f"{n}_cuda" for n in compiled]),
-        "    if not _cuda_kernels:",
+        *rule_globals,
+        "    if not _cuda_built:",
         "        from numba import cuda",
         "",
     ]
@@ -837,7 +920,25 @@ def render_network_module(
             body.append(f"        {n}_cuda = _jit.cuda_device({n})")
         else:
             body.append(f"        {n}_cuda = _jit.cuda_device({n}_cuda)")
+    for k, cls in enumerate(rules):
+        traced = R.render_trace_cuda(cls, k) is not None
+        body += [
+            f"        _r{k}_{n}_cuda = _jit.cuda_device(_r{k}_{n}.py_func)"
+            for n in R.rule_functions(cls)
+        ]
+        body.append(
+            f"        _plastic{k}_cuda = _jit.cuda_kernel(_plastic{k}_cuda, "
+            f"{R.gate_args(cls, 'plastic')})"
+        )
+        if traced:
+            body.append(
+                f"        _trace{k}_cuda = _jit.cuda_kernel(_trace{k}_cuda, "
+                f"{R.gate_args(cls, 'trace')})"
+            )
+        trace = f"_trace{k}_cuda" if traced else "None"
+        body.append(f"        rule_kernels.append((_plastic{k}_cuda, {trace}))")
     body += [
+        "        _cuda_built.append(True)",
         "        _cuda_kernels.extend(["
         + ", ".join(f"_group{k}_cuda" for k in range(len(kinds)))
         + "])",

@@ -13,6 +13,16 @@ is the order the CPU loop adds them in, so both backends do the same
 floating-point operations and produce the same spikes, with no atomics. Spikes
 of each step are kept as flags (a ring of ``n_slot`` rows for delays) and
 turned into events on the host once per call.
+
+Plastic connections run their rule's kernels, generated from the rule's
+source with the network loop (:func:`neurosim.kernels.rules.render_rule_cuda`):
+per connection and step, one thread per synapse for the rule's events, then
+one per trace for the traces' decay and bumps, before propagation for rules
+whose spikes carry the updated weight and after it otherwise, as on the CPU.
+Each synapse does the CPU's operations in the CPU's order, so weights, traces
+and synapse variables agree bit for bit under the simulator. Weights sampled
+by a ``WeightMonitor`` are recorded after the plasticity (a second
+:func:`_record_kernel` launch).
 """
 
 from __future__ import annotations
@@ -343,21 +353,31 @@ _n_due = cuda_device(_n_due_impl)
 
 
 @cuda_kernel
-def _record_kernel(rec_i, rec_start, step0, step, v, mstate, syn_in, kgain, kbias,
-                   rec_out):  # fmt: skip
-    """Step 3: state samples of the rows due this step.
+def _record_kernel(rec_i, rec_start, step0, step, weights, v, mstate, syn_in, kgain,
+                   kbias, wdat, cdat, rec_out):  # fmt: skip
+    """Step 3 (``weights`` 0) or after the plasticity (1): samples due this step.
 
     Row ``r`` samples every ``rec_i[r, 2]`` steps; its samples of this call
     start at ``rec_out[rec_start[r]]``, one per due step since ``step0``.
+    States are sampled in step 3, weights (``REC_WEIGHT``: ``wdat``;
+    ``REC_SWEIGHT``: ``cdat``, the row holding the CSC position) at the end
+    of step 4, as on the CPU.
     """
     r = cuda.grid(1)
     if r < rec_i.shape[0] and step % rec_i[r, 2] == 0:
+        kind = rec_i[r, 1]
+        if (kind >= K.REC_WEIGHT) != (weights == 1):
+            return
         pos = rec_start[r] + _n_due(step0, step, rec_i[r, 2])
         i = rec_i[r, 0]
-        if rec_i[r, 1] == K.REC_V:
+        if kind == K.REC_V:
             rec_out[pos] = v[i]
-        elif rec_i[r, 1] == K.REC_STATE:
+        elif kind == K.REC_STATE:
             rec_out[pos] = mstate[i]
+        elif kind == K.REC_WEIGHT:
+            rec_out[pos] = wdat[i]
+        elif kind == K.REC_SWEIGHT:
+            rec_out[pos] = cdat[i]
         else:
             rec_out[pos] = kgain[i] * syn_in[i] + kbias[i]
 
@@ -397,7 +417,10 @@ def gpu_arrays(a: dict[str, np.ndarray], seg_i: np.ndarray) -> dict[str, np.ndar
 
     ``first_g``: the assigning channel of each group (fused segments' first
     channel included); ``cdat``/``cidx``/``cptr``: every CSR connection as CSC
-    (post-major, presynaptic indices increasing); ``ring_flags``.
+    (post-major, presynaptic indices increasing), ``cperm``: the position in
+    ``sdat`` of each CSC entry (``cdat = sdat[cperm]``: on this backend
+    ``cdat`` holds the CSR weights, plastic ones included); ``rec_i_gpu``:
+    ``rec_i`` with sparse weight rows pointing into ``cdat``; ``ring_flags``.
     """
     out: dict[str, np.ndarray] = {}
     first = a["ch_i"][:, 10].copy()
@@ -407,7 +430,7 @@ def gpu_arrays(a: dict[str, np.ndarray], seg_i: np.ndarray) -> dict[str, np.ndar
             first[row[4]] = 1
     out["first_g"] = first
     con_i = a["con_i"].copy()
-    cdat, cidx, cptr = [], [], []
+    cdat, cidx, cptr, cperm = [], [], [], []
     n_ptr = 0
     n_e = 0
     for row in con_i:
@@ -422,16 +445,30 @@ def gpu_arrays(a: dict[str, np.ndarray], seg_i: np.ndarray) -> dict[str, np.ndar
         )
         csc = csr.tocsc()
         csc.sort_indices()
+        where = scipy.sparse.csr_matrix(
+            (np.arange(e0, e1, dtype=np.int64), a["sidx"][e0:e1], indptr),
+            shape=(npre, n_post),
+        ).tocsc()
+        where.sort_indices()
         row[7] = n_ptr
         cptr.append(csc.indptr.astype(np.int64) + n_e)
         cidx.append(csc.indices.astype(np.int64))
         cdat.append(csc.data)
+        cperm.append(where.data)
         n_ptr += csc.indptr.size
         n_e += csc.data.size
     out["con_i_gpu"] = con_i
     out["cdat"] = np.concatenate(cdat) if cdat else np.zeros(1)
     out["cidx"] = np.concatenate(cidx) if cidx else np.zeros(1, np.int64)
     out["cptr"] = np.concatenate(cptr) if cptr else np.zeros(1, np.int64)
+    out["cperm"] = np.concatenate(cperm) if cperm else np.zeros(1, np.int64)
+    rec = a["rec_i"].copy()
+    sparse = rec[:, 1] == K.REC_SWEIGHT
+    if np.any(sparse):
+        inv = np.empty(a["sdat"].size, dtype=np.int64)
+        inv[out["cperm"]] = np.arange(out["cperm"].size)
+        rec[sparse, 0] = inv[rec[sparse, 0]]
+    out["rec_i_gpu"] = rec
     # spikes per neuron and step (the CPU ring lists a neuron once per spike)
     out["ring_flags"] = np.zeros((a["ring"].shape[0], a["v"].shape[0]), np.uint8)
     return out
@@ -441,12 +478,16 @@ def gpu_arrays(a: dict[str, np.ndarray], seg_i: np.ndarray) -> dict[str, np.ndar
 DEVICE_ARRAYS = ("v", "ref", "aux", "syn_in", "gsum", "gE", "kgain", "kbias",
                  "const_in", "init_i", "seg_i", "seg_f", "p_spike", "rng_state",
                  "ch_i", "ch_f", "first_g", "X", "xs", "U", "R", "con_i_gpu",
-                 "wdat", "cdat", "cidx", "cptr", "ring_flags", "rec_i", "in_x",
+                 "wdat", "cdat", "cidx", "cptr", "ring_flags", "rec_i_gpu", "in_x",
                  "mstate", "mpar", "mref", "rd_every")  # fmt: skip
 #: The arrays a run writes on the device: their host copies are stale after
 #: a run until :meth:`DeviceState.pull` copies them back.
 WRITTEN = ("v", "ref", "aux", "syn_in", "gsum", "gE", "X", "xs", "U", "rng_state",
            "ring_flags", "mstate", "mref")  # fmt: skip
+#: What a network with plastic connections keeps on the device besides, and
+#: what of it a run writes (the weights, traces and synapse variables).
+PLASTIC_ARRAYS = ("pl_i", "pl_f", "trace", "syn", "cperm")
+PLASTIC_WRITTEN = ("wdat", "cdat", "trace", "syn")
 #: The CPU loop's delay ring (spiking indices per slot, and their counts):
 #: on this backend a host view of ``ring_flags``, so that snapshots and
 #: checkpoints hold the same run state on both backends.
@@ -480,7 +521,8 @@ class DeviceState:
     back only when the host reads them (state, snapshots, checkpoints). A
     host write is announced with :meth:`changed`, after a :meth:`pull` of
     the same arrays. The CPU's delay ring (``RING``) is translated from and
-    to the device's spike flags ``ring_flags`` on the way.
+    to the device's spike flags ``ring_flags`` on the way, and the CPU's CSR
+    weights ``sdat`` from and to their CSC copy ``cdat`` (``cperm``).
 
     Parameters
     ----------
@@ -491,8 +533,12 @@ class DeviceState:
 
     def __init__(self, built: Any) -> None:
         self.a = built.arrays
+        plastic = self.a["pl_i"].shape[0] > 0
+        self.names = DEVICE_ARRAYS + (PLASTIC_ARRAYS if plastic else ())
+        self.written = WRITTEN + (PLASTIC_WRITTEN if plastic else ())
         self.d: dict[str, Any] = {}
-        self.dirty = set(DEVICE_ARRAYS)
+        self.dirty = set(self.names)
+        self.rules: list[tuple] | None = None  # plastic connections' launches
         self.stale: set[str] = set()
         self.ext_idx: np.ndarray | None = None
         self.ext: tuple[Any, Any] = ()
@@ -506,14 +552,14 @@ class DeviceState:
 
     def new_bytes(self) -> int:
         """Device bytes still to allocate: the arrays and the save point's copies."""
-        new = sum(self.a[k].nbytes for k in DEVICE_ARRAYS if k not in self.d)
+        new = sum(self.a[k].nbytes for k in self.names if k not in self.d)
         if not self.d:
-            new += sum(self.a[k].nbytes for k in WRITTEN)
+            new += sum(self.a[k].nbytes for k in self.written)
         return new
 
     def push(self) -> None:
         """Copy the arrays the host changed to the device (allocating at first)."""
-        for k in DEVICE_ARRAYS:
+        for k in self.names:
             if k in self.dirty:
                 self.d[k] = to_device(self.a[k], self.d.get(k))
         self.dirty.clear()
@@ -521,11 +567,20 @@ class DeviceState:
             self.no_ext = cuda.device_array((1, 0))
             self.flag = to_device(np.zeros(1, dtype=np.int32))
 
-    def pull(self, names: tuple[str, ...] = WRITTEN + RING) -> None:
-        """Bring the host copies of ``names`` up to date (only the stale ones)."""
+    def pull(self, names: tuple[str, ...] | None = None) -> None:
+        """Bring the host copies of ``names`` up to date (only the stale ones).
+
+        Default: everything a run writes, the delay ring and ``sdat``.
+        """
+        if names is None:
+            names = (*self.written, *RING, "sdat")
         ring = any(k in RING for k in names)
         if ring:
             names = (*names, "ring_flags")
+        if "sdat" in names and "cdat" in self.stale:
+            to_host(self.d["cdat"], self.a["cdat"])
+            self.stale.discard("cdat")
+            self.a["sdat"][self.a["cperm"]] = self.a["cdat"]
         for k in names:
             if k in self.stale:
                 to_host(self.d[k], self.a[k])
@@ -542,9 +597,12 @@ class DeviceState:
             self.ring_current = True
         elif "ring_flags" in names:
             self.ring_current = False
+        if "sdat" in names:  # the CSR weights: their CSC copy goes to the device
+            self.a["cdat"][...] = self.a["sdat"][self.a["cperm"]]
+            names = (*names, "cdat")
         for k in names:
             self.stale.discard(k)
-            if k in DEVICE_ARRAYS:
+            if k in self.names:
                 self.dirty.add(k)
 
     def _flags_to_ring(self) -> None:
@@ -606,6 +664,7 @@ class DeviceState:
         self.push()  # what the host changed since the last run is on the device
         out: dict[str, Any] = {}
         for k in (*names, "ring_flags"):
+            k = "cdat" if k == "sdat" else k  # the CSR weights are cdat here
             if k in RING or k in out:
                 continue
             if k in self.stale:
@@ -622,6 +681,8 @@ class DeviceState:
         for k, value in point.items():
             if isinstance(value, np.ndarray):
                 self.a[k][...] = value
+                if k == "cdat":
+                    self.a["sdat"][self.a["cperm"]] = value
                 self.changed((k,))
             else:
                 self.d[k].copy_to_device(value)
@@ -648,14 +709,53 @@ def _check_supported(a: dict[str, np.ndarray]) -> None:
         raise BackendUnavailable(
             "backend='cuda': SpikeSource groups run on the CPU backend only"
         )
-    if a["pl_i"].shape[0]:
-        raise BackendUnavailable(
-            "backend='cuda': plastic connections (STDP) run on the CPU backend only"
-        )
     if a["ch_i"].shape[0] and a["ch_i"][:, 2].max() > MAX_STATES:
         raise BackendUnavailable(
             f"backend='cuda': synapses with more than {MAX_STATES} states"
         )
+
+
+def _rule_launches(built: Any, dev: DeviceState) -> list[tuple]:
+    """One entry per plastic connection: its phase, kernels, grids and rows.
+
+    The kernels are the rules' own code, generated with the network loop
+    (:func:`neurosim.kernels.rules.render_rule_cuda`).
+    """
+    a = built.arrays
+    pl_i = a["pl_i"]
+    if not pl_i.shape[0]:
+        return []
+    built.loop.build_cuda()
+    kernels = built.loop.rule_kernels
+    d = dev.d
+    ends = [*pl_i[1:, 7], a["trace"].size]
+    out = []
+    for p, row in enumerate(pl_i):
+        syn_kernel, trace_kernel = kernels[row[1]]
+        n_trace = int(ends[p] - row[7])
+        grids = _grid(int(row[9]))[0], _grid(n_trace)[0]
+        out.append((int(row[12]), syn_kernel, trace_kernel, *grids, d["pl_i"][p],
+                    d["con_i_gpu"][row[0]]))  # fmt: skip
+    return out
+
+
+def _plasticity(dev: DeviceState, phase: int, step: int, dt: float, tpb: int) -> None:
+    """Step 4 (``phase`` 0) or 4b (1) of the plastic connections of that phase.
+
+    Per connection two launches: the rule's events, one thread per synapse,
+    then the traces' decay and bumps (their order within the step is the
+    CPU's: the events read the traces as decayed, before the bumps).
+    """
+    d = dev.d
+    for ph, syn_kernel, trace_kernel, g_syn, g_tr, pi, con in dev.rules:
+        if ph != phase:
+            continue
+        syn_kernel[g_syn, tpb](step, dt, pi, d["pl_f"], con, d["ring_flags"],
+                               d["trace"], d["syn"], d["wdat"], d["cdat"], d["cidx"],
+                               d["cptr"], d["cperm"])  # fmt: skip
+        if trace_kernel is not None:
+            trace_kernel[g_tr, tpb](step, pi, d["pl_f"], con, d["ring_flags"],
+                                    d["trace"])  # fmt: skip
 
 
 def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
@@ -664,10 +764,11 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     Checks that the run fits in the device's free memory, copies to the
     device what is not there yet or what the host changed (the network's
     arrays stay on the device between runs, in ``built.device``, a
-    :class:`DeviceState`), runs ``n_steps`` steps (six launches per step) in
-    chunks of at most ``SPIKE_CHUNK_BYTES // N`` steps (spike flags back to
-    the host, when spikes are monitored, and the next input rows to the
-    device between chunks), copies the monitors' samples back and writes the
+    :class:`DeviceState`), runs ``n_steps`` steps (six launches per step, two
+    more per plastic connection and one for the weight samples) in chunks of
+    at most ``SPIKE_CHUNK_BYTES // N`` steps (spike flags back to the host,
+    when spikes are monitored, and the next input rows to the device between
+    chunks), copies the monitors' samples back and writes the
     monitors' buffers as the CPU loop does (growing the event buffers when
     needed). The state stays on the device. Returns ``n_steps``.
 
@@ -736,6 +837,8 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                     ints = (row[1], row[2], so, po, ro, pi)
                     grid = _grid(int(row[2] - row[1]))[0]
                     dev.groups.append((kernels[kind], grid, ints, d["seg_f"][row[3]]))
+    if dev.rules is None:
+        dev.rules = _rule_launches(built, dev)
     has_ext = ext_val.shape[1] > 0
     d_ext = dev.no_ext
     ev_steps, ev_idx = [], []
@@ -767,14 +870,24 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                           d["kgain"], d["kbias"], d["ring_flags"], step % n_slot, spk,
                           k - k0)  # fmt: skip
         if n_rec:
-            _record_kernel[gr, tpb](d["rec_i"], d_rec_start, step0, step, d["v"],
-                                    d["mstate"], d["syn_in"], d["kgain"], d["kbias"],
+            _record_kernel[gr, tpb](d["rec_i_gpu"], d_rec_start, step0, step, 0,
+                                    d["v"], d["mstate"], d["syn_in"], d["kgain"],
+                                    d["kbias"], d["wdat"], d["cdat"],
                                     d_rec_out)  # fmt: skip
+        _plasticity(dev, 0, step, built.dt, tpb)
         if n_cols:
             _propagate_kernel[gc, tpb](n_cols, step, n_slot, d["ch_i"],
                                        d["con_i_gpu"], d["ring_flags"], d["X"],
                                        d["xs"], d["U"], d["wdat"], d["cdat"], d["cidx"],
                                        d["cptr"], d["v"], built.dt)  # fmt: skip
+        if dev.rules:
+            _plasticity(dev, 1, step, built.dt, tpb)
+            if n_rec:
+                _record_kernel[gr, tpb](d["rec_i_gpu"], d_rec_start, step0, step, 1,
+                                        d["v"], d["mstate"], d["syn_in"], d["kgain"],
+                                        d["kbias"], d["wdat"], d["cdat"],
+                                        d_rec_out)  # fmt: skip
+        if n_cols:
             _lti_kernel[gc, tpb](n_cols, d["ch_i"], d["ch_f"], d["X"], d["U"],
                                  d_rd_out if n_rd else d["U"],
                                  d_rd_start if n_rd else d["rd_every"],
@@ -787,7 +900,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
             n_sp = counts[steps, idx]  # an event per spike, as on the CPU
             ev_steps.append(np.repeat(steps, n_sp) + step0 + k0)
             ev_idx.append(np.repeat(idx, n_sp))
-    dev.stale.update(WRITTEN)
+    dev.stale.update(dev.written)
     dev.ring_current = False
     if n_rec:
         to_host(d_rec_out, buffers["rec_out"])

@@ -62,21 +62,30 @@ def render_functions(cls: type, k: int) -> tuple[list[str], dict[str, str]]:
     return sources, bindings
 
 
-def _event(cls: type, k: int, fname: str) -> list[str]:
-    """The body run for one synapse (``_pos``, ``_e``, ``_j``, ``_q`` set)."""
+def _event(cls: type, k: int, fname: str, target: str = "cpu") -> list[str]:
+    """The body run for one synapse (``_pos``, ``_e``, ``_j``, ``_q`` set).
+
+    On the CPU the traces have decayed in place before the events; the CUDA
+    kernel reads them from before the decay and multiplies by their factor
+    ``_d<i>`` (the same product, so the same bits).
+    """
     fn = rule_functions(cls)[fname]
     args = function_args(cls, fname, fn)
     synapse = list(cls.synapse)
     pre, post = list(cls.pre), list(cls.post)
+    cuda = target == "cuda"
     lines = ["_w0 = _W[_pos] * _isc", "w = _w0"]
     lines += [f"{x} = _syn[_so + {l} * _ns + _e]" for l, x in enumerate(synapse)]
     for i, x in enumerate(pre):
         if x in args:
-            lines.append(f"{x} = _trace[_to + {i} * _npre + _j]")
+            decay = f" * _d{i}" if cuda else ""
+            lines.append(f"{x} = _trace[_to + {i} * _npre + _j]{decay}")
     for i, x in enumerate(post):
         if x in args:
-            lines.append(f"{x} = _trace[_tq + {i} * _npost + _q]")
-    lines.append(f"{', '.join(['w', *synapse])} = _r{k}_{fname}({', '.join(args)})")
+            decay = f" * _d{len(pre) + i}" if cuda else ""
+            lines.append(f"{x} = _trace[_tq + {i} * _npost + _q]{decay}")
+    call = f"_r{k}_{fname}{'_cuda' if cuda else ''}({', '.join(args)})"
+    lines.append(f"{', '.join(['w', *synapse])} = {call}")
     lines += ["if w != _w0:", "    _W[_pos] = w * _sc"]
     lines += [f"_syn[_so + {l} * _ns + _e] = {x}" for l, x in enumerate(synapse)]
     return lines
@@ -218,3 +227,169 @@ def render_dispatch(n_kinds: int) -> list[str]:
     for k in range(n_kinds):
         lines += [f"    if _k == {k}:", f"        _plastic{k}_cpu{call}"]
     return lines
+
+
+# --- the same rule on the GPU ---------------------------------------------------
+
+#: Arguments of a rule's synapse kernel: the step, one plastic connection's
+#: ``pl_i`` row ``_pi`` and its connection's GPU row ``_con``
+#: (:func:`neurosim.kernels.network_cuda.gpu_arrays`), the spike flags, and
+#: the arrays the rule reads and writes.
+_CUDA_ARGS = (
+    "_step, dt, _pi, _pf, _con, _flags, _trace, _syn, _wdat, _cdat, _cidx, _cptr, "
+    "_cperm"
+)
+_TRACE_ARGS = "_step, _pi, _pf, _con, _flags, _trace"
+
+
+def _cuda_head(cls: type) -> list[str]:
+    """Locals shared by a rule's two kernels (one plastic connection)."""
+    return [
+        "_post0 = _pi[2]",
+        "_npost = _pi[3]",
+        "_to = _pi[7]",
+        "_fo = _pi[10]",
+        "_pre0 = _con[1]",
+        "_npre = _con[2]",
+        "_delay = _con[5]",
+        "_n_slot = _flags.shape[0]",
+        "_sa = (_step - _delay) % _n_slot",
+        "_sq = _step % _n_slot",
+        f"_np = {len(cls.pre)} * _npre",
+    ]
+
+
+def render_rule_cuda(cls: type, k: int) -> list[str]:
+    """``_plastic<k>_cuda``: the events of one step, one thread per synapse.
+
+    Steps 2 and 3 of the module docstring for one plastic connection: a
+    synapse whose presynaptic spike arrives runs ``on_pre``, then, if its
+    postsynaptic neuron spiked, ``on_post``. A synapse is touched by its own
+    events only and the traces are only read, so the synapses are
+    independent and each does the CPU's operations in the CPU's order (bit
+    for bit). The traces are read from before this step's decay, times the
+    decay factor (:func:`render_trace_cuda` then decays and bumps them).
+    Dense synapse ``e`` is ``(j, q) = divmod(e, n_post)``; a CSR connection's
+    synapses are taken in the GPU's CSC order (``_cdat``, the weights its
+    propagation reads): pre index ``_cidx``, post column by binary search in
+    ``_cptr``, position in the CPU's ``sdat`` order ``_cperm`` (for ``_syn``).
+    """
+    params = list(cls.params)
+    fns = rule_functions(cls)
+    np_ = len(params)
+    n_tr = len(cls.pre) + len(cls.post)
+    b = _cuda_head(cls) + [
+        "_so = _pi[8]",
+        "_ns = _pi[9]",
+        "_sb = _pi[11]",
+        "_kind = _con[0]",
+        "_wo = _con[6]",
+        "_po = _con[7]",
+        "_nc = _con[8]",
+        "_tq = _to + _np",
+        "_W = _wdat if _kind == CON_DENSE else _cdat",
+        "_c0 = _cptr[_po]",
+    ]
+    b += [f"{x} = _pf[_fo + {i}]" for i, x in enumerate(params)]
+    b += [f"_sc = _pf[_fo + {np_}]", f"_isc = _pf[_fo + {np_ + 1}]"]
+    b += [f"_d{i} = _pf[_fo + {np_ + 2 + i}]" for i in range(n_tr)]
+    b.append("t = (_step + 1) * dt")
+    loop = [
+        "if _kind == CON_DENSE:",
+        "    _j = _i // _nc",
+        "    _q = _i - _j * _nc",
+        "    _pos = _wo + _i",
+        "    _e = _i",
+        "else:",
+        "    _pos = _c0 + _i",
+        "    _j = _cidx[_pos]",
+        "    _lo = 0",
+        "    _hi = _npost",
+        "    while _hi - _lo > 1:",
+        "        _mid = (_lo + _hi) >> 1",
+        "        if _cptr[_po + _mid] <= _pos:",
+        "            _lo = _mid",
+        "        else:",
+        "            _hi = _mid",
+        "    _q = _lo",
+        "    _e = _cperm[_pos] - _sb",
+    ]
+    if "on_pre" in fns:
+        loop += [
+            "if _step >= _delay and _flags[_sa, _pre0 + _j] != 0:",
+            *_indent(_event(cls, k, "on_pre", "cuda"), 4),
+        ]
+    if "on_post" in fns:
+        loop += [
+            "if _flags[_sq, _post0 + _q] != 0:",
+            *_indent(_event(cls, k, "on_post", "cuda"), 4),
+        ]
+    b += ["for _i in range(cuda.grid(1), _ns, cuda.gridsize(1)):", *_indent(loop, 4)]
+    return [f"def _plastic{k}_cuda({_CUDA_ARGS}):", *_indent(b, 4)]
+
+
+def render_trace_cuda(cls: type, k: int) -> list[str] | None:
+    """``_trace<k>_cuda``: decay and spike bumps of the traces, one thread each.
+
+    Steps 1 and 4 of the module docstring in one pass (after
+    :func:`render_rule_cuda`'s kernel has read the traces): ``x <- x d``, then
+    ``x <- x + 1`` (``"nearest"``: ``x <- 1``) for an arriving presynaptic
+    spike or a postsynaptic spike, as the CPU does. None for a rule without
+    traces.
+    """
+    n_pre = len(cls.pre)
+    specs = [*cls.pre.values(), *cls.post.values()]
+    if not specs:
+        return None
+    d0 = len(cls.params) + 2
+    ops = ["_x = 1.0" if trace_spec(s)[1] == "nearest" else "_x = _x + 1.0"
+           for s in specs]  # fmt: skip
+    bump = [ops[0]]
+    if len(set(ops)) > 1:
+        bump = []
+        for i, op in enumerate(ops):
+            bump += [f"{'if' if i == 0 else 'elif'} _l == {i}:", f"    {op}"]
+    b = _cuda_head(cls) + [
+        f"for _i in range(cuda.grid(1), _np + {len(cls.post)} * _npost, "
+        "cuda.gridsize(1)):",
+        "    if _i < _np:",
+        "        _l = _i // _npre",
+        "        _hit = _step >= _delay and _flags[_sa, _pre0 + _i - _l * _npre] != 0",
+        "    else:",
+        f"        _l = {n_pre} + (_i - _np) // _npost",
+        f"        _q = _i - _np - (_l - {n_pre}) * _npost",
+        "        _hit = _flags[_sq, _post0 + _q] != 0",
+        f"    _x = _trace[_to + _i] * _pf[_fo + {d0} + _l]",
+        "    if _hit:",
+        *_indent(bump, 8),
+        "    _trace[_to + _i] = _x",
+    ]
+    return [f"def _trace{k}_cuda({_TRACE_ARGS}):", *_indent(b, 4)]
+
+
+def gate_args(cls: type, what: str) -> str:
+    """``key=..., recipe=...`` of a rule's kernel for the compile gate.
+
+    The key names the kernel's type (the rule class); the recipe generates
+    it again from an importable class (None for one defined in ``__main__``
+    or inside a function: such a kernel is the same template as the
+    package's rules, which the gate compiles).
+    """
+    path = f"{cls.__module__}:{cls.__qualname__}"
+    key = f"neurosim.kernels.rules:{what}[{path}]"
+    importable = cls.__module__ != "__main__" and "<locals>" not in cls.__qualname__
+    recipe = ("neurosim.kernels.rules:gate_rule", {"rule": path})
+    return f"key={key!r}, recipe={recipe if importable else None!r}"
+
+
+def gate_rule(rule: str) -> None:
+    """Recipe of the compile gate: generate a rule's CUDA kernels again."""
+    import importlib
+
+    from .models import compile_network_loop
+
+    module, qualname = rule.split(":")
+    cls: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        cls = getattr(cls, part)
+    compile_network_loop([], [], (cls(),)).build_cuda()

@@ -4,7 +4,9 @@ Rate networks: ``backprop``, predictive coding (``pc*``), feedback alignment
 (``fa``). Spiking networks: ``snn-bptt`` (surrogate-gradient BPTT,
 :class:`~neurosim.ann.SpikingMLP`), ``eprop`` and its readout-only control
 ``eprop-readout`` (:class:`~neurosim.learning.EProp`), and ``ann2snn`` (a ReLU
-MLP trained by backprop and converted by :func:`~neurosim.ann.convert_mlp`).
+MLP trained by backprop and converted by :func:`~neurosim.ann.convert_mlp`),
+``stdp`` and its control ``stdp-off`` (:class:`~neurosim.learning.DiehlCook`:
+STDP in the simulator, vote readout).
 """
 
 from __future__ import annotations
@@ -31,9 +33,20 @@ RULES = (
     "snn-bptt",
     "eprop",
     "eprop-readout",
+    "stdp",
+    "stdp-off",
     "ann2snn",
 )
-SPIKING_RULES = ("snn-bptt", "eprop", "eprop-readout", "ann2snn")
+SPIKING_RULES = (
+    "snn-bptt",
+    "eprop",
+    "eprop-readout",
+    "stdp",
+    "stdp-off",
+    "ann2snn",
+)
+#: rules whose network has exactly one hidden layer, ``layer_sizes[1]`` wide
+ONE_HIDDEN = ("eprop", "eprop-readout", "stdp", "stdp-off")
 OPTIMIZERS = {"adam": 1e-3, "sgd": 0.1}
 
 
@@ -46,12 +59,15 @@ class Comparison:
     rules : list of str
         The rules compared, in order.
     curves : dict rule -> (n_seeds, epochs) ndarray
-        Test accuracy after every epoch.
+        Test accuracy after every epoch; ``stdp`` and ``stdp-off``:
+        (n_seeds, 1), the accuracy after their ``stdp_passes`` passes (the
+        vote readout needs a labelling pass, so there is no per-pass curve).
     times : dict rule -> (n_seeds,) ndarray
         Wall-clock seconds of each training run (``fit``, evaluation included;
         numba compilation excluded: the spiking kernels are compiled first).
     epochs : int
-        Epochs per run.
+        Epochs per run (``stdp`` and ``stdp-off``: ``params["stdp_passes"]``
+        passes).
     target : float
         Accuracy whose first crossing is reported as "epochs to target".
     params : dict
@@ -77,8 +93,9 @@ class Comparison:
         -------
         list of dict
             Per rule: ``rule``, ``test_accuracy_mean``, ``test_accuracy_sd``,
-            ``time_per_epoch_s``, ``epochs_to_target`` (None if never reached) and
-            ``seeds_reaching_target``.
+            ``time_per_epoch_s`` (per pass for the STDP rules),
+            ``epochs_to_target`` (None if never reached), ``seeds_reaching_target``
+            and ``spikes_per_inference`` (None for rate networks).
         """
         out = []
         for r in self.rules:
@@ -97,7 +114,7 @@ class Comparison:
                     "test_accuracy_sd": float(final.std(ddof=1))
                     if len(final) > 1
                     else 0.0,
-                    "time_per_epoch_s": float(self.times[r].mean() / self.epochs),
+                    "time_per_epoch_s": float(self.times[r].mean() / self._passes(r)),
                     "epochs_to_target": float(np.mean(reached)) if reached else None,
                     "seeds_reaching_target": len(reached),
                     "spikes_per_inference": float(self.spikes[r].mean())
@@ -106,6 +123,11 @@ class Comparison:
                 }
             )
         return out
+
+    def _passes(self, rule: str) -> int:
+        if rule in ("stdp", "stdp-off"):
+            return int(self.params.get("stdp_passes", 1))
+        return self.epochs
 
     def table(self) -> str:
         """Markdown table of :meth:`rows` (accuracy in %, time relative to backprop).
@@ -178,6 +200,23 @@ def _data(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return tuple(np.asarray(d) for d in data)  # type: ignore[return-value]
 
 
+def _unit_data(data: Any, X_tr: np.ndarray, X_te: np.ndarray) -> tuple:
+    """Pixel intensities in [0, 1] for the STDP rules (their Poisson rates)."""
+    if isinstance(data, str):
+        from ..ann import load_digits_split
+
+        X_tr, X_te, _, _ = load_digits_split("unit")
+        return X_tr, X_te
+    lo = min(X_tr.min(initial=0.0), X_te.min(initial=0.0))
+    hi = max(X_tr.max(initial=0.0), X_te.max(initial=0.0))
+    if lo < 0 or hi > 1:
+        raise ValidationError(
+            f"data: the rules stdp and stdp-off need inputs in [0, 1] (pixel "
+            f"intensities; got {lo:g} .. {hi:g})"
+        )
+    return X_tr, X_te
+
+
 def _learner(rule: str, sizes: Sequence[int], activation: str, seed: int, pc_kw: dict):
     if rule == "fa":
         return FeedbackAlignment(sizes, activation, seed=seed)
@@ -193,7 +232,7 @@ def _learner(rule: str, sizes: Sequence[int], activation: str, seed: int, pc_kw:
     return PredictiveCoding(sizes, activation, seed=seed, **kw)
 
 
-def _warm_up(dtype: Any) -> None:
+def _warm_up(dtype: Any, stdp: bool = False) -> None:
     """Compile the spiking kernels once, so training times exclude compilation."""
     from .. import ann
     from .eprop import EProp
@@ -203,6 +242,11 @@ def _warm_up(dtype: Any) -> None:
     ann.cross_entropy(net(x), [0]).backward()
     model = EProp((3, 2, 2), n_steps=2, seed=0, dtype=dtype)
     model.gradients(x, [0])
+    if stdp:
+        from .diehl_cook import DiehlCook
+
+        X = np.full((2, 3), 0.5)
+        DiehlCook(n_neurons=2, seed=0).fit(X, [0, 1]).predict(X)
 
 
 def _train_spiking(
@@ -220,6 +264,17 @@ def _train_spiking(
     from .eprop import EProp
 
     X_tr, X_te, y_tr, y_te = data
+    if rule in ("stdp", "stdp-off"):
+        from .diehl_cook import DiehlCook
+
+        Xu_tr, Xu_te = spiking["unit"]
+        model = DiehlCook(
+            n_neurons=sizes[1], stdp="default" if rule == "stdp" else None, seed=seed
+        )
+        model.fit(Xu_tr, y_tr, n_epochs=spiking["stdp_passes"])
+        counts = model.responses(Xu_te)
+        acc = float(np.mean(model.vote(counts) == np.asarray(y_te)))
+        return [acc], float(counts.sum(axis=1).mean())
     opt_cls, lr = opt
     kw = {"epochs": epochs, "batch_size": batch_size, "seed": seed}
     if rule == "snn-bptt":
@@ -237,10 +292,6 @@ def _train_spiking(
         ann.predict(net, X_te, batch_size=len(X_te))
         return hist["val_accuracy"], sum(net.spike_counts_)
     if rule in ("eprop", "eprop-readout"):
-        if len(sizes) != 3:
-            raise ValidationError(
-                f"layer_sizes: {rule} needs (n_in, n_hidden, n_out) (got {list(sizes)})"
-            )
         model = EProp(
             sizes,
             spiking["n_steps"],
@@ -294,6 +345,7 @@ def compare(
     beta: float = 0.9,
     duration: float = 0.1,
     percentile: float = 99.9,
+    stdp_passes: int = 1,
     verbose: bool = True,
 ) -> Comparison:
     """Train one MLP architecture with each rule, same seeds, data and optimiser.
@@ -319,9 +371,18 @@ def compare(
         by backprop, converted by :func:`~neurosim.ann.convert_mlp` after every
         epoch, accuracy after ``duration`` of simulated time). The spiking
         networks see each sample as a constant input current (direct
-        encoding); ``activation`` applies to the rate networks only.
+        encoding), except ``stdp`` (:class:`DiehlCook`: ``layer_sizes[1]``
+        excitatory neurons trained by STDP in the simulator from Poisson
+        trains at the pixel intensity times 128 Hz, each neuron labelled by
+        the class it answers most, a sample classified by the labels' vote; no
+        trained readout weights) and ``stdp-off`` (the same network with STDP
+        switched off: random weights, same labelling; the control).
+        ``activation`` applies to the rate networks only.
     data : "digits" or (X_train, X_test, y_train, y_test)
-        ``"digits"``: ``ann.load_digits_split()`` (1437 / 360, random_state 0).
+        ``"digits"``: ``ann.load_digits_split()`` (1437 / 360, random_state 0;
+        z-scored pixels; the STDP rules get the same digits scaled to [0, 1]
+        by ``load_digits_split("unit")``). A tuple must hold inputs in
+        [0, 1] when an STDP rule is asked for.
     epochs : int
         Epochs per run (>= 1).
     seeds : int or sequence of int
@@ -348,6 +409,9 @@ def compare(
         Simulated time per test sample of ``ann2snn``, in seconds (1 ms steps).
     percentile : float
         ``ann2snn``'s normalisation percentile.
+    stdp_passes : int
+        Passes of STDP over the training data (``stdp``, ``stdp-off``); the
+        labelling pass follows the last one. Default 1.
     verbose : bool
         Print the table when done (default; ``False`` for silent use).
 
@@ -382,13 +446,26 @@ def compare(
         "percentile": check_number(
             "percentile", percentile, low=0.0, high=100.0, low_open=True
         ),
+        "stdp_passes": check_count("stdp_passes", stdp_passes, low=1),
     }
+    one_hidden = [r for r in rules if r in ONE_HIDDEN]
+    if one_hidden and len(layer_sizes) != 3:
+        raise ValidationError(
+            f"layer_sizes: {', '.join(one_hidden)} need (n_in, n_hidden, n_out) "
+            f"(got {list(layer_sizes)})"
+        )
     X_tr, X_te, y_tr, y_te = _data(data)
-    curves = {r: np.zeros((len(seed_list), epochs)) for r in rules}
+    stdp = any(r in ("stdp", "stdp-off") for r in rules)
+    if stdp:
+        spiking["unit"] = _unit_data(data, X_tr, X_te)
+    curves = {
+        r: np.zeros((len(seed_list), 1 if r in ("stdp", "stdp-off") else epochs))
+        for r in rules
+    }
     times = {r: np.zeros(len(seed_list)) for r in rules}
     spikes = {r: np.zeros(len(seed_list)) for r in rules if r in SPIKING_RULES}
     if spikes:
-        _warm_up(np.asarray(X_tr).dtype)
+        _warm_up(np.asarray(X_tr).dtype, stdp)
     with one_blas_thread():
         for i, seed in enumerate(seed_list):
             for rule in rules:
@@ -446,7 +523,7 @@ def compare(
             "lr": lr,
             "batch_size": batch_size,
             "seeds": seed_list,
-            **spiking,
+            **{k: v for k, v in spiking.items() if k != "unit"},
         },
         spikes=spikes,
     )

@@ -353,10 +353,31 @@ class DiehlCook:
         Returns
         -------
         (n_samples,) ndarray
+            ``vote(responses(X))``.
+        """
+        return self.vote(self.responses(X))
+
+    def vote(self, counts: Any) -> np.ndarray:
+        """Classify spike counts by the vote of the labelled neurons.
+
+        Parameters
+        ----------
+        counts : (n_samples, n_neurons) array_like
+            Excitatory spike counts, as :meth:`responses` returns them.
+
+        Returns
+        -------
+        (n_samples,) ndarray
             For each sample the class whose neurons have the highest mean
             spike count (classes without neurons score 0).
         """
-        counts = self.responses(X)
+        if not hasattr(self, "labels_"):
+            raise ValidationError("DiehlCook: call fit(X, y) first")
+        counts = as_float_array("counts", counts, ndim=2)
+        if counts.shape[1] != self.n_neurons:
+            raise ShapeError(
+                f"counts: expected {self.n_neurons} columns (got {counts.shape[1]})"
+            )
         votes = np.zeros((counts.shape[0], len(self.classes_)))
         for c in range(len(self.classes_)):
             members = self.labels_ == c

@@ -595,7 +595,7 @@ class Network:
             STDP (:class:`~neurosim.learning.STDP`), short-term plasticity
             (:class:`~neurosim.learning.TsodyksMarkram`) or a user-written
             :class:`~neurosim.learning.PlasticityRule`. Dense, sparse or
-            ``Random`` weights from a spiking group; CPU backend. See the
+            ``Random`` weights from a spiking group; CPU and CUDA backends. See the
             module docstring and :mod:`neurosim.learning.rule` for the
             conventions.
         port : str, optional

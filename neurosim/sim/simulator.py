@@ -607,10 +607,12 @@ class Simulator:
 
         On the CUDA backend the copies of what is on the device stay there.
         """
-        keys = tuple(k for k in self._state_keys if k not in ("wdat", "sdat"))
+        cuda = self.backend == "cuda"  # there the weights are copied on the device
+        weights = () if cuda else ("wdat", "sdat")
+        keys = tuple(k for k in self._state_keys if k not in weights)
         out: dict[Any, Any] = {"arrays": backends.save_point(self._built, keys)}
-        a = self._built.arrays  # plastic weights: CPU backend only
-        for key, pos0, size in self._plastic:
+        a = self._built.arrays
+        for key, pos0, size in () if cuda else self._plastic:
             out[key, pos0] = a[key][pos0 : pos0 + size].copy()
         out["n_steps"] = self.n_steps
         return out
@@ -628,7 +630,9 @@ class Simulator:
         b = self._built
         checked = ("syn_in", "gsum", "gE", "v", "aux", "mstate", "X", "U", "trace")
         # on the CUDA backend: checked on the device, copied back only if bad
-        finite = backends.all_finite(b, checked)
+        # (there the CSR weights are cdat, see kernels.network_cuda)
+        weights = ("wdat", "cdat") if self.backend == "cuda" and self._plastic else ()
+        finite = backends.all_finite(b, checked + weights)
         a = b.arrays if finite else backends.host_arrays(b)
         for key in () if finite else checked:
             if not np.all(np.isfinite(a[key])):

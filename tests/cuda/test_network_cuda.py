@@ -82,15 +82,3 @@ def test_cpu_and_cuda_give_the_same_network(small_blocks):
         np.testing.assert_allclose(vc.v, vg.v, rtol=0, atol=64 * np.finfo(float).eps)
         tol = 64 * np.finfo(float).eps * np.abs(rc.data).max()
         np.testing.assert_allclose(rc.data, rg.data, rtol=0, atol=tol)
-
-
-def test_cuda_refuses_plastic_connections():
-    from neurosim.exceptions import BackendUnavailable
-
-    net = ns.Network(seed=0)
-    a = net.add(ns.NeuronGroup(3, ns.PoissonSource(rate=50.0)))
-    b = net.add(ns.NeuronGroup(2, ns.LIF()))
-    net.connect(a, b, 0.1, synapse=ns.Lowpass(0.005), plasticity=ns.learning.STDP())
-    sim = ns.Simulator(net, dt=1e-4, backend="cuda")
-    with pytest.raises(BackendUnavailable, match="plastic connections"):
-        sim.run(1e-3)

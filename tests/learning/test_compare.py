@@ -98,3 +98,41 @@ def test_spiking_rules_share_the_table(rng):
         compare(["eprop"], data=data, layer_sizes=(6, 5, 5, 4), verbose=False)
     with pytest.raises(ValueError, match="duration"):
         compare(["ann2snn"], data=data, duration=0.0, verbose=False)
+
+
+def _two_groups(rng, n):
+    """Inputs in [0, 1]: class c lights pixels 4c .. 4c + 3 only."""
+    y = rng.integers(0, 2, n)
+    X = np.zeros((n, 8))
+    for i, c in enumerate(y):
+        X[i, 4 * c : 4 * c + 4] = rng.uniform(0.6, 1.0, 4)
+    return X, y
+
+
+def test_stdp_rules_share_the_table(rng):
+    # disjoint pixel groups per class: the vote readout must get every digit
+    # right, with STDP or without it (the control)
+    X_tr, y_tr = _two_groups(rng, 24)
+    X_te, y_te = _two_groups(rng, 16)
+    res = compare(
+        ["stdp", "stdp-off"],
+        data=(X_tr, X_te, y_tr, y_te),
+        epochs=3,
+        seeds=[0, 1],
+        layer_sizes=(8, 4, 2),
+        verbose=False,
+    )
+    for rule in ("stdp", "stdp-off"):
+        np.testing.assert_array_equal(res.curves[rule], np.ones((2, 1)))
+        assert np.all(res.spikes[rule] > 0) and np.all(res.times[rule] > 0)
+    rows = {r["rule"]: r for r in res.rows()}
+    assert rows["stdp"]["time_per_epoch_s"] == pytest.approx(res.times["stdp"].mean())
+    assert res.params["stdp_passes"] == 1 and "unit" not in res.params
+    # refused before any training: inputs outside [0, 1], a second hidden
+    # layer, no pass
+    with pytest.raises(ValueError, match="data: the rules stdp"):
+        compare(["backprop", "stdp"], data=(X_tr - 0.5, X_te, y_tr, y_te))
+    with pytest.raises(ValueError, match="layer_sizes: stdp-off"):
+        compare(["stdp-off"], data=(X_tr, X_te, y_tr, y_te), layer_sizes=(8, 4, 4, 2))
+    with pytest.raises(ValueError, match="stdp_passes"):
+        compare(["stdp"], data=(X_tr, X_te, y_tr, y_te), stdp_passes=0)

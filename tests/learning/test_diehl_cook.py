@@ -75,6 +75,30 @@ def test_bad_input():
         DiehlCook(n_neurons=0)
     with pytest.raises(ValueError, match="fit"):
         DiehlCook().predict(X)
+    with pytest.raises(ValueError, match="fit"):
+        DiehlCook().vote(np.zeros((1, 100)))
+
+
+def test_vote_picks_the_class_whose_neurons_fire_most():
+    # two groups of pixels, one per class: the labels follow the groups
+    X = np.zeros((6, 4))
+    X[:3, :2], X[3:, 2:] = 1.0, 1.0
+    y = np.array([5, 5, 5, 7, 7, 7])
+    model = DiehlCook(n_neurons=3, t_present=0.05, t_rest=0.0, seed=0).fit(X, y)
+    assert set(model.classes_) == {5, 7}
+    # row c: only the neurons labelled with class index c fire; the vote is
+    # the class of the labelled group with the highest mean count
+    labelled = sorted(set(model.labels_[model.labels_ >= 0]))
+    assert labelled
+    counts = np.zeros((len(model.classes_), 3))
+    for c in labelled:
+        counts[c, model.labels_ == c] = 4.0
+    for c in labelled:
+        assert model.vote(counts)[c] == model.classes_[c]
+    with pytest.raises(ValueError, match="counts: expected 3 columns"):
+        model.vote(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="counts"):
+        model.vote(np.zeros(3))
 
 
 def test_adaptive_threshold_model_is_exported():

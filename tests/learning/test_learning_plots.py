@@ -17,6 +17,11 @@ def test_learning_plots_draw_every_series(rng):
     np.testing.assert_allclose(
         ax.get_lines()[0].get_ydata(), curves["backprop"].mean(0)
     )
+    assert ax.get_lines()[0].get_marker() == "None"
+    # a one-value curve (compare's STDP rules) is drawn as a visible dot
+    ax = plotting.rule_curves({"stdp": np.array([[0.8], [0.9]])})
+    assert ax.get_lines()[0].get_marker() == "o"
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [0.85])
     ax = plotting.relaxation_energy(
         [np.array([3.0, 2.0, 1.5]), np.array([3.0, 1.0])], labels=["a", "b"]
     )

@@ -139,3 +139,28 @@ def test_state_and_parameters_are_set_between_runs():
     np.testing.assert_array_equal(sim.get_state(P, "v")[1], -50.0)
     with pytest.raises(ValidationError, match=r"Izhikevich has no param variable 'e'"):
         sim.set_param(P, "e", 1.0)
+
+
+def test_per_neuron_parameters_used_by_initial_state_run_as_a_forward_euler_reference():
+    # Izhikevich's initial u = b v reads b: a per-neuron b must reach both the
+    # initial state and the dynamics (it once failed the build's Python check).
+    b = np.array([0.2, 0.25, 0.15])
+    drive = np.array([10.0, 6.0, 14.0])
+    net = ns.Network(seed=0)
+    P = net.add(ns.NeuronGroup(3, ns.Izhikevich(b=b), bias=drive))
+    vmon = net.monitor_state(P, "v", record=True)
+    ns.Simulator(net, dt=1e-4, progress=False).run(0.2)
+    # The paper's equations in ms, forward Euler at 0.1 ms, reset at 30 mV.
+    dt, v = 0.1, np.full(3, -65.0)
+    u, trace = b * v, []
+    for _ in range(2000):
+        v, u = (
+            v + dt * (0.04 * v**2 + 5 * v + 140 - u + drive),
+            u + dt * 0.02 * (b * v - u),
+        )
+        fired = v >= 30.0
+        v, u = np.where(fired, -65.0, v), np.where(fired, u + 8.0, u)
+        trace.append(v)
+    trace = np.array(trace)
+    assert (trace == -65.0).sum(axis=0).min() > 2  # every neuron spiked
+    np.testing.assert_allclose(vmon.values, trace, rtol=0, atol=1e-9)

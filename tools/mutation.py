@@ -136,6 +136,13 @@ MUTANTS = [
         ["tests/test_io.py", "-k", "batchnorm"],
     ),
     (
+        "network-one-spike-per-step",
+        "neurosim/kernels/network.py",
+        "    for _ in range(ns):\n        ring[slot, cnt] = i",
+        "    for _ in range(1):\n        ring[slot, cnt] = i",
+        ["tests/test_network_lif_semantics.py"],
+    ),
+    (
         "hopfield-energy-bias-sign",
         "neurosim/energy/hopfield.py",
         'E = -0.5 * np.einsum("ij,ij->i", X @ self.weights_, X) - X @ self.bias_',

@@ -2,9 +2,12 @@
 
 Each mutant replaces one exact snippet of a source file (it must occur exactly
 once) and runs the tests that should notice; a mutant is *killed* when they
-fail. The tree is copied once (``git archive HEAD``) and each mutant is applied
-to the copy and undone afterwards, so the working tree is never touched; the
-copy has its own ``NUMBA_CACHE_DIR``. Not part of CI (minutes per mutant).
+fail (pytest exit status 1, or a hang). Any other status (a collection error,
+no test selected) says nothing about the mutant: it is reported as an error and
+left out of the kill rate. The tree is copied once (``git archive HEAD``) and
+each mutant is applied to the copy and undone afterwards, so the working tree
+is never touched; the copy has its own ``NUMBA_CACHE_DIR``. Not part of CI
+(minutes per mutant).
 
 Usage: ``python tools/mutation.py [--only SUBSTRING] [--jobs N]``; prints one
 JSON line per mutant and a summary line with the kill rate.
@@ -133,6 +136,13 @@ MUTANTS = [
         ["tests/test_io.py", "-k", "batchnorm"],
     ),
     (
+        "network-one-spike-per-step",
+        "neurosim/kernels/network.py",
+        "    for _ in range(ns):\n        ring[slot, cnt] = i",
+        "    for _ in range(1):\n        ring[slot, cnt] = i",
+        ["tests/test_network_lif_semantics.py"],
+    ),
+    (
         "hopfield-energy-bias-sign",
         "neurosim/energy/hopfield.py",
         'E = -0.5 * np.einsum("ij,ij->i", X @ self.weights_, X) - X @ self.bias_',
@@ -174,17 +184,20 @@ def run_mutant(copy: Path, mutant: tuple, timeout: float) -> dict:
             text=True,
             timeout=timeout,
         )
-        status = "survived" if out.returncode == 0 else "killed"
-        if out.returncode not in (0, 1):  # collection error, usage: still killed
-            status = "killed"
+        rc = out.returncode
+        # 1: a test failed. Anything else (2 interrupted, 3 internal error, 4
+        # usage, 5 no test selected) says nothing about the mutant: an error,
+        # left out of the kill rate rather than counted as a kill
+        status = {0: "survived", 1: "killed"}.get(rc, "error")
     except subprocess.TimeoutExpired:
-        status = "killed"  # a hang is noticed too
+        rc, status = None, "killed"  # a hang is noticed too
     finally:
         path.write_text(src)
     return {
         "mutant": name,
         "file": rel,
         "status": status,
+        "returncode": rc,
         "seconds": round(time.monotonic() - t0, 1),
     }
 
@@ -221,10 +234,20 @@ def main() -> None:
 
         with ThreadPoolExecutor(args.jobs) as pool:
             results = list(pool.map(work, chosen))
-    valid = [r for r in results if r["status"] != "invalid"]
+    valid = [r for r in results if r["status"] in ("killed", "survived")]
     killed = sum(r["status"] == "killed" for r in valid)
     rate = killed / len(valid) if valid else 0.0
-    print(json.dumps({"mutants": len(valid), "killed": killed, "kill_rate": rate}))
+    errors = sum(r["status"] == "error" for r in results)
+    print(
+        json.dumps(
+            {
+                "mutants": len(valid),
+                "killed": killed,
+                "kill_rate": rate,
+                "errors": errors,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -71,7 +71,10 @@ right factor.
 1. channels are read at ``t_k``: ``I = const_in + ext[k] + sum_c G_c . X_c``,
    ``g = sum_c C_c . X_c``; one-state channels decay to ``t_{k+1}`` in the
    same pass (``X <- a X``);
-2. every neuron advances one step; spikes go to ring slot ``step % n_slot``;
+2. every neuron advances one step; spikes go to ring slot ``step % n_slot``
+   (a neuron that spikes ``k`` times in the step, ``tau_ref < dt``, is
+   listed ``k`` times, so monitors record and connections deliver every
+   spike; the ring's width keeps :func:`spike_cap` entries per neuron);
    scaled channels (read in their group's pass) decay to ``t_{k+1}``;
 3. monitors record;
 4. every connection reads the spikes of step ``step - delay`` and adds its
@@ -151,7 +154,7 @@ _poisson = inline(poisson_step)
 
 @njit
 def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
-                 ring, slot, cnt, i0, vmin):  # fmt: skip
+                 ring, slot, cnt, i0, vmin, mcap, over):  # fmt: skip
     """Current-based LIF neurons (views of one segment); returns the spike count.
 
     Refractoriness is kept as the *time it ends*, ``rend`` (seconds), so the
@@ -171,8 +174,10 @@ def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
 
     A step whose last spike is at ``t_k + t_last`` sets
     ``rend = t_k + t_last + tau_ref``. With ``tau_ref < dt`` a neuron may
-    spike more than once in a step; the spike list holds it once (the state
-    follows every spike, as ``lif_advance`` computes).
+    spike more than once in a step: the spike list holds it once per spike
+    (its entries adjacent, so the list stays sorted), at most ``mcap`` times
+    (:func:`spike_cap`); a neuron due more spikes than that marks the run
+    (``over[1] = i + 1``, global index) and the simulator refuses the step.
     Voltages below ``vmin`` (``LIF.min_voltage``; ``-inf`` for none) are
     raised to it after the step, by a separate pass that groups without a
     bound skip (clipping never changes a flag, as ``vmin < 1``), and in the
@@ -196,13 +201,14 @@ def _lif_segment(v, rend, syn_in, kgain, kbias, flag, dt, tk, tau, tref, full,
         _clip_below(v, vmin)
     if anyf:
         cnt = _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref,
-                           full, ring, slot, cnt, i0, vmin)  # fmt: skip
+                           full, ring, slot, cnt, i0, vmin, mcap, over)  # fmt: skip
     return cnt
 
 
 @njit
 def _lif_fused(v, rend, syn_in, x1, x2, flag, c0, kg, kb, g1, g2, dt, tk,
-               tau, tref, full, ring, slot, cnt, i0, kgain, kbias, vmin):  # fmt: skip
+               tau, tref, full, ring, slot, cnt, i0, kgain, kbias, vmin, mcap,
+               over):  # fmt: skip
     """:func:`_lif_segment` with its input channels folded into the same pass.
 
     For a group whose whole input is ``c0`` (uniform constant) plus one or two
@@ -235,13 +241,13 @@ def _lif_fused(v, rend, syn_in, x1, x2, flag, c0, kg, kb, g1, g2, dt, tk,
         _clip_below(v, vmin)
     if anyf:
         cnt = _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref,
-                           full, ring, slot, cnt, i0, vmin)  # fmt: skip
+                           full, ring, slot, cnt, i0, vmin, mcap, over)  # fmt: skip
     return cnt
 
 
 @njit
 def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, dt,
-              tk, tau, tref, ring, slot, cnt, i0):  # fmt: skip
+              tk, tau, tref, ring, slot, cnt, i0, mcap, over):  # fmt: skip
     """LIF neurons with conductance input (views of one segment).
 
     ``tau du/dt = J - u + sum_c g_c (E_c - u)`` is a LIF with
@@ -286,8 +292,7 @@ def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, d
                         v[i] = vn
                         if ns > 0:
                             rend[i] = tk + ts + (ns - 1) * per + tref
-                            ring[slot, cnt] = i0 + i
-                            cnt += 1
+                            cnt = _emit(ring, slot, cnt, i0 + i, ns, mcap, over)
     return cnt
 
 
@@ -300,7 +305,7 @@ def _clip_below(v, vmin):
 
 @njit
 def _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref, full,
-                 ring, slot, cnt, i0, vmin):  # fmt: skip
+                 ring, slot, cnt, i0, vmin, mcap, over):  # fmt: skip
     """Second pass of the LIF segments: flagged neurons through ``lif_advance``.
 
     Each starts from its voltage at the start of the step (left in ``v``).
@@ -322,9 +327,47 @@ def _lif_flagged(v, rend, syn_in, flag, kgain, kbias, dt, tk, tau, tref, full,
                     v[i] = vmin if vn < vmin else vn
                     if ns > 0:
                         rend[i] = tk + ts + (ns - 1) * per + tref
-                        ring[slot, cnt] = i0 + i
-                        cnt += 1
+                        cnt = _emit(ring, slot, cnt, i0 + i, ns, mcap, over)
     return cnt
+
+
+@njit
+def _emit(ring, slot, cnt, i, ns, mcap, over):
+    """Append neuron ``i`` to the step's spike list once per spike (``ns``).
+
+    At most ``mcap`` entries (the room the list keeps for the neuron, see
+    :func:`spike_cap`); a neuron due more marks the run (``over[1] = i + 1``,
+    the first one only). Returns the new length of the list.
+    """
+    if ns > mcap:
+        if over[1] == 0:
+            over[1] = i + 1
+        ns = mcap
+    for _ in range(ns):
+        ring[slot, cnt] = i
+        cnt += 1
+    return cnt
+
+
+#: Room in a step's spike list for a neuron without a refractory period
+#: (``tau_ref = 0``), whose spikes in one step have no bound; a neuron due
+#: more spikes in one step stops the run with an error.
+MAX_SPIKES_PER_STEP = 4
+
+
+def spike_cap(dt, tau_ref):
+    """Most spikes a LIF neuron can emit in one step of ``dt``; room kept for them.
+
+    Spikes are at least ``tau_ref`` apart (the interval after a spike is
+    ``tau_ref + tau_rc log1p(1 / (J - 1)) > tau_ref``), so at most
+    ``1 + floor(dt / tau_ref)`` fall in one step: 1 when ``tau_ref > dt``.
+    The count is capped at :data:`MAX_SPIKES_PER_STEP` (and is that cap for
+    ``tau_ref = 0``); beyond it the spike list would grow with the input.
+    Plain Python (build time).
+    """
+    if tau_ref <= 0.0:
+        return MAX_SPIKES_PER_STEP
+    return int(min(1.0 + math.floor(dt / tau_ref), MAX_SPIKES_PER_STEP))
 
 
 @njit
@@ -366,7 +409,10 @@ def network_run(n_steps, step0, dt,
 
     Returns the number of steps done: fewer than ``n_steps`` only when the
     spike-event buffer could overflow during the next step (the caller grows it
-    and calls again).
+    and calls again; ``n_mon`` is the room the monitored neurons' spikes of
+    one step may take). ``n_ev[1]`` becomes ``i + 1`` when neuron ``i`` was
+    due more spikes in one step than the spike list keeps for it (the run's
+    results from that step on are void; the simulator reports it).
     """
     n_slot = ring.shape[0]
     n_seg = seg_i.shape[0]
@@ -410,7 +456,8 @@ def network_run(n_steps, step0, dt,
                 cnt = _lif_segment(v[i0:i1], ref[i0:i1], syn_in[i0:i1], kgain[i0:i1],
                                    kbias[i0:i1], flag, dt, tk, seg_f[pr, 0],
                                    seg_f[pr, 1], seg_f[pr, 2], ring, slot, cnt,
-                                   i0, seg_f[pr, 6])  # fmt: skip
+                                   i0, seg_f[pr, 6], int(seg_f[pr, 7]),
+                                   n_ev)  # fmt: skip
             elif typ == SEG_LIF_FUSED:
                 f = seg_f[pr]
                 c1 = seg_i[s, 4]
@@ -422,13 +469,13 @@ def network_run(n_steps, step0, dt,
                 cnt = _lif_fused(v[i0:i1], ref[i0:i1], syn_in[i0:i1], x1, x2, flag,
                                  f[3], f[4], f[5], g1, g2, dt, tk, f[0], f[1],
                                  f[2], ring, slot, cnt, i0, kgain[i0:i1],
-                                 kbias[i0:i1], f[6])  # fmt: skip
+                                 kbias[i0:i1], f[6], int(f[7]), n_ev)  # fmt: skip
             elif typ == SEG_LIF_COND:
                 cnt = _lif_cond(v[i0:i1], ref[i0:i1], syn_in[i0:i1], gsum[i0:i1],
                                 gE[i0:i1], kgain[i0:i1], kbias[i0:i1], flag,
                                 scr[0], scr[1], scr[2], dt, tk,
                                 seg_f[pr, 0], seg_f[pr, 1], ring, slot, cnt,
-                                i0)  # fmt: skip
+                                i0, int(seg_f[pr, 7]), n_ev)  # fmt: skip
             elif typ == SEG_HH:
                 # hh_step works in mV and ms; I is a current density (uA/cm^2)
                 f = seg_f[pr]

@@ -174,8 +174,16 @@ def _scale_kernel(ch_i, ch_f, xs):
 @cuda_kernel
 def _neurons_kernel(N, dt, tk, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_i,
                     seg_f, p_spike, rng_state, ring_flags, slot, spk_rec,
-                    k):  # fmt: skip
-    """Step 2 per neuron: the model's step; spike flags into the ring."""
+                    k, over):  # fmt: skip
+    """Step 2 per neuron: the model's step; spike counts into the ring.
+
+    A LIF neuron may spike several times in a step (``tau_ref < dt``): its
+    flag holds the count, at most ``seg_f[pr, 7]`` (the room the CPU's spike
+    list keeps for it, :func:`~neurosim.kernels.network.spike_cap`); one due
+    more sets ``over[0] = -(i + 1)`` (some such neuron). ``over`` is the
+    device's check flag (:meth:`DeviceState.all_finite` reads it after every
+    call anyway, so the report costs no transfer).
+    """
     start = cuda.grid(1)
     for i in range(start, N, cuda.gridsize(1)):
         s = 0
@@ -192,9 +200,9 @@ def _neurons_kernel(N, dt, tk, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_
                                        seg_f[pr, 0], seg_f[pr, 1],
                                        seg_f[pr, 2])  # fmt: skip
             v[i] = seg_f[pr, 6] if vn < seg_f[pr, 6] else vn  # LIF.min_voltage
-            if ns > 0:  # (the spike list holds a neuron once per step)
+            if ns > 0:
                 ref[i] = tk + ts + (ns - 1) * per + seg_f[pr, 1]
-                spiked = 1
+                spiked = _room(ns, seg_f[pr, 7], over, i)
         elif typ == K.SEG_LIF_COND:
             gt = 1.0 + gsum[i]
             te = seg_f[pr, 0] / gt
@@ -205,7 +213,7 @@ def _neurons_kernel(N, dt, tk, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_
             v[i] = vn
             if ns > 0:
                 ref[i] = tk + ts + (ns - 1) * per + seg_f[pr, 1]
-                spiked = 1
+                spiked = _room(ns, seg_f[pr, 7], over, i)
         elif typ == K.SEG_HH:
             f = seg_f[pr]
             p = (f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7])
@@ -257,8 +265,9 @@ def _propagate_kernel(n_cols, step, n_slot, ch_i, con_i, ring_flags, X, xs, U, w
             base = ch_i[c, 3] if con_i[cc, 9] else ch_i[c, 4]
             acc_x = con_i[cc, 9] == 1
             wo = con_i[cc, 6]
+            # a flag counts the spikes of its step: each adds the weight once
             if kind == K.CON_ONE_TO_ONE:
-                if ring_flags[sl, pre0 + pi]:
+                for _ in range(ring_flags[sl, pre0 + pi]):
                     _add(X, U, acc_x, base + col, wdat[wo + pi] * inv)
             elif kind == K.CON_RATE:
                 for j in range(con_i[cc, 2]):
@@ -268,13 +277,24 @@ def _propagate_kernel(n_cols, step, n_slot, ch_i, con_i, ring_flags, X, xs, U, w
             elif kind == K.CON_CSR:
                 po = con_i[cc, 7]
                 for e in range(cptr[po + pi], cptr[po + pi + 1]):
-                    if ring_flags[sl, pre0 + cidx[e]]:
+                    for _ in range(ring_flags[sl, pre0 + cidx[e]]):
                         _add(X, U, acc_x, base + col, cdat[e] * inv)
             else:  # dense rows (ncols = n_post) or factored rows (ncols = d)
                 for j in range(con_i[cc, 2]):
-                    if ring_flags[sl, pre0 + j]:
+                    for _ in range(ring_flags[sl, pre0 + j]):
                         _add(X, U, acc_x, base + col,
                              wdat[wo + j * ncols + pi] * inv)  # fmt: skip
+
+
+def _room_impl(ns, room, over, i):
+    """``ns`` spikes as a count the ring keeps (at most ``room``; more: ``over``)."""
+    if ns > room:
+        over[0] = -(i + 1)
+        return int(room)
+    return ns
+
+
+_room = cuda_device(_room_impl)
 
 
 def _add_impl(X, U, to_x, idx, w):
@@ -449,7 +469,8 @@ def gpu_arrays(a: dict[str, np.ndarray], seg_i: np.ndarray) -> dict[str, np.ndar
         inv[out["cperm"]] = np.arange(out["cperm"].size)
         rec[sparse, 0] = inv[rec[sparse, 0]]
     out["rec_i_gpu"] = rec
-    out["ring_flags"] = np.zeros(a["ring"].shape, dtype=np.uint8)
+    # spikes per neuron and step (the CPU ring lists a neuron once per spike)
+    out["ring_flags"] = np.zeros((a["ring"].shape[0], a["v"].shape[0]), np.uint8)
     return out
 
 
@@ -524,6 +545,7 @@ class DeviceState:
         self.groups: list[tuple[Any, int, tuple, Any]] | None = None
         self.no_ext = None
         self.flag = None
+        self.last_flag = 0  # the check flag's value at its last reading
         self.saved: dict[str, Any] = {}  # the device copies of the save point
         self._ring_to_flags()  # a state restored before the first run
         self.ring_current = True  # the host's ring matches ring_flags
@@ -586,7 +608,7 @@ class DeviceState:
     def _flags_to_ring(self) -> None:
         flags, ring, cnt = self.a["ring_flags"], self.a["ring"], self.a["ring_cnt"]
         for slot in range(flags.shape[0]):
-            idx = np.flatnonzero(flags[slot])
+            idx = np.repeat(np.arange(flags.shape[1]), flags[slot])
             ring[slot, : idx.size] = idx
             ring[slot, idx.size :] = 0  # the same ring for the same flags
             cnt[slot] = idx.size
@@ -595,7 +617,7 @@ class DeviceState:
         flags, ring, cnt = self.a["ring_flags"], self.a["ring"], self.a["ring_cnt"]
         flags[...] = 0
         for slot in range(flags.shape[0]):
-            flags[slot, ring[slot, : cnt[slot]]] = 1
+            np.add.at(flags[slot], ring[slot, : cnt[slot]], 1)
 
     def all_finite(self, names: tuple[str, ...]) -> bool:
         """Whether the arrays ``names`` are finite; those on the device checked there.
@@ -627,6 +649,7 @@ class DeviceState:
         """Whether a check kernel raised the flag (which is lowered again)."""
         flag = np.zeros(1, dtype=np.int32)
         to_host(self.flag, flag)
+        self.last_flag = int(flag[0])  # < 0: a neuron due too many spikes
         if flag[0]:
             to_device(np.zeros(1, dtype=np.int32), self.flag)
         return bool(flag[0])
@@ -841,7 +864,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                                  d["syn_in"], d["gsum"], d["gE"], d["kgain"],
                                  d["kbias"], d["seg_i"], d["seg_f"], d["p_spike"],
                                  d["rng_state"], d["ring_flags"], step % n_slot,
-                                 spk, k - k0)  # fmt: skip
+                                 spk, k - k0, dev.flag)  # fmt: skip
         for kern, gg, ints, f in dev.groups:
             kern[gg, tpb](*ints, f, d["mstate"], d["mpar"], d["mref"], d["syn_in"],
                           d["kgain"], d["kbias"], d["ring_flags"], step % n_slot, spk,
@@ -872,9 +895,11 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
         if built.n_mon and k - k0 == m - 1:  # end of a chunk: spikes become events
             flags = np.empty((m, N), dtype=np.uint8)
             to_host(spk, flags)
-            steps, idx = np.nonzero(flags & a["spk_mask"][None, :])
-            ev_steps.append(steps + step0 + k0)
-            ev_idx.append(idx)
+            counts = flags * a["spk_mask"][None, :]
+            steps, idx = np.nonzero(counts)
+            n_sp = counts[steps, idx]  # an event per spike, as on the CPU
+            ev_steps.append(np.repeat(steps, n_sp) + step0 + k0)
+            ev_idx.append(np.repeat(idx, n_sp))
     dev.stale.update(dev.written)
     dev.ring_current = False
     if n_rec:

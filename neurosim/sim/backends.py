@@ -340,6 +340,9 @@ class _Neurons:
         HH gates ``m``, ``h``, ``n``.
     rng_state : (N,) uint64 ndarray
         Poisson sources' counters (:func:`neurosim.kernels.network.poisson_step`).
+    room : (N,) int64 ndarray
+        Entries a neuron may take in one step's spike list (LIF with
+        ``tau_ref < dt`` may spike several times in a step).
     seg_i, seg_f : list of list
         Segment rows ``[type, start, stop, param_row, ch1, ch2]`` and their
         floats (layout: :mod:`neurosim.kernels.network`).
@@ -361,6 +364,7 @@ class _Neurons:
     p_spike: np.ndarray
     aux: np.ndarray
     rng_state: np.ndarray
+    room: np.ndarray
     mb: _ModelBlocks
     seg_i: list[list[int]] = field(default_factory=list)
     seg_f: list[list[float]] = field(default_factory=list)
@@ -397,7 +401,8 @@ def _build_neurons(net: Network, dt: float, rng: np.random.Generator) -> _Neuron
     nr = _Neurons(
         offsets=offsets, v=np.zeros(N), ref=np.zeros(N), kgain=np.ones(N),
         kbias=np.zeros(N), p_spike=np.zeros(N), aux=np.zeros((3, N)),
-        rng_state=np.zeros(N, dtype=np.uint64), mb=_ModelBlocks(N),
+        rng_state=np.zeros(N, dtype=np.uint64), room=np.ones(N, dtype=np.int64),
+        mb=_ModelBlocks(N),
     )  # fmt: skip
     cond_groups = {id(c.post.group) for c in net.connections if c.reversal is not None}
     for g in net.groups:
@@ -439,7 +444,8 @@ def _add_lif(nr: _Neurons, g: Any, sl: slice, dt: float, cond: bool) -> None:
     nr.v[sl] = (v0 - v_reset) / scale
     nr.to_model[id(g)] = (scale, v_reset)
     floats = [tau, model.tau_ref, -math.expm1(-dt / tau)] + [0.0] * 3
-    floats += [vmin, 0.0, 0.0, 0.0]
+    nr.room[sl] = K.spike_cap(dt, model.tau_ref)  # spikes per step (tau_ref < dt)
+    floats += [vmin, float(nr.room[sl.start]), 0.0, 0.0]
     nr.segment(K.SEG_LIF_COND if cond else K.SEG_LIF, g, floats)
 
 
@@ -579,9 +585,9 @@ def _build_connections(
         )
         pre0 = nr.offsets[id(pre.group)] + pre.start
         delay = _delay_steps(conn.delay, dt)
-        # the spike ring buffer holds (delay + 1) rows of every neuron
+        # the spike ring buffer holds (delay + 1) rows of every neuron's spikes
         check_alloc(
-            "delay", (delay + 1) * nr.n, itemsize=4, what="the spike delay buffer"
+            "delay", (delay + 1) * int(nr.room.sum()), 4, "the spike delay buffer"
         )
         cs.max_delay = max(cs.max_delay, delay)
         W = conn.weights
@@ -864,7 +870,8 @@ def _arrays(
         "sidx": cs.sidx.array(),
         "sptr": cs.sptr.array(),
         **cs.pl.arrays(),
-        "ring": np.zeros((cs.max_delay + 1, N), dtype=np.int32),
+        # a row per delay step, with room for every spike of a step
+        "ring": np.zeros((cs.max_delay + 1, int(nr.room.sum())), dtype=np.int32),
         "ring_cnt": np.zeros(cs.max_delay + 1, dtype=i64),
         "spk_mask": ms.spk_mask,
         "rec_i": np.array(ms.rec_rows, dtype=i64).reshape(-1, 3),
@@ -913,7 +920,7 @@ def build(net: Network, dt: float) -> Built:
         spike_monitors=ms.spike,
         state_monitors=ms.state,
         readouts=ms.readouts,
-        n_mon=int(ms.spk_mask.sum()),
+        n_mon=int(nr.room[ms.spk_mask == 1].sum()),
         n_synapses=cs.n_syn,
         to_model=nr.to_model,
         enc_ext=ins.enc_ext,
@@ -1081,6 +1088,15 @@ def all_finite(built: Built, names: tuple[str, ...]) -> bool:
     if built.device is not None:
         return built.device.all_finite(names)
     return all(bool(np.all(np.isfinite(built.arrays[k]))) for k in names)
+
+
+def spike_overflow(built: Built) -> int:
+    """``i + 1`` for a neuron the last CUDA run found due more spikes in a step
+    than the spike ring keeps for it (0: none; the CPU loop reports it in
+    ``n_ev[1]``). Read from the device's check flag as :func:`all_finite` left
+    it (that check raises its flag then, so call it after a failed check)."""
+    dev = built.device
+    return -dev.last_flag if dev is not None and dev.last_flag < 0 else 0
 
 
 def hh_in_bounds(

@@ -638,6 +638,14 @@ class Simulator:
             if not np.all(np.isfinite(a[key])):
                 i = int(np.flatnonzero(~np.isfinite(a[key].ravel()))[0])
                 return self._describe(key, i, a[key].ravel()[i])
+        over = pending["over"] or (0 if finite else backends.spike_overflow(b))
+        if over:
+            return (
+                f"{self._neuron(over - 1)}: more than {K.MAX_SPIKES_PER_STEP} "
+                "spikes due in one step (a rate above "
+                f"{K.MAX_SPIKES_PER_STEP / self.dt:g} Hz, more than a step keeps "
+                "for one neuron; use a smaller dt)"
+            )
         for key, pos0, size in self._plastic:
             w = a[key][pos0 : pos0 + size]
             if not np.all(np.isfinite(w)):
@@ -747,12 +755,13 @@ class Simulator:
         ev_idx: list[np.ndarray] = []
         ev_step: list[np.ndarray] = []
         done = 0
-        while done < n:
+        over = 0  # 1 + a neuron due more spikes in a step than its room (or 0)
+        while done < n and not over:
             cap = self._ev_cap
             buffers["ev_idx"] = np.empty(cap, dtype=np.int32)
             # int64: step numbers past 2**31 (60 h at dt = 0.1 ms) stay exact
             buffers["ev_step"] = np.empty(cap, dtype=np.int64)
-            buffers["n_ev"] = np.zeros(1, dtype=np.int64)
+            buffers["n_ev"] = np.zeros(2, dtype=np.int64)  # events, overflow mark
             k = self._run(
                 b,
                 n - done,
@@ -762,6 +771,7 @@ class Simulator:
                 buffers,
             )
             m = int(buffers["n_ev"][0])
+            over = int(buffers["n_ev"][1])
             ev_idx.append(buffers["ev_idx"][:m].copy())
             ev_step.append(buffers["ev_step"][:m].copy())
             done += k
@@ -771,6 +781,7 @@ class Simulator:
             "n": n, "step0": step0, "buffers": buffers, "rec_off": rec_off,
             "rec_n": rec_n, "rd_off": rd_off, "rd_sizes": rd_sizes,
             "ev_idx": np.concatenate(ev_idx), "ev_step": np.concatenate(ev_step),
+            "over": over,
         }  # fmt: skip
 
     def _commit(self, p: dict[str, Any]) -> None:

@@ -713,6 +713,14 @@ def _check_supported(a: dict[str, np.ndarray]) -> None:
         raise BackendUnavailable(
             f"backend='cuda': synapses with more than {MAX_STATES} states"
         )
+    # The rule kernels see one event per neuron and step; the CPU loop sees
+    # every spike of a step (LIF with tau_ref < dt), so the two would differ.
+    if a["pl_i"].shape[0] and a["ring"].shape[1] > a["v"].shape[0]:
+        raise BackendUnavailable(
+            "backend='cuda': plastic connections in a network with LIF neurons "
+            "that can spike more than once per step (tau_ref < dt) run on the "
+            "CPU backend only"
+        )
 
 
 def _rule_launches(built: Any, dev: DeviceState) -> list[tuple]:

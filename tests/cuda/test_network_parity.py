@@ -233,3 +233,11 @@ def test_cuda_refuses_synapses_with_too_many_states():
     # PSC(n, tau) has n + 1 states
     net.connect(src, post, 1.0, synapse=ns.PSC(MAX_STATES, 0.001))
     _refused(net, f"synapses with more than {MAX_STATES} states")
+
+
+def test_cuda_refuses_plasticity_with_several_spikes_per_step():
+    net = ns.Network(seed=0)
+    pre = net.add(ns.NeuronGroup(3, ns.LIF(tau_ref=0.0)))
+    post = net.add(ns.NeuronGroup(2, ns.LIF()))
+    net.connect(pre, post, 0.1, ns.Lowpass(0.005), plasticity=ns.learning.STDP())
+    _refused(net, "spike more than once per step")

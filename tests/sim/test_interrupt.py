@@ -104,10 +104,16 @@ def test_sigint_in_process_raises_keyboard_interrupt_at_a_step_boundary():
     spikes = net.monitor_spikes(g)
     sim = ns.Simulator(net, dt=1e-4, backend="cpu", progress=False)
     sim.run(0.01)
+    # Python's own handler, as in a fresh script: a library imported by an
+    # earlier test (Brian2 installs its own SIGINT handler) must not decide.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        sim.run(1e5)
-    timer.join()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sim.run(1e5)
+    finally:
+        timer.join()
+        signal.signal(signal.SIGINT, previous)
     assert 100 < sim.n_steps < 1e9
     assert spikes.steps.max() < sim.n_steps

@@ -54,7 +54,9 @@ Connections ``con_i (n_con, 10)``
     ``[kind, pre0, npre, ch, col0, delay, woff, ioff, ncols, direct]``: dense
     rows, one-to-one weights or factored ``L`` rows (``d`` values) at
     ``wdat[woff:]``; CSR rows through ``sptr[ioff + j]`` (absolute positions
-    in ``sidx`` / ``sdat``). ``CON_RATE``: dense or factored rows from a rate
+    in ``sidx`` (int32 columns) / ``sdat``); ``CON_CSR_CONST``: CSR rows
+    whose synapses all have the one weight ``wdat[woff]`` (``Random``
+    connectivity: no weight per synapse). ``CON_RATE``: dense or factored rows from a rate
     group, added every step times ``rate * dt`` (the charge a neuron firing at
     that rate emits in a step; no delay). ``direct`` = 1 for one-state channels: the
     weights were multiplied by ``Bc`` at build and go straight into ``X``;
@@ -118,6 +120,7 @@ CON_CSR = 1
 CON_ONE_TO_ONE = 2
 CON_FACTORED = 3
 CON_RATE = 4
+CON_CSR_CONST = 5
 
 REC_V = 0
 REC_J = 1
@@ -769,6 +772,14 @@ def _propagate(c, con_i, ch_i, spikes, ns, X, xs, U, wdat, sdat, sidx, sptr):
             w = sdat[e0:e1]
             for e in range(e1 - e0):
                 buf[idx[e]] += w[e] * inv
+        elif kind == CON_CSR_CONST:
+            po = con_i[c, 7]
+            e0 = sptr[po + j]
+            e1 = sptr[po + j + 1]
+            idx = sidx[e0:e1]
+            w_c = wdat[wo] * inv
+            for e in range(e1 - e0):
+                buf[idx[e]] += w_c
         else:
             buf[j] += wdat[wo + j] * inv
 

@@ -417,9 +417,11 @@ def gpu_arrays(a: dict[str, np.ndarray], seg_i: np.ndarray) -> dict[str, np.ndar
 
     ``first_g``: the assigning channel of each group (fused segments' first
     channel included); ``cdat``/``cidx``/``cptr``: every CSR connection as CSC
-    (post-major, presynaptic indices increasing), ``cperm``: the position in
-    ``sdat`` of each CSC entry (``cdat = sdat[cperm]``: on this backend
-    ``cdat`` holds the CSR weights, plastic ones included); ``rec_i_gpu``:
+    (post-major, presynaptic indices increasing; ``CON_CSR_CONST`` rows
+    become ``CON_CSR`` rows, after the others, their one weight repeated),
+    ``cperm``: the position in ``sdat`` of each CSC entry of the ``CON_CSR``
+    rows (``cdat[:cperm.size] = sdat[cperm]``: on this backend ``cdat``
+    holds the CSR weights, plastic ones included); ``rec_i_gpu``:
     ``rec_i`` with sparse weight rows pointing into ``cdat``; ``ring_flags``.
     """
     out: dict[str, np.ndarray] = {}
@@ -433,35 +435,43 @@ def gpu_arrays(a: dict[str, np.ndarray], seg_i: np.ndarray) -> dict[str, np.ndar
     cdat, cidx, cptr, cperm = [], [], [], []
     n_ptr = 0
     n_e = 0
-    for row in con_i:
-        if row[0] != K.CON_CSR:
-            continue
-        npre = row[2]
-        e0, e1 = a["sptr"][row[7]], a["sptr"][row[7] + npre]
-        indptr = a["sptr"][row[7] : row[7] + npre + 1] - e0
-        n_post = int(row[8])
-        csr = scipy.sparse.csr_matrix(
-            (a["sdat"][e0:e1], a["sidx"][e0:e1], indptr), shape=(npre, n_post)
-        )
-        csc = csr.tocsc()
-        csc.sort_indices()
-        where = scipy.sparse.csr_matrix(
-            (np.arange(e0, e1, dtype=np.int64), a["sidx"][e0:e1], indptr),
-            shape=(npre, n_post),
-        ).tocsc()
-        where.sort_indices()
-        row[7] = n_ptr
-        cptr.append(csc.indptr.astype(np.int64) + n_e)
-        cidx.append(csc.indices.astype(np.int64))
-        cdat.append(csc.data)
-        cperm.append(where.data)
-        n_ptr += csc.indptr.size
-        n_e += csc.data.size
+    # CSR rows with weights in sdat first (cperm maps them), then the
+    # one-weight rows, whose CSC copy holds that weight per synapse
+    for kind in (K.CON_CSR, K.CON_CSR_CONST):
+        for row in con_i:
+            if row[0] != kind:
+                continue
+            npre = row[2]
+            e0, e1 = a["sptr"][row[7]], a["sptr"][row[7] + npre]
+            indptr = a["sptr"][row[7] : row[7] + npre + 1] - e0
+            n_post = int(row[8])
+            if kind == K.CON_CSR:
+                data = a["sdat"][e0:e1]
+            else:
+                data = np.full(e1 - e0, a["wdat"][row[6]])
+                row[0] = K.CON_CSR  # the device reads cdat for both
+            csc = scipy.sparse.csr_matrix(
+                (data, a["sidx"][e0:e1], indptr), shape=(npre, n_post)
+            ).tocsc()
+            csc.sort_indices()
+            if kind == K.CON_CSR:
+                where = scipy.sparse.csr_matrix(
+                    (np.arange(e0, e1, dtype=np.int64), a["sidx"][e0:e1], indptr),
+                    shape=(npre, n_post),
+                ).tocsc()
+                where.sort_indices()
+                cperm.append(where.data)
+            row[7] = n_ptr
+            cptr.append(csc.indptr.astype(np.int64) + n_e)
+            cidx.append(csc.indices.astype(np.int64))
+            cdat.append(csc.data)
+            n_ptr += csc.indptr.size
+            n_e += csc.data.size
     out["con_i_gpu"] = con_i
     out["cdat"] = np.concatenate(cdat) if cdat else np.zeros(1)
     out["cidx"] = np.concatenate(cidx) if cidx else np.zeros(1, np.int64)
     out["cptr"] = np.concatenate(cptr) if cptr else np.zeros(1, np.int64)
-    out["cperm"] = np.concatenate(cperm) if cperm else np.zeros(1, np.int64)
+    out["cperm"] = np.concatenate(cperm) if cperm else np.zeros(0, np.int64)
     rec = a["rec_i"].copy()
     sparse = rec[:, 1] == K.REC_SWEIGHT
     if np.any(sparse):
@@ -580,7 +590,7 @@ class DeviceState:
         if "sdat" in names and "cdat" in self.stale:
             to_host(self.d["cdat"], self.a["cdat"])
             self.stale.discard("cdat")
-            self.a["sdat"][self.a["cperm"]] = self.a["cdat"]
+            self.a["sdat"][self.a["cperm"]] = self.a["cdat"][: self.a["cperm"].size]
         for k in names:
             if k in self.stale:
                 to_host(self.d[k], self.a[k])
@@ -598,7 +608,7 @@ class DeviceState:
         elif "ring_flags" in names:
             self.ring_current = False
         if "sdat" in names:  # the CSR weights: their CSC copy goes to the device
-            self.a["cdat"][...] = self.a["sdat"][self.a["cperm"]]
+            self.a["cdat"][: self.a["cperm"].size] = self.a["sdat"][self.a["cperm"]]
             names = (*names, "cdat")
         for k in names:
             self.stale.discard(k)
@@ -682,7 +692,7 @@ class DeviceState:
             if isinstance(value, np.ndarray):
                 self.a[k][...] = value
                 if k == "cdat":
-                    self.a["sdat"][self.a["cperm"]] = value
+                    self.a["sdat"][self.a["cperm"]] = value[: self.a["cperm"].size]
                 self.changed((k,))
             else:
                 self.d[k].copy_to_device(value)

@@ -555,6 +555,60 @@ class _Channels:
         return self.keys[key]
 
 
+def _check_int32(n_post: int) -> None:
+    """Synapse indices are int32: refuse a target group too large for them."""
+    if n_post > np.iinfo(np.int32).max:
+        raise ValidationError(
+            f"connect: {n_post} target neurons exceed the int32 synapse indices "
+            f"(at most {np.iinfo(np.int32).max})"
+        )
+
+
+class _Indices:
+    """The synapses' int32 column indices (``sidx``), written in place.
+
+    :meth:`reserve` makes room ahead without touching it (address space, not
+    memory), so that :meth:`Random.draw` writes each connection's columns
+    straight into the final array: no per-connection copy to concatenate.
+    """
+
+    def __init__(self) -> None:
+        self.buf = np.empty(0, dtype=np.int32)
+        self.size = 0
+
+    def reserve(self, more: int) -> None:
+        """Room for ``more`` indices after those written (a copy if it grows)."""
+        if self.buf.size < self.size + more:
+            grown = np.empty(self.size + more, dtype=np.int32)
+            grown[: self.size] = self.buf[: self.size]
+            self.buf = grown
+
+    def add(self, cols: np.ndarray, n_post: int) -> int:
+        """Append ``cols`` (of ``n_post`` columns); returns the first's position."""
+        _check_int32(n_post)
+        self.reserve(cols.size)
+        off = self.size
+        self.buf[off : off + cols.size] = cols
+        self.size += cols.size
+        return off
+
+    def draw(self, W: Random, pre: Any, post: Any, rng: np.random.Generator) -> tuple:
+        """Append ``W``'s draw from ``pre`` to ``post``: ``(indptr, first position)``."""
+        _check_int32(post.n)
+        same = pre.group is post.group
+        off = self.size
+        indptr, self.buf = W.draw(
+            pre.n, post.n, rng, post.start - pre.start if same else None,
+            self.buf, off,
+        )  # fmt: skip
+        self.size += int(indptr[-1])
+        return indptr, off
+
+    def array(self) -> np.ndarray:
+        """The indices written (a view: the unused room was never touched)."""
+        return self.buf[: self.size] if self.size else np.zeros(1, dtype=np.int32)
+
+
 class _Connections:
     """Connection rows and weights (layout: :mod:`neurosim.kernels.network`)."""
 
@@ -562,7 +616,7 @@ class _Connections:
         self.rows: list[list[int]] = []
         self.wdat = _Flat(np.float64)
         self.sdat = _Flat(np.float64)
-        self.sidx = _Flat(np.int64)
+        self.sidx = _Indices()
         self.sptr = _Flat(np.int64)
         self.max_delay = 0
         self.n_syn = 0
@@ -574,6 +628,16 @@ def _build_connections(
 ) -> _Connections:
     """Every connection's channel, weights (sampled in order) and plasticity."""
     cs = _Connections()
+    # room for every synapse index, so that draws are written in place
+    cs.sidx.reserve(
+        sum(
+            c.weights.bound(c.pre.n, c.post.n)
+            if isinstance(c.weights, Random)
+            else c.weights.nnz
+            for c in net.connections
+            if isinstance(c.weights, Random) or scipy.sparse.issparse(c.weights)
+        )
+    )
     for conn in net.connections:
         pre, post = conn.pre, conn.post
         gp = post.group
@@ -603,8 +667,9 @@ def _build_connections(
             continue
         c = _input_channel(conn, nr, ch, A, Bc, G, Cc)
         if isinstance(W, Random):
-            same = pre.group is gp
-            W = W.sample(pre.n, post.n, rng, post.start - pre.start if same else None)
+            W = _add_random(cs, conn, W, c, pre0, delay, Bc, rng)
+            if W is None:
+                continue
         _add_weights(cs, conn, W, c, pre0, delay, Bc, dt, nr)
     return cs
 
@@ -632,6 +697,37 @@ def _input_channel(
     return ch.shared(key, K.CH_CURRENT, gp.n, A, Bc, G, o, gp.n, (), id(gp))
 
 
+def _add_random(
+    cs: _Connections, conn: Any, W: Random, ch: int, pre0: int, delay: int,
+    Bc: np.ndarray, rng: np.random.Generator,
+) -> scipy.sparse.csr_matrix | None:  # fmt: skip
+    """Draw a ``Random`` connection's synapses into ``sidx``.
+
+    Its weights are one value: unless plastic, the row is ``CON_CSR_CONST``
+    with that value (times ``Bc`` for a one-state channel) once in ``wdat``,
+    and None is returned. A plastic connection needs a weight per synapse:
+    the CSR matrix is returned for :func:`_add_weights`, its columns moved
+    back out of ``sidx`` (they go in again there).
+    """
+    pre, post = conn.pre, conn.post
+    indptr, base = cs.sidx.draw(W, pre, post, rng)
+    nnz = int(indptr[-1])
+    if getattr(conn, "plasticity", None) is not None:
+        cols = cs.sidx.buf[base : base + nnz].copy()
+        cs.sidx.size = base
+        data = np.full(nnz, W.value)
+        return scipy.sparse.csr_matrix((data, cols, indptr), shape=(pre.n, post.n))
+    cs.n_syn += nnz
+    scale = Bc[0] if Bc.shape[0] == 1 else 1.0
+    wo = cs.wdat.add([np.float64(W.value) * scale])
+    po = cs.sptr.add(indptr + base)
+    direct = int(Bc.shape[0] == 1)
+    cs.rows.append(
+        [K.CON_CSR_CONST, pre0, pre.n, ch, post.start, delay, wo, po, post.n, direct]
+    )
+    return None
+
+
 def _add_weights(
     cs: _Connections, conn: Any, W: Any, ch: int, pre0: int, delay: int,
     Bc: np.ndarray, dt: float, nr: _Neurons,
@@ -654,7 +750,7 @@ def _add_weights(
         row[0] = K.CON_ONE_TO_ONE
         row[6] = cs.wdat.add(np.broadcast_to(W.value, (pre.n,)) * scale)
     elif scipy.sparse.issparse(W):
-        base = cs.sidx.add(W.indices)
+        base = cs.sidx.add(W.indices, post.n)
         cs.sdat.add(W.data * scale)
         row[0] = K.CON_CSR
         row[7] = cs.sptr.add(W.indptr.astype(np.int64) + base)

@@ -248,6 +248,101 @@ class Random:
     def __repr__(self) -> str:
         return f"Random(p={self.p!r}, value={self.value!r})"
 
+    def bound(self, n_pre: int, n_post: int) -> int:
+        """Room for the synapses of a draw: those of :meth:`draw`'s first pass.
+
+        ``p * n + 5 sqrt(p * n) + 100`` (``n = n_pre * n_post``) gaps are drawn
+        first; a draw needs more only when their sum falls short of ``n``
+        (probability below ``3e-7``), and then grows its output.
+        """
+        total = n_pre * n_post
+        if self.p == 0.0 or total == 0:
+            return 0
+        if self.p == 1.0:
+            return total
+        return _first_pass(self.p * total)
+
+    def draw(
+        self,
+        n_pre: int,
+        n_post: int,
+        rng: np.random.Generator,
+        self_offset: int | None = None,
+        out: np.ndarray | None = None,
+        at: int = 0,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Draw the connected pairs as CSR structure, columns written into ``out``.
+
+        Parameters
+        ----------
+        n_pre, n_post : int
+            Numbers of presynaptic (rows) and postsynaptic (columns) neurons.
+        rng : numpy.random.Generator
+            Source of the draws (the simulator passes the network's).
+        self_offset : int, optional
+            As in :meth:`sample`.
+        out : int32 ndarray, optional
+            Where the columns go, from position ``at``; grown (copied into a
+            larger array) only if its room runs out. Default: a new array.
+        at : int
+            First position of ``out`` to write.
+
+        Returns
+        -------
+        indptr : (n_pre + 1,) int64 ndarray
+            Row ``r``'s columns are ``out[at + indptr[r] : at + indptr[r + 1]]``,
+            increasing.
+        out : int32 ndarray
+            ``out`` or its grown copy.
+
+        Notes
+        -----
+        The gaps come from ``rng.geometric(p)`` in chunks of ``2**16``, the
+        same stream as one call for the whole pass, and are turned into
+        columns by :func:`neurosim.kernels.connectivity.csr_append`: no
+        per-synapse temporary beyond the 4-byte columns.
+        """
+        from ..kernels.connectivity import csr_append
+
+        if out is None:
+            out = np.empty(0, dtype=np.int32)
+        total = n_pre * n_post
+        counts = np.zeros(n_pre + 1, dtype=np.int64)
+        no_self = not self.allow_self and self_offset is not None
+        offset = self_offset if no_self else n_pre + n_post  # n_pre + n_post: never
+        state = np.array([-1, 0, 0], dtype=np.int64)
+        if self.p == 1.0 and total:
+            out = _room(out, at, total)
+            ones = np.ones(min(total, _CHUNK), dtype=np.int64)
+            while not csr_append(ones, state, total, n_post, offset, counts, out[at:]):
+                pass
+        elif self.p > 0.0 and total:
+            expect = self.p * total
+            while True:
+                left = _first_pass(expect)
+                out = _room(out, at + int(state[2]), left)
+                done = False
+                while left:  # the whole pass is drawn: the stream after it is kept
+                    gaps = self._gaps(rng, min(left, _CHUNK), total)
+                    left -= gaps.size
+                    if not done:
+                        done = csr_append(
+                            gaps, state, total, n_post, offset, counts, out[at:]
+                        )
+                if done:
+                    break
+                expect = self.p * (total - int(state[0]))
+        np.cumsum(counts, out=counts)
+        return counts, out
+
+    def _gaps(self, rng: np.random.Generator, size: int, total: int) -> np.ndarray:
+        """``size`` geometric(p) gaps (int64; capped past ``total`` for tiny p)."""
+        if self.p > 1e-9:
+            return rng.geometric(self.p, size=size)
+        # gaps beyond int64: draw them as floats, cap past the end
+        g = np.floor(np.log(rng.random(size)) / np.log1p(-self.p)) + 1
+        return np.minimum(g, total + 1).astype(np.int64)
+
     def sample(
         self,
         n_pre: int,
@@ -276,40 +371,37 @@ class Random:
         scipy.sparse.csr_matrix
             ``(n_pre, n_post)`` weights: ``value`` at the connected pairs,
             structurally absent elsewhere, column indices sorted in each row.
+            The same pairs as :meth:`draw` (and the simulator) from the same
+            generator state.
         """
-        total = n_pre * n_post
-        if self.p == 0.0 or total == 0:
-            flat = np.zeros(0, dtype=np.int64)
-        elif self.p == 1.0:
-            flat = np.arange(total, dtype=np.int64)
-        else:
-            chunks = []
-            pos = -1
-            expect = self.p * total
-            while True:
-                size = int(expect + 5.0 * np.sqrt(expect) + 100)
-                if self.p > 1e-9:
-                    gaps = rng.geometric(self.p, size=size).astype(np.int64)
-                else:  # gaps beyond int64: draw them as floats, cap past the end
-                    g = np.floor(np.log(rng.random(size)) / np.log1p(-self.p)) + 1
-                    gaps = np.minimum(g, total + 1).astype(np.int64)
-                idx = pos + np.cumsum(gaps)
-                keep = idx[idx < total]
-                chunks.append(keep)
-                if keep.size < idx.size:
-                    break
-                pos = int(idx[-1])
-                expect = self.p * (total - pos)
-            flat = np.concatenate(chunks)
-        rows = flat // n_post
-        cols = flat % n_post
-        if not self.allow_self and self_offset is not None:
-            keep = rows != cols + self_offset
-            rows, cols = rows[keep], cols[keep]
-        indptr = np.zeros(n_pre + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=n_pre), out=indptr[1:])
-        data = np.full(cols.size, self.value)
-        return scipy.sparse.csr_matrix((data, cols, indptr), shape=(n_pre, n_post))
+        indptr, cols = self.draw(n_pre, n_post, rng, self_offset)
+        nnz = int(indptr[-1])
+        data = np.full(nnz, self.value)
+        return scipy.sparse.csr_matrix(
+            (data, cols[:nnz], indptr), shape=(n_pre, n_post)
+        )
+
+
+#: Gaps per chunk of :meth:`Random.draw` (512 kB of int64: cache-sized).
+_CHUNK = 2**16
+
+
+def _first_pass(expect: float) -> int:
+    """Gaps drawn in a pass of :meth:`Random.draw` that expects ``expect`` pairs."""
+    return int(expect + 5.0 * np.sqrt(expect) + 100)
+
+
+def _room(out: np.ndarray, used: int, more: int) -> np.ndarray:
+    """``out`` if it has ``more`` positions after ``used``, else a larger copy.
+
+    The room past what is written is never touched, so it costs address
+    space, not memory.
+    """
+    if out.size >= used + more:
+        return out
+    grown = np.empty(max(used + more, 2 * out.size), dtype=np.int32)
+    grown[:used] = out[:used]
+    return grown
 
 
 class OneToOne:

@@ -56,11 +56,11 @@ Connections ``con_i (n_con, 10)``
     ``wdat[woff:]``; CSR rows through ``sptr[ioff + j]`` (absolute positions
     in ``sidx`` (int32 columns) / ``sdat``); ``CON_CSR_CONST``: CSR rows
     whose synapses all have the one weight ``wdat[woff]`` (``Random``
-    connectivity: no weight per synapse). ``CON_RATE``: dense or factored rows from a rate
-    group, added every step times ``rate * dt`` (the charge a neuron firing at
-    that rate emits in a step; no delay). ``direct`` = 1 for one-state channels: the
-    weights were multiplied by ``Bc`` at build and go straight into ``X``;
-    otherwise they go to the impulse buffer ``U``.
+    connectivity: no weight per synapse). ``CON_RATE``: dense or factored
+    rows from a rate group, added every step times ``rate * dt`` (the charge
+    a neuron firing at that rate emits in a step; no delay). ``direct`` = 1
+    for one-state channels: the weights were multiplied by ``Bc`` at build
+    and go straight into ``X``; otherwise they go to the impulse buffer ``U``.
 
 Each step ``k`` (time ``t_k`` to ``t_k + dt``):
 

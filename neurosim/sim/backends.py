@@ -593,7 +593,7 @@ class _Indices:
         return off
 
     def draw(self, W: Random, pre: Any, post: Any, rng: np.random.Generator) -> tuple:
-        """Append ``W``'s draw from ``pre`` to ``post``: ``(indptr, first position)``."""
+        """Append ``W``'s draw from ``pre`` to ``post``: ``(indptr, first index)``."""
         _check_int32(post.n)
         same = pre.group is post.group
         off = self.size

@@ -44,6 +44,7 @@ user-written, follows these conventions (:mod:`neurosim.learning.rule`).
 from __future__ import annotations
 
 import difflib
+import math
 import numbers
 from typing import Any
 
@@ -297,9 +298,9 @@ class Random:
 
         Notes
         -----
-        The gaps come from ``rng.geometric(p)`` in chunks of ``2**16``, the
-        same stream as one call for the whole pass, and are turned into
-        columns by :func:`neurosim.kernels.connectivity.csr_append`: no
+        The gaps are those of ``rng.geometric(p)`` (the same stream, drawn in
+        chunks of ``2**16``: the same as one call for the whole pass), turned
+        into columns by :func:`neurosim.kernels.connectivity.csr_append`: no
         per-synapse temporary beyond the 4-byte columns.
         """
         from ..kernels.connectivity import csr_append
@@ -311,10 +312,13 @@ class Random:
         no_self = not self.allow_self and self_offset is not None
         offset = self_offset if no_self else n_pre + n_post  # n_pre + n_post: never
         state = np.array([-1, 0, 0], dtype=np.int64)
+        div = -math.log1p(-self.p) if 1e-9 < self.p < 1.0 / 3.0 else 1.0
         if self.p == 1.0 and total:
             out = _room(out, at, total)
-            ones = np.ones(min(total, _CHUNK), dtype=np.int64)
-            while not csr_append(ones, state, total, n_post, offset, counts, out[at:]):
+            ones = np.ones(min(total, _CHUNK))
+            while not csr_append(
+                ones, div, state, total, n_post, offset, counts, out[at:]
+            ):
                 pass
         elif self.p > 0.0 and total:
             expect = self.p * total
@@ -323,11 +327,11 @@ class Random:
                 out = _room(out, at + int(state[2]), left)
                 done = False
                 while left:  # the whole pass is drawn: the stream after it is kept
-                    gaps = self._gaps(rng, min(left, _CHUNK), total)
-                    left -= gaps.size
+                    draws = self._draws(rng, min(left, _CHUNK), total)
+                    left -= draws.size
                     if not done:
                         done = csr_append(
-                            gaps, state, total, n_post, offset, counts, out[at:]
+                            draws, div, state, total, n_post, offset, counts, out[at:]
                         )
                 if done:
                     break
@@ -335,13 +339,21 @@ class Random:
         np.cumsum(counts, out=counts)
         return counts, out
 
-    def _gaps(self, rng: np.random.Generator, size: int, total: int) -> np.ndarray:
-        """``size`` geometric(p) gaps (int64; capped past ``total`` for tiny p)."""
+    def _draws(self, rng: np.random.Generator, size: int, total: int) -> np.ndarray:
+        """``size`` draws of :func:`~neurosim.kernels.connectivity.csr_append`.
+
+        ``rng.geometric(p)`` inverts standard exponential draws for
+        ``p < 1/3``; they are drawn as such (the same stream, without numpy's
+        slower per-element path) and divided in the kernel. Otherwise the
+        gaps themselves, as floats: numpy's for ``p >= 1/3``, and for tiny
+        ``p`` (gaps beyond int64) inverted uniforms capped past ``total``.
+        """
+        if 1e-9 < self.p < 1.0 / 3.0:
+            return rng.standard_exponential(size)
         if self.p > 1e-9:
-            return rng.geometric(self.p, size=size)
-        # gaps beyond int64: draw them as floats, cap past the end
+            return rng.geometric(self.p, size=size).astype(np.float64)
         g = np.floor(np.log(rng.random(size)) / np.log1p(-self.p)) + 1
-        return np.minimum(g, total + 1).astype(np.int64)
+        return np.minimum(g, total + 1.0)
 
     def sample(
         self,

@@ -4,10 +4,11 @@ A ``(n_pre, n_post)`` Bernoulli(p) matrix is the set of flat positions
 ``r * n_post + c`` reached by the running sums of geometric gaps (the waiting
 times of Bernoulli(p) trials). :func:`csr_append` turns a chunk of such gaps
 (given as ``ceil(draw / div)``: numpy's own inversion of standard exponential
-draws for ``p < 1/3``) into column indices and row counts in one pass, so a network's synapses are
-written once, into their final int32 array, without the flat positions, rows,
-columns and masks that the same computation needs as numpy temporaries
-(about 40 bytes per synapse at its peak, against the 4 bytes kept).
+draws for ``p < 1/3``) into column indices and row counts in one pass, so a
+network's synapses are written once, into their final int32 array, without
+the flat positions, rows, columns and masks that the same computation needs
+as numpy temporaries (about 40 bytes per synapse at its peak, against the 4
+bytes kept).
 """
 
 from __future__ import annotations

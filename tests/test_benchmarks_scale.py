@@ -29,8 +29,9 @@ def test_scale_smoke_reports_memory_and_cost_per_size():
         n_syn = r["check"]["n_synapses"]
         # fan-in 80: Binomial(n^2, 80 / n) synapses, within 5 sd of 80 n
         assert abs(n_syn - 80 * r["params"]["n"]) < 5 * (80 * r["params"]["n"]) ** 0.5
-        # a stored synapse takes at least its index and weight (int32, float32)
-        assert r["bytes_per_synapse"] >= 8
+        # a stored synapse takes at least its int32 index (a Random
+        # connection's one weight is stored once, not per synapse)
+        assert r["bytes_per_synapse"] >= 4
         assert r["build_s"] > 0 and r["cpu_s"] > 0
     for r in recs[1::2]:
         assert r["check"]["events"] > 0 and r["run_s"] > 0

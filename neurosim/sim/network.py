@@ -252,9 +252,18 @@ class Random:
     def bound(self, n_pre: int, n_post: int) -> int:
         """Room for the synapses of a draw: those of :meth:`draw`'s first pass.
 
-        ``p * n + 5 sqrt(p * n) + 100`` (``n = n_pre * n_post``) gaps are drawn
-        first; a draw needs more only when their sum falls short of ``n``
-        (probability below ``3e-7``), and then grows its output.
+        Parameters
+        ----------
+        n_pre, n_post : int
+            Numbers of presynaptic (rows) and postsynaptic (columns) neurons.
+
+        Returns
+        -------
+        int
+            ``p * n + 5 sqrt(p * n) + 100`` (``n = n_pre * n_post``): the gaps
+            drawn first, each giving at most one synapse. A draw needs more
+            only when their sum falls short of ``n`` (probability below
+            ``3e-7``), and then grows its output.
         """
         total = n_pre * n_post
         if self.p == 0.0 or total == 0:

@@ -638,6 +638,14 @@ def _build_connections(
             if isinstance(c.weights, Random) or scipy.sparse.issparse(c.weights)
         )
     )
+    # sdat runs parallel to sidx: Random connections store their one weight
+    # (CON_CSR_CONST, no sidx positions in sdat) only in networks whose CSR
+    # connections all do; otherwise a weight per synapse, as sparse ones
+    one_weight = not any(
+        scipy.sparse.issparse(c.weights)
+        or (isinstance(c.weights, Random) and c.plasticity is not None)
+        for c in net.connections
+    )
     for conn in net.connections:
         pre, post = conn.pre, conn.post
         gp = post.group
@@ -667,7 +675,7 @@ def _build_connections(
             continue
         c = _input_channel(conn, nr, ch, A, Bc, G, Cc)
         if isinstance(W, Random):
-            W = _add_random(cs, conn, W, c, pre0, delay, Bc, rng)
+            W = _add_random(cs, conn, W, c, pre0, delay, Bc, rng, one_weight)
             if W is None:
                 continue
         _add_weights(cs, conn, W, c, pre0, delay, Bc, dt, nr)
@@ -699,20 +707,22 @@ def _input_channel(
 
 def _add_random(
     cs: _Connections, conn: Any, W: Random, ch: int, pre0: int, delay: int,
-    Bc: np.ndarray, rng: np.random.Generator,
+    Bc: np.ndarray, rng: np.random.Generator, one_weight: bool,
 ) -> scipy.sparse.csr_matrix | None:  # fmt: skip
     """Draw a ``Random`` connection's synapses into ``sidx``.
 
-    Its weights are one value: unless plastic, the row is ``CON_CSR_CONST``
-    with that value (times ``Bc`` for a one-state channel) once in ``wdat``,
-    and None is returned. A plastic connection needs a weight per synapse:
-    the CSR matrix is returned for :func:`_add_weights`, its columns moved
-    back out of ``sidx`` (they go in again there).
+    Its weights are one value: with ``one_weight``, the row is
+    ``CON_CSR_CONST`` with that value (times ``Bc`` for a one-state channel)
+    once in ``wdat``, and None is returned. Otherwise (a plastic connection,
+    or a network with weights per synapse in ``sdat``, which must stay
+    parallel to ``sidx``) the CSR matrix is returned for
+    :func:`_add_weights`, its columns moved back out of ``sidx`` (they go in
+    again there).
     """
     pre, post = conn.pre, conn.post
     indptr, base = cs.sidx.draw(W, pre, post, rng)
     nnz = int(indptr[-1])
-    if getattr(conn, "plasticity", None) is not None:
+    if not one_weight:
         cols = cs.sidx.buf[base : base + nnz].copy()
         cs.sidx.size = base
         data = np.full(nnz, W.value)

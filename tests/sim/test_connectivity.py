@@ -114,3 +114,32 @@ def test_random_weights_are_one_value_not_an_array_per_synapse():
     assert mon.indices.size > 50  # the neurons did spike
     np.testing.assert_array_equal(mon.indices, ref_mon.indices)
     np.testing.assert_array_equal(mon.times, ref_mon.times)
+
+
+def test_random_beside_sparse_weights_keeps_them_apart():
+    # sdat is parallel to sidx: beside a connection with a weight per synapse
+    # a Random connection stores weights per synapse too, and each reads its own
+    def run(first):
+        src = np.random.default_rng(11)
+        net = ns.Network(seed=3)
+        drive = net.add(
+            ns.NeuronGroup(
+                60, ns.SpikeSource([src.random(20) * 0.2 for _ in range(60)])
+            )
+        )
+        P = net.add(ns.NeuronGroup(50, ns.LIF(tau_rc=0.02, tau_ref=0.002)))
+        net.connect(drive, P, first, synapse=ns.Lowpass(0.005))
+        second = scipy.sparse.random(60, 50, density=0.2, random_state=1) * 0.05
+        net.connect(drive, P, second.tocsr(), synapse=ns.Lowpass(0.01))
+        mon = net.monitor_spikes(P)
+        sim = ns.Simulator(net, dt=1e-4, backend="cpu", progress=False)
+        sim.run(0.2)
+        return sim, mon
+
+    sim, mon = run(ns.Random(0.3, 0.02))
+    assert list(sim._built.arrays["con_i"][:, 0]) == [K.CON_CSR, K.CON_CSR]
+    W = ns.Random(0.3, 0.02).sample(60, 50, np.random.default_rng(3))
+    _, ref = run(W)
+    assert mon.indices.size > 50
+    np.testing.assert_array_equal(mon.indices, ref.indices)
+    np.testing.assert_array_equal(mon.times, ref.times)

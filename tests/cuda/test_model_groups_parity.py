@@ -4,9 +4,10 @@
 kernel; this file covers the user-describable models (``ns.NeuronModel``,
 compiled from one source for the CPU loop and as CUDA group kernels) of the
 package's zoo, Traub-Miles with its synapses on its conductance ports. One
-network holds a group of each model (so the generated loop compiles once); each group receives every connection kind (dense, ``Random``
-and scipy CSR, ``OneToOne``, ``Factored``, delayed, multi-state, plastic STDP,
-recurrent) and carries every monitor kind (spikes, every state variable,
+network holds a group of each model (so the generated loop compiles once);
+each group receives every connection kind (dense, ``Random`` and scipy CSR,
+``OneToOne``, ``Factored``, delayed, multi-state, plastic STDP, recurrent)
+and carries every monitor kind (spikes, every state variable,
 ``J``, a readout, weights). The CPU and CUDA backends must agree bit for bit
 under the CUDA simulator (``parity`` bound on a real GPU).
 """

@@ -44,7 +44,11 @@ MODELS = {
     "adex": (ns.AdEx(), 2500.0, (-55.0, -48.0), None, 2500.0),
     "adaptive_lif": (ns.AdaptiveLIF(inc_n=0.05), 3.0, (0.0, 0.9), None, 3.0),
     "adaptive_threshold": (
-        ns.AdaptiveThresholdLIF(tau_rc=0.01), 4.0, (0.0, 0.9), None, 4.0
+        ns.AdaptiveThresholdLIF(tau_rc=0.01),
+        4.0,
+        (0, 0.9),
+        None,
+        4.0,
     ),
     "exp_if": (ns.ExpIF(), 60.0, (-50.0, -30.5), None, 60.0),
     "traub_miles": (ns.TraubMiles(), 1000.0, (-65.0, -55.0), "ge", 20.0),

@@ -64,24 +64,46 @@ def brian2_run_binary(directory: str) -> float:
 
 def interleaved(
     ours: Callable[[], Any], builds: dict[int, dict[str, Any]], repeats: int
-) -> tuple[float, Any, dict[int, float]]:
+) -> tuple[float, float, Any, dict[int, float]]:
     """Time ``ours`` and each Brian2 binary in turn, ``repeats`` rounds.
 
     Alternating the two makes them share the machine's load (these machines
-    are shared); returns our median wall time, our last result, and each
-    binary's median self-reported run time.
+    are shared). Returns our median wall time, our median process CPU time
+    (``time.process_time``: every thread of this process, so numba's worker
+    threads count), our last result, and each binary's median self-reported
+    loop time. That time is ``std::clock()`` (process CPU time) for the
+    binary without OpenMP (``threads = 0``) and ``omp_get_wtime()`` (wall
+    time) for the OpenMP ones, so on a loaded machine only our CPU time
+    against the ``threads = 0`` binary's compares (:func:`peer_records`).
     """
     ours_t: list[float] = []
+    ours_c: list[float] = []
     peers_t: dict[int, list[float]] = {t: [] for t in builds}
     out = None
     for _ in range(max(3, repeats)):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         out = ours()
         ours_t.append(time.perf_counter() - t0)
+        ours_c.append(time.process_time() - c0)
         for t, info in builds.items():
             peers_t[t].append(brian2_run_binary(info["directory"]))
     medians = {t: statistics.median(v) for t, v in peers_t.items()}
-    return statistics.median(ours_t), out, medians
+    return statistics.median(ours_t), statistics.median(ours_c), out, medians
+
+
+def peer_times(threads: int, peer_s: float, ours_cpu_s: float) -> dict[str, float]:
+    """A Brian2 binary's ``run_s`` and, without OpenMP, ``cpu_s`` and ``ratio``.
+
+    ``run_s`` is the binary's own loop timer (see :func:`interleaved`). The
+    binary without OpenMP (``threads = 0``) times its loop in process CPU
+    time, so it also gets ``cpu_s`` and ``ratio``: its CPU time over ours
+    (above 1: neurosim is faster), the figure that holds under load.
+    """
+    rec = {"run_s": peer_s}
+    if threads == 0:
+        rec.update(cpu_s=peer_s, ratio=peer_s / max(ours_cpu_s, 1e-12))
+    return rec
 
 
 def emit(record: dict[str, Any]) -> None:

@@ -10,7 +10,15 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from _common import brian2_build, brian2_builds, emit, interleaved, log, parser
+from _common import (
+    brian2_build,
+    brian2_builds,
+    emit,
+    interleaved,
+    log,
+    parser,
+    peer_times,
+)
 
 import neurosim as ns
 
@@ -85,7 +93,7 @@ def main() -> None:
         ns.simulate_neurons(hh, I[:8], t_end=10 * DT, **kw)
         compile_s = time.perf_counter() - t0
         # Brian2 uses exponential Euler: its binaries alternate with that case.
-        run_s, rec, peer_s = interleaved(
+        run_s, cpu_s, rec, peer_s = interleaved(
             lambda kw=kw: ns.simulate_neurons(hh, I, t_end=t_end, **kw),
             builds if method == "exponential_euler" else {},
             args.repeats,
@@ -94,7 +102,7 @@ def main() -> None:
             "bench": "hh_population", "impl": f"neurosim-{args.backend}",
             "params": {"n": n, "dt": DT, "t_end": t_end, "method": method,
                        "threads": _threads()},
-            "compile_s": compile_s, "run_s": run_s,
+            "compile_s": compile_s, "run_s": run_s, "cpu_s": cpu_s,
             "throughput": n * rec.t.size / run_s, "unit": "neuron-steps/s",
             "check": {"spikes": int(rec.spike_counts.sum())},
         })  # fmt: skip
@@ -103,7 +111,8 @@ def main() -> None:
                 "bench": "hh_population", "impl": "brian2-cpp_standalone",
                 "params": {"n": n, "dt": DT, "t_end": t_end,
                            "method": "exponential_euler", "threads": threads},
-                "compile_s": info["compile_s"], "run_s": peer_s[threads],
+                "compile_s": info["compile_s"],
+                **peer_times(threads, peer_s[threads], cpu_s),
                 "throughput": n * round(t_end / DT) / peer_s[threads],
                 "unit": "neuron-steps/s", "check": info["checks"],
             })  # fmt: skip

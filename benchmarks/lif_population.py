@@ -19,6 +19,7 @@ from _common import (
     interleaved,
     log,
     parser,
+    peer_times,
     timed,
 )
 
@@ -46,13 +47,13 @@ def bench_neurosim_and_brian2(n, t_end, backend, repeats, builds):
             lif, J, dt=DT, t_end=t_end, backend=backend, record_v=False
         )
 
-    run_s, rec, peer_s = interleaved(run, builds, repeats)
+    run_s, cpu_s, rec, peer_s = interleaved(run, builds, repeats)
     steps = n * rec.t.size
     emit({
         "bench": "lif_population", "impl": f"neurosim-{backend}",
         "params": {"n": n, "dt": DT, "t_end": t_end, "threads": _threads()},
-        "compile_s": compile_s, "run_s": run_s, "throughput": steps / run_s,
-        "unit": "neuron-steps/s",
+        "compile_s": compile_s, "run_s": run_s, "cpu_s": cpu_s,
+        "throughput": steps / run_s, "unit": "neuron-steps/s",
         "check": {"spikes": int(rec.spike_counts.sum()),
                   "mean_rate_hz": float(rec.spike_counts.mean() / t_end)},
     })  # fmt: skip
@@ -61,7 +62,8 @@ def bench_neurosim_and_brian2(n, t_end, backend, repeats, builds):
         emit({
             "bench": "lif_population", "impl": "brian2-cpp_standalone",
             "params": {"n": n, "dt": DT, "t_end": t_end, "threads": threads},
-            "compile_s": info["compile_s"], "run_s": peer_s[threads],
+            "compile_s": info["compile_s"],
+            **peer_times(threads, peer_s[threads], cpu_s),
             "throughput": steps / peer_s[threads], "unit": "neuron-steps/s",
             "check": {"spikes": spikes, "mean_rate_hz": spikes / n / t_end},
         })  # fmt: skip

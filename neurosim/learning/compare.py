@@ -23,28 +23,11 @@ from ..exceptions import ValidationError
 from .feedback_alignment import FeedbackAlignment
 from .predictive_coding import PredictiveCoding
 
-RULES = (
-    "backprop",
-    "pc",
-    "pc-fixed",
-    "pc-zil",
-    "pc-learned",
-    "fa",
-    "snn-bptt",
-    "eprop",
-    "eprop-readout",
-    "stdp",
-    "stdp-off",
-    "ann2snn",
-)
-SPIKING_RULES = (
-    "snn-bptt",
-    "eprop",
-    "eprop-readout",
-    "stdp",
-    "stdp-off",
-    "ann2snn",
-)
+#: rules trained on rate (non-spiking) networks
+RATE_RULES = ("backprop", "pc", "pc-fixed", "pc-zil", "pc-learned", "fa")
+#: rules trained on spiking networks (their spike counts are reported)
+SPIKING_RULES = ("snn-bptt", "eprop", "eprop-readout", "stdp", "stdp-off", "ann2snn")
+RULES = RATE_RULES + SPIKING_RULES
 #: rules whose network has exactly one hidden layer, ``layer_sizes[1]`` wide
 ONE_HIDDEN = ("eprop", "eprop-readout", "stdp", "stdp-off")
 OPTIMIZERS = {"adam": 1e-3, "sgd": 0.1}

@@ -22,10 +22,10 @@ class ExpIF(NeuronModel):
     ``I_rh = V_T - E_L - Delta_T`` it fires periodically. Default integrator:
     RK4.
 
-    The right-hand side is evaluated at ``min(v, v_peak)`` (NEST's
-    ``aeif_*`` models do the same): below ``v_peak`` the dynamics are the
-    equation's, and the stages of a step that crosses ``v_peak`` see a
-    derivative no larger than the one at ``v_peak`` instead of the
+    The exponential term is evaluated at ``min(v, v_peak)`` (NEST's
+    ``aeif_*`` models evaluate their whole right-hand side there): below
+    ``v_peak`` the dynamics are the equation's, and the stages of a step that
+    crosses ``v_peak`` see that term at its value at ``v_peak`` instead of the
     exponential of an ever larger stage value. Uncapped, at ``dt = 0.1 ms``
     a stage from ``v`` a few mV under ``v_peak`` overflows ``exp`` to
     ``inf``, the next stage's ``(E_L - inf) + inf`` is NaN, and the neuron

@@ -32,12 +32,12 @@ delays (``CON_DCSR``) the pre traces count *emissions* and keep ``hist = max
 delay + 2`` steps: the pre trace at a synapse of delay ``d`` (the arrivals
 at that synapse, as Brian2's per-synapse ``x`` updated by ``on_pre``) is
 the pre neuron's trace ``d`` steps earlier, read as the row of step
-``s - d - 1`` times the decay factor. Synapse variable ``l`` (after ``w``) of synapse ``e``
-(``j * n_post + q`` for dense weights, the CSR position minus ``sbase``) is
-``syn[soff + l * nsyn + e]``. ``pl_f[foff:]`` holds the parameters, then the
-weight scale ``s`` and ``1 / s`` (weights are stored as ``s w``; a rule sees
-``w`` in the connection's units, and a weight its function leaves unchanged
-is not rewritten), then one decay factor per trace.
+``s - d - 1`` times the decay factor. Synapse variable ``l`` (after ``w``)
+of synapse ``e`` (``j * n_post + q`` for dense weights, the CSR position
+minus ``sbase``) is ``syn[soff + l * nsyn + e]``. ``pl_f[foff:]`` holds the
+parameters, then the weight scale ``s`` and ``1 / s`` (weights are stored as
+``s w``; a rule sees ``w`` in the connection's units, and a weight its
+function leaves unchanged is not rewritten), then one decay factor per trace.
 """
 
 from __future__ import annotations

@@ -588,26 +588,9 @@ def _build_connections(
         )
         pre0 = nr.offsets[id(pre.group)] + pre.start
         W = conn.weights
-        c = -1
-        steps = None
-        if isinstance(conn.delay, float):
+        if isinstance(W, Factored):  # (one delay: checked by connect)
             delay = _delay_steps(conn.delay, dt)
-        else:  # per-synapse delays: drawn after the connection's weights
-            c = _input_channel(conn, nr, ch, A, Bc, G, Cc)
-            if isinstance(W, Random):
-                same = pre.group is gp
-                W = W.sample(pre.n, post.n, rng, post.start - pre.start if same else None)
-            W, steps = _delayed_csr(conn, W, dt, rng)
-            delay = int(steps.max(initial=0))
-        # the spike ring buffer holds (delay + 1) rows of every neuron's spikes
-        check_alloc(
-            "delay", (delay + 1) * int(nr.room.sum()), 4, "the spike delay buffer"
-        )
-        cs.max_delay = max(cs.max_delay, delay)
-        if steps is not None:
-            _add_weights(cs, conn, W, c, pre0, 0, Bc, dt, nr, steps)
-            continue
-        if isinstance(W, Factored):
+            _check_ring(cs, nr, delay)
             post0 = nr.offsets[id(gp)] + post.start
             c = ch.new(K.CH_FACTORED, W.d, A, Bc, G, post0, post.n)
             ch.rows[c][8] = ch.R.add(W.right)
@@ -621,8 +604,22 @@ def _build_connections(
         if isinstance(W, Random):
             same = pre.group is gp
             W = W.sample(pre.n, post.n, rng, post.start - pre.start if same else None)
-        _add_weights(cs, conn, W, c, pre0, delay, Bc, dt, nr)
+        if isinstance(conn.delay, float):
+            delay = _delay_steps(conn.delay, dt)
+            _check_ring(cs, nr, delay)
+            _add_weights(cs, conn, W, c, pre0, delay, Bc, dt, nr)
+        else:  # per-synapse delays, drawn after the connection's weights
+            W, steps = _delayed_csr(conn, W, dt, rng)
+            _check_ring(cs, nr, int(steps.max(initial=0)))
+            _add_weights(cs, conn, W, c, pre0, 0, Bc, dt, nr, steps)
     return cs
+
+
+def _check_ring(cs: _Connections, nr: _Neurons, delay: int) -> None:
+    """Room for a connection's largest ``delay`` (steps) in the spike ring."""
+    # the spike ring buffer holds (delay + 1) rows of every neuron's spikes
+    check_alloc("delay", (delay + 1) * int(nr.room.sum()), 4, "the spike delay buffer")
+    cs.max_delay = max(cs.max_delay, delay)
 
 
 #: Most steps of a per-synapse delay (they are stored as uint16).

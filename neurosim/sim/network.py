@@ -1016,18 +1016,20 @@ def _check_delay(delay: Any, weights: Any, rate_pre: bool, n_pre: int) -> Any:
         )
     if isinstance(weights, OneToOne):
         shape: tuple[int, ...] = (n_pre,)
+        what = "one per neuron of OneToOne weights"
     elif scipy.sparse.issparse(weights):
         shape = (weights.nnz,)
+        what = "the stored synapses of the sparse weights, in CSR order"
     else:
         shape = weights.shape
+        what = "the dense weights' shape"
     d = as_float_array("delay", delay)
     if d.ndim == 0:
         return check_nonnegative("delay", float(d))
     if d.shape != shape:
-        what = "(nnz,) of the sparse weights" if len(shape) == 1 else "the weights'"
         raise ShapeError(
             f"delay: expected a float or one delay per synapse, shape {shape} "
-            f"({what} shape) (got {d.shape})"
+            f"({what}) (got {d.shape})"
         )
     return check_delays("delay", d)
 

@@ -560,8 +560,10 @@ def network_run(n_steps, step0, dt,
                 _propagate_rates(c, con_i, ch_i, v, dt, X, U, wdat)
                 continue
             if con_i[c, 0] == CON_DCSR:
-                _propagate_delayed(c, con_i, ch_i, ring, ring_cnt, step, X, xs, U,
-                                   sdat, sidx, sptr, sdel)  # fmt: skip
+                _propagate_delayed(c, con_i, ring, ring_cnt, step,
+                                   _con_buffer(c, con_i, ch_i, X, U),
+                                   1.0 / xs[con_i[c, 3]], sdat, sidx, sptr,
+                                   sdel)  # fmt: skip
                 continue
             delay = con_i[c, 5]
             if step - delay < 0:
@@ -802,15 +804,17 @@ def delay_range(sdel, d0, r0, r1, lag):
 
 
 @njit
-def _propagate_delayed(c, con_i, ch_i, ring, ring_cnt, step, X, xs, U, sdat, sidx,
-                       sptr, sdel):  # fmt: skip
+def _propagate_delayed(c, con_i, ring, ring_cnt, step, buf, inv, sdat, sidx, sptr,
+                       sdel):  # fmt: skip
     """Step 4 for a connection with per-synapse delays (``CON_DCSR``).
 
     For each of the connection's delays ``L`` (increasing), every spike of
-    step ``step - L`` from its pre neurons delivers the weights of its
-    synapses of delay ``L`` (the spike ring keeps the last ``max delay + 1``
-    steps). With one delay for all synapses this adds the same weights in
-    the same order as :func:`_propagate` with that delay.
+    step ``step - L`` from its pre neurons adds ``w * inv`` of its synapses
+    of delay ``L`` to ``buf`` (its channel's ``X`` or ``U`` from the
+    connection's first column; ``inv`` is 1 over the channel's scale). The
+    spike ring keeps the last ``max delay + 1`` steps. With one delay for all
+    synapses this adds the same weights in the same order as
+    :func:`_propagate` with that delay.
     """
     pre0 = con_i[c, 1]
     npre = con_i[c, 2]
@@ -818,8 +822,6 @@ def _propagate_delayed(c, con_i, ch_i, ring, ring_cnt, step, X, xs, U, sdat, sid
     d0 = con_i[c, 10] - sptr[po]
     loff = con_i[c, 11]
     n_slot = ring.shape[0]
-    buf = _con_buffer(c, con_i, ch_i, X, U)
-    inv = 1.0 / xs[con_i[c, 3]]
     for li in range(con_i[c, 12]):
         lag = np.int64(sdel[loff + li])
         if step < lag:

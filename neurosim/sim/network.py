@@ -28,7 +28,12 @@ and per postsynaptic neuron (all-to-all pairing, additive, hard bounds
 ``[w_min, w_max]`` applied at every update), spike times on the step grid.
 The presynaptic spike reaches the synapse ``delay`` after it was emitted: the
 pre trace and the depression use that arrival step (the post spike acts at
-its own step). In each step, after the spikes leave with their weights (a
+its own step). With per-synapse delays the pre trace is the synapse's own
+(as Brian2's event-driven ``x``, which ``on_pre`` updates at the arrival):
+the trace of the arrivals at that synapse, which is the presynaptic
+neuron's trace of its emitted spikes ``delay`` steps earlier, so the loop
+keeps that trace for the last ``max delay + 2`` steps instead of one value
+per synapse. Each synapse's arrival carries the weight it has at arrival. In each step, after the spikes leave with their weights (a
 spike carries the weight from before its own update, as Brian2's
 ``on_pre = "v += w; ..."``): the traces decay by ``exp(-dt/tau)``; each
 arriving pre spike depresses ``w -= A_- y_post``; each post spike potentiates

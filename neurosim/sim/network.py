@@ -33,8 +33,9 @@ its own step). With per-synapse delays the pre trace is the synapse's own
 the trace of the arrivals at that synapse, which is the presynaptic
 neuron's trace of its emitted spikes ``delay`` steps earlier, so the loop
 keeps that trace for the last ``max delay + 2`` steps instead of one value
-per synapse. Each synapse's arrival carries the weight it has at arrival. In each step, after the spikes leave with their weights (a
-spike carries the weight from before its own update, as Brian2's
+per synapse. Each synapse's arrival carries the weight it has at arrival.
+In each step, after the spikes leave with their weights (a spike carries
+the weight from before its own update, as Brian2's
 ``on_pre = "v += w; ..."``): the traces decay by ``exp(-dt/tau)``; each
 arriving pre spike depresses ``w -= A_- y_post``; each post spike potentiates
 ``w += A_+ x_pre``; then the step's arrivals and spikes add 1 to the traces,

@@ -661,8 +661,11 @@ def _delayed_csr(
             f"delay: {float(d.max())!r} s is {int(steps.max())} steps of dt = {dt!r} "
             f"s; per-synapse delays are at most {MAX_DELAY_STEPS} steps"
         )
-    rows = np.repeat(np.arange(pre_n), np.diff(W.indptr))
-    order = np.lexsort((W.indices, steps, rows))
+    # column indices are sorted in each row (canonical CSR), so one stable
+    # sort by (row, delay) keeps them sorted among equal delays
+    rows = np.repeat(np.arange(pre_n, dtype=np.int64), np.diff(W.indptr))
+    order = np.argsort(rows * (MAX_DELAY_STEPS + 1) + steps.astype(np.int64),
+                       kind="stable")  # fmt: skip
     out = scipy.sparse.csr_matrix(
         (W.data[order], W.indices[order], W.indptr), shape=W.shape
     )

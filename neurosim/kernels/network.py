@@ -95,9 +95,9 @@ import math
 
 import numpy as np
 
-from .._jit import inline, njit
+from .._jit import compile_family, inline, njit
 from .hh import cpu as hh_cpu
-from .lif import lif_advance, lif_rate
+from .lif import COND_FUNCTIONS, EXPM1_SMALL_MAX, lif_advance, lif_rate
 
 SEG_LIF = 0
 SEG_LIF_COND = 1
@@ -150,6 +150,9 @@ _lif = inline(lif_advance)
 _lif_rate = inline(lif_rate)
 _hh = hh_cpu["hh_step"]
 _poisson = inline(poisson_step)
+_cond = compile_family(COND_FUNCTIONS, "cpu")
+_cond_drive = _cond["cond_lif_drive"]
+_cond_coeffs = _cond["cond_lif_coeffs"]
 
 
 @njit
@@ -245,37 +248,37 @@ def _lif_fused(v, rend, syn_in, x1, x2, flag, c0, kg, kb, g1, g2, dt, tk,
     return cnt
 
 
-@njit
-def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, dt,
-              tk, tau, tref, ring, slot, cnt, i0, mcap, over):  # fmt: skip
+@njit(error_model="numpy")
+def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, dt, tk, tau, tref,
+              ring, slot, cnt, i0, mcap, over):  # fmt: skip
     """LIF neurons with conductance input (views of one segment).
 
     ``tau du/dt = J - u + sum_c g_c (E_c - u)`` is a LIF with
     ``tau_eff = tau / (1 + g)`` and input ``(J + sum_c g_c E_c) / (1 + g)``,
     ``g = sum_c g_c`` (conductances held over the step, as in Brian2's
-    exponential Euler). The same two passes as :func:`_lif_segment`, with the
-    whole-step factor ``-expm1(-dt / tau_eff)`` computed per neuron (a library
-    call, which keeps this pass scalar; a branch-free polynomial measured
-    slower); flagged neurons go through ``lif_advance`` with their own
-    ``tau_eff``, input and factor, kept in ``teff``, ``jeff``, ``feff``, from
-    their start voltage (left in ``v``).
+    exponential Euler). The same two passes as :func:`_lif_segment`; the
+    first is branch free and vectorises, with the whole-step factor from
+    :func:`~neurosim.kernels.lif.cond_lif_drive` (a polynomial ``expm1``,
+    no library call). It also flags neurons outside that function's exact
+    range (``x = dt (1 + g) / tau`` below 0 or above ``EXPM1_SMALL_MAX``,
+    2.43: ``1 + g`` up to 486 for ``tau / dt = 200``). Flagged neurons go
+    through ``lif_advance`` from their start voltage (left in ``v``), with
+    ``J_eff``, ``tau_eff`` and the factor from
+    :func:`~neurosim.kernels.lif.cond_lif_coeffs`: the same bits as the
+    first pass where both apply.
     """
     n = v.shape[0]
+    xmax = EXPM1_SMALL_MAX
     anyf = False
     for i in range(n):
-        gt = 1.0 + gsum[i]
-        te = tau / gt
-        full = -math.expm1(-dt / te)
-        Je = (kgain[i] * syn_in[i] + kbias[i] + gE[i]) / gt
+        Je, full, x = _cond_drive(kgain[i] * syn_in[i] + kbias[i], gsum[i], gE[i],
+                                  dt, tau)  # fmt: skip
         r = rend[i] - tk
         vi = v[i]
         vc = vi + (Je - vi) * full
         vs = vc if r <= 0.0 else vi
         f = (vs > 1.0) | ((r > 0.0) & (r < dt)) | (vi >= 1.0)
-        if f:
-            jeff[i] = Je
-            teff[i] = te
-            feff[i] = full
+        f |= (x < 0.0) | (x > xmax)  # outside cond_lif_drive's exact range
         v[i] = vi if f else vs
         flag[i] = f
         anyf |= f
@@ -285,10 +288,11 @@ def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, d
             if words[w] != 0:
                 for i in range(8 * w, min(8 * w + 8, n)):
                     if flag[i]:
+                        Ji = kgain[i] * syn_in[i] + kbias[i]
+                        Je, te, full = _cond_coeffs(Ji, gsum[i], gE[i], dt, tau)
                         r = rend[i] - tk
-                        vn, rn, ts, ns, per = _lif(v[i], r if r > 0.0 else 0.0,
-                                                   jeff[i], dt, teff[i], tref,
-                                                   feff[i])  # fmt: skip
+                        vn, rn, ts, ns, per = _lif(v[i], r if r > 0.0 else 0.0, Je,
+                                                   dt, te, tref, full)  # fmt: skip
                         v[i] = vn
                         if ns > 0:
                             rend[i] = tk + ts + (ns - 1) * per + tref
@@ -472,9 +476,8 @@ def network_run(n_steps, step0, dt,
                                  kbias[i0:i1], f[6], int(f[7]), n_ev)  # fmt: skip
             elif typ == SEG_LIF_COND:
                 cnt = _lif_cond(v[i0:i1], ref[i0:i1], syn_in[i0:i1], gsum[i0:i1],
-                                gE[i0:i1], kgain[i0:i1], kbias[i0:i1], flag,
-                                scr[0], scr[1], scr[2], dt, tk,
-                                seg_f[pr, 0], seg_f[pr, 1], ring, slot, cnt,
+                                gE[i0:i1], kgain[i0:i1], kbias[i0:i1], flag, dt,
+                                tk, seg_f[pr, 0], seg_f[pr, 1], ring, slot, cnt,
                                 i0, int(seg_f[pr, 7]), n_ev)  # fmt: skip
             elif typ == SEG_HH:
                 # hh_step works in mV and ms; I is a current density (uA/cm^2)
@@ -716,6 +719,23 @@ def _read_channel(c, ch_i, ch_f, X, R, syn_in, gsum, gE, const_in, tmp):
         E = ch_f[go + m]
         gs = gsum[p0 : p0 + width]
         ge = gE[p0 : p0 + width]
+        if m == 1:  # one pass (SIMD); the same sums as below, bit for bit
+            x = X[xo : xo + width]
+            a = ch_f[fo]
+            c0 = ch_f[go]
+            if first:
+                for i in range(width):
+                    g = 0.0 + c0 * x[i]
+                    gs[i] = g
+                    ge[i] = 0.0 + g * E
+                    x[i] *= a
+            else:
+                for i in range(width):
+                    g = 0.0 + c0 * x[i]
+                    gs[i] += g
+                    ge[i] += g * E
+                    x[i] *= a
+            return
         if first:
             gs[:] = 0.0
             ge[:] = 0.0
@@ -725,8 +745,6 @@ def _read_channel(c, ch_i, ch_f, X, R, syn_in, gsum, gE, const_in, tmp):
                 g += ch_f[go + l] * X[xo + l * width + i]
             gs[i] += g
             ge[i] += g * E
-        if m == 1:
-            _decay(X[xo : xo + width], ch_f[fo])
 
 
 @njit

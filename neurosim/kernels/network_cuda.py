@@ -35,12 +35,12 @@ import scipy.sparse
 from numba import cuda
 
 from .. import _config
-from .._jit import cuda_device, cuda_kernel
+from .._jit import compile_family, cuda_device, cuda_kernel
 from ..exceptions import BackendUnavailable
 from . import network as K
 from .cuda_memory import check_device_memory
 from .hh_cuda import device as hh_device
-from .lif import lif_advance, lif_rate
+from .lif import COND_FUNCTIONS, lif_advance, lif_rate
 
 MAX_BLOCKS = 65535
 #: Most bytes of spike flags held on the device: every ``SPIKE_CHUNK_BYTES //
@@ -55,6 +55,7 @@ _lif_rate = cuda_device(lif_rate)
 _poisson = cuda_device(K.poisson_step)
 _hh = hh_device["hh_step"]
 _scale_step = cuda_device(K.scale_step)
+_cond_coeffs = compile_family(COND_FUNCTIONS, "cuda")["cond_lif_coeffs"]
 
 
 @cuda_kernel
@@ -203,13 +204,12 @@ def _neurons_kernel(N, dt, tk, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_
             if ns > 0:
                 ref[i] = tk + ts + (ns - 1) * per + seg_f[pr, 1]
                 spiked = _room(ns, seg_f[pr, 7], over, i)
-        elif typ == K.SEG_LIF_COND:
-            gt = 1.0 + gsum[i]
-            te = seg_f[pr, 0] / gt
-            Je = (kgain[i] * syn_in[i] + kbias[i] + gE[i]) / gt
+        elif typ == K.SEG_LIF_COND:  # the CPU's math (kernels.lif.cond_lif_coeffs)
+            Je, te, full = _cond_coeffs(kgain[i] * syn_in[i] + kbias[i], gsum[i],
+                                        gE[i], dt, seg_f[pr, 0])  # fmt: skip
             r = ref[i] - tk
             vn, rn, ts, ns, per = _lif(v[i], r if r > 0.0 else 0.0, Je, dt, te,
-                                       seg_f[pr, 1], -math.expm1(-dt / te))  # fmt: skip
+                                       seg_f[pr, 1], full)  # fmt: skip
             v[i] = vn
             if ns > 0:
                 ref[i] = tk + ts + (ns - 1) * per + seg_f[pr, 1]

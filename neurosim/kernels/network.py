@@ -279,7 +279,10 @@ def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, dt, tk, tau, tref,
         vs = vc if r <= 0.0 else vi
         f = (vs > 1.0) | ((r > 0.0) & (r < dt)) | (vi >= 1.0)
         f |= (x < 0.0) | (x > xmax)  # outside cond_lif_drive's exact range
-        v[i] = vi if f else vs
+        # flagged: the second pass starts from vi (+ 0.0, which changes only
+        # the sign of a zero, keeps LLVM from making this a masked store of
+        # vs, which is slow on AMD cores)
+        v[i] = vi + 0.0 if f else vs
         flag[i] = f
         anyf |= f
     if anyf:
@@ -391,7 +394,7 @@ def _first_at_least(a, n, x):
 @njit
 def network_run(n_steps, step0, dt,
                 v, ref, syn_in, gsum, gE, kgain, kbias, const_in, flag, init_i,
-                seg_i, seg_f, aux, scr, p_spike, rng_state, gen_step, gen_idx, gen_ptr,
+                seg_i, seg_f, aux, p_spike, rng_state, gen_step, gen_idx, gen_ptr,
                 mod_i, mstate, mpar, mref,
                 ch_i, ch_f, X, xs, U, R, tmp,
                 con_i, wdat, sdat, sidx, sptr,

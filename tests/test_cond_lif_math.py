@@ -66,31 +66,40 @@ def test_coeffs_outside_the_polynomial_range_use_the_library():
         assert Je == pytest.approx(0.75 / (1 + g), rel=EPS)
 
 
-def _cond_step(v, J, g, gE, dt, tau, rend=None, tk=0.0, tref=0.005):
+def _cond_step(v, J, g, gE, dt, tau, fused=None, rend=None, tk=0.0, tref=0.005):
+    """One step of ``_lif_cond``; ``fused = (y1, y2, c1, c2, E1, E2)`` reads the
+    conductances from two channels' states instead of ``g``, ``gE``."""
     n = len(v)
     v = np.array(v, dtype=float)
     rend = np.full(n, -1.0) if rend is None else np.array(rend, dtype=float)
     flag = np.zeros(-(-n // 32) * 32, np.uint8)
     ring = np.zeros((1, 4 * n), np.int32)
     over = np.zeros(2, np.int64)
-    cnt = K._lif_cond(v, rend, np.asarray(J, float), np.asarray(g, float),
-                      np.asarray(gE, float), np.ones(n), np.zeros(n), flag, dt,
-                      tk, tau, tref, ring, 0, 0, 0, 4, over)  # fmt: skip
+    y = np.zeros(n)
+    chans = fused if fused is not None else (y, y, 0.0, 0.0, 0.0, 0.0)
+    cnt = K._lif_cond(v, rend, np.asarray(J, float), np.ones(n), np.zeros(n),
+                      np.asarray(g, float), np.asarray(gE, float),
+                      fused is not None, *chans, flag, dt, tk, tau, tref, ring, 0,
+                      0, 0, 4, over)  # fmt: skip
     return v, rend, ring[0, :cnt]
 
 
-def test_cond_lif_step_matches_the_closed_form():
+@pytest.mark.parametrize("fused", [False, True])
+def test_cond_lif_step_matches_the_closed_form(fused):
     # u(dt) = u_inf + (u0 - u_inf) exp(-dt (1 + g) / tau), u_inf = (J + gE)/(1 + g)
-    # (g held over the step); many neurons, so the vector pass and its tail run
+    # (g held over the step); many neurons, so the vector pass and its tail run.
+    # fused: g from two channels' states, g = ye + yi, gE = 2 ye - 0.5 yi
     rng = np.random.default_rng(3)
     n, dt, tau = 1001, 1e-4, 0.02
     v0 = rng.uniform(-0.5, 0.9, n)
-    g = rng.uniform(0.0, 400.0, n)  # x up to 2.0: the polynomial's whole range
-    g[:5] = [0.0, 1e-12, 485.0, 600.0, 2000.0]  # the last two: library path
-    E = rng.choice([-0.5, 2.0], n)
-    gE = g * E
+    ye = rng.uniform(0.0, 200.0, n)  # x up to 2.0: the polynomial's whole range
+    yi = rng.uniform(0.0, 200.0, n)
+    ye[:5] = [0.0, 1e-12, 485.0, 600.0, 2000.0]  # the last two: library path
+    g = ye + yi
+    gE = 2.0 * ye - 0.5 * yi
     J = rng.uniform(0.0, 0.9, n)
-    v, _, spikes = _cond_step(v0, J, g, gE, dt, tau)
+    chans = (ye, yi, 1.0, 1.0, 2.0, -0.5) if fused else None
+    v, _, spikes = _cond_step(v0, J, g, gE, dt, tau, fused=chans)
     u_inf = (J + gE) / (1 + g)
     want = u_inf - (u_inf - v0) * np.exp(-dt * (1 + g) / tau)
     want = np.where(want > 1.0, 0.0, want)  # crossed threshold: reset

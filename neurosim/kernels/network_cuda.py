@@ -121,12 +121,15 @@ def _inputs_kernel(N, init_i, ch_i, ch_f, first_g, X, xs, R, syn_in, gsum, gE,
                         gsum[i] = 0.0
                         gE[i] = 0.0
                     g = 0.0
-                    for l in range(m):
-                        g += ch_f[go + l] * X[xo + l * width + col]
+                    if m == 1:  # xs = 1 (exact) if not scaled
+                        g += ch_f[go] * xs[c] * X[xo + col]
+                        if ch_i[c, 10] != 2:
+                            X[xo + col] *= ch_f[fo]
+                    else:
+                        for l in range(m):
+                            g += ch_f[go + l] * X[xo + l * width + col]
                     gsum[i] += g
                     gE[i] += g * ch_f[go + m]
-                    if m == 1:
-                        X[xo + col] *= ch_f[fo]
         for e in range(ext_ptr[i], ext_ptr[i + 1]):
             syn_in[i] += ext_row[ext_cols[e]]
 
@@ -426,7 +429,7 @@ def gpu_arrays(a: dict[str, np.ndarray], seg_i: np.ndarray) -> dict[str, np.ndar
     first = a["ch_i"][:, 10].copy()
     first[first == 2] = 0
     for row in seg_i:
-        if row[0] == K.SEG_LIF_FUSED:
+        if row[0] == K.SEG_LIF_FUSED or (row[0] == K.SEG_LIF_COND and row[4] >= 0):
             first[row[4]] = 1
     out["first_g"] = first
     con_i = a["con_i"].copy()

@@ -996,6 +996,8 @@ def _fuse_segments(
     """
     for row in seg_i:
         f = seg_f[row[3]]
+        if row[0] == K.SEG_LIF_COND:
+            _fuse_conductances(row, ch_rows, rate_into)
         if row[0] != K.SEG_LIF:
             continue
         i0, i1 = row[1], row[2]
@@ -1020,6 +1022,26 @@ def _fuse_segments(
         f[3:6] = [const_in[i0], kgain[i0], kbias[i0]]
         for c in into:
             ch_rows[c][10] = 2
+
+
+def _fuse_conductances(row: np.ndarray, ch_rows: list, rate_into: set) -> None:
+    """Fold a conductance LIF group's conductance channels into its pass.
+
+    When the group's conductances come from one or two one-state channels
+    (e.g. ``Lowpass`` excitation and inhibition, COBA-like networks), fed by
+    spiking connections only, ``row[4:6]`` names them and they are marked 2
+    (read in the neuron pass, skipped in step 1, state kept scaled). See
+    ``kernels.network._lif_cond`` and ``cond_inputs``.
+    """
+    i0, i1 = row[1], row[2]
+    into = [c for c, r in enumerate(ch_rows) if i0 <= r[5] < i1 and r[0] == K.CH_COND]
+    if not 1 <= len(into) <= 2:
+        return
+    if any(ch_rows[c][2] != 1 or c in rate_into for c in into):
+        return
+    row[4], row[5] = into[0], into[-1]
+    for c in into:
+        ch_rows[c][10] = 2
 
 
 def run_cpu(

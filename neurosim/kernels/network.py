@@ -521,18 +521,22 @@ def network_run(n_steps, step0, dt,
                                  kbias[i0:i1], f[6], int(f[7]), n_ev)  # fmt: skip
             elif typ == SEG_LIF_COND:
                 # ch1 >= 0: its one or two one-state channels, read in its pass
-                c1 = seg_i[s, 4] if seg_i[s, 4] >= 0 else 0
-                c2 = seg_i[s, 5] if seg_i[s, 5] >= 0 else 0
+                fused = seg_i[s, 4] >= 0
+                c1 = seg_i[s, 4] if fused else 0
+                c2 = seg_i[s, 5] if fused else 0
                 y1 = X[ch_i[c1, 3] : ch_i[c1, 3] + ch_i[c1, 1]]
                 y2 = X[ch_i[c2, 3] : ch_i[c2, 3] + ch_i[c2, 1]]
-                g1 = ch_f[ch_i[c1, 7] + 2] * xs[c1]
-                g2 = ch_f[ch_i[c2, 7] + 2] * xs[c2] if c2 != c1 else 0.0
+                g1 = g2 = E1 = E2 = 0.0
+                if fused:  # G s (gain and scale) and E of each (m = 1 layout)
+                    g1 = ch_f[ch_i[c1, 7] + 2] * xs[c1]
+                    g2 = ch_f[ch_i[c2, 7] + 2] * xs[c2] if c2 != c1 else 0.0
+                    E1 = ch_f[ch_i[c1, 7] + 3]
+                    E2 = ch_f[ch_i[c2, 7] + 3]
                 cnt = _lif_cond(v[i0:i1], ref[i0:i1], syn_in[i0:i1], kgain[i0:i1],
-                                kbias[i0:i1], gsum[i0:i1], gE[i0:i1],
-                                seg_i[s, 4] >= 0, y1, y2, g1, g2,
-                                ch_f[ch_i[c1, 7] + 3], ch_f[ch_i[c2, 7] + 3], flag,
-                                dt, tk, seg_f[pr, 0], seg_f[pr, 1], ring, slot, cnt,
-                                i0, int(seg_f[pr, 7]), n_ev)  # fmt: skip
+                                kbias[i0:i1], gsum[i0:i1], gE[i0:i1], fused, y1,
+                                y2, g1, g2, E1, E2, flag, dt, tk, seg_f[pr, 0],
+                                seg_f[pr, 1], ring, slot, cnt, i0, int(seg_f[pr, 7]),
+                                n_ev)  # fmt: skip
             elif typ == SEG_HH:
                 # hh_step works in mV and ms; I is a current density (uA/cm^2)
                 f = seg_f[pr]

@@ -52,15 +52,20 @@ Channels ``ch_i (n_ch, 11)``
     with the scale ``s = xs[c]``, decaying as ``s <- a s`` (see
     :func:`_rescale`); connections add ``w / s``.
 
-Connections ``con_i (n_con, 10)``
-    ``[kind, pre0, npre, ch, col0, delay, woff, ioff, ncols, direct]``: dense
+Connections ``con_i (n_con, 13)``
+    ``[kind, pre0, npre, ch, col0, delay, woff, ioff, ncols, direct, doff,
+    loff, nlag]``: dense
     rows, one-to-one weights or factored ``L`` rows (``d`` values) at
     ``wdat[woff:]``; CSR rows through ``sptr[ioff + j]`` (absolute positions
     in ``sidx`` / ``sdat``). ``CON_RATE``: dense or factored rows from a rate
     group, added every step times ``rate * dt`` (the charge a neuron firing at
     that rate emits in a step; no delay). ``direct`` = 1 for one-state channels: the
     weights were multiplied by ``Bc`` at build and go straight into ``X``;
-    otherwise they go to the impulse buffer ``U``.
+    otherwise they go to the impulse buffer ``U``. ``CON_DCSR``: CSR rows
+    whose synapses have their own delays (``delay`` is 0): the delay of the
+    synapse at position ``p`` is ``sdel[doff + p - sptr[ioff]]`` steps, each
+    row sorted by delay (then column), and ``sdel[loff:loff + nlag]`` lists
+    the connection's distinct delays in increasing order.
 
 Each step ``k`` (time ``t_k`` to ``t_k + dt``):
 
@@ -80,7 +85,9 @@ right factor.
    scaled channels (read in their group's pass) decay to ``t_{k+1}``;
 3. monitors record;
 4. every connection reads the spikes of step ``step - delay`` and adds its
-   weights (the jumps at ``t_{k+1}``) to ``X`` or ``U``; plastic connections
+   weights (the jumps at ``t_{k+1}``) to ``X`` or ``U`` (with per-synapse
+   delays: for each of its delays ``L``, the synapses of delay ``L`` of the
+   spikes of step ``step - L``); plastic connections
    (``pl_i``, ``pl_f``, ``pl_ix``, ``trace``, ``syn``: see
    :mod:`neurosim.kernels.rules`) run their rule's step after that (4b), or
    just before it for rules whose spikes carry the updated weight;
@@ -120,6 +127,9 @@ CON_CSR = 1
 CON_ONE_TO_ONE = 2
 CON_FACTORED = 3
 CON_RATE = 4
+CON_DCSR = 5
+#: Columns of a ``con_i`` row.
+CON_COLS = 13
 
 REC_V = 0
 REC_J = 1
@@ -439,7 +449,7 @@ def network_run(n_steps, step0, dt,
                 seg_i, seg_f, aux, p_spike, rng_state, gen_step, gen_idx, gen_ptr,
                 mod_i, mstate, mpar, mref,
                 ch_i, ch_f, X, xs, U, R, tmp,
-                con_i, wdat, sdat, sidx, sptr,
+                con_i, wdat, sdat, sidx, sptr, sdel,
                 pl_i, pl_f, pl_ix, trace, syn,
                 ring, ring_cnt,
                 ext_idx, ext_val, in_x,
@@ -604,10 +614,17 @@ def network_run(n_steps, step0, dt,
         for p in range(pl_i.shape[0]):
             if pl_i[p, 12] == 0:
                 plasticity_step(p, pl_i, pl_f, pl_ix, trace, syn, con_i, ring,
-                                ring_cnt, step, dt, wdat, sdat, sidx, sptr)  # fmt: skip
+                                ring_cnt, step, dt, wdat, sdat, sidx, sptr,
+                                sdel)  # fmt: skip
         for c in range(n_con):
             if con_i[c, 0] == CON_RATE:
                 _propagate_rates(c, con_i, ch_i, v, dt, X, U, wdat)
+                continue
+            if con_i[c, 0] == CON_DCSR:
+                _propagate_delayed(c, con_i, ring, ring_cnt, step,
+                                   _con_buffer(c, con_i, ch_i, X, U),
+                                   1.0 / xs[con_i[c, 3]], sdat, sidx, sptr,
+                                   sdel)  # fmt: skip
                 continue
             delay = con_i[c, 5]
             if step - delay < 0:
@@ -623,7 +640,8 @@ def network_run(n_steps, step0, dt,
         for p in range(pl_i.shape[0]):
             if pl_i[p, 12] == 1:
                 plasticity_step(p, pl_i, pl_f, pl_ix, trace, syn, con_i, ring,
-                                ring_cnt, step, dt, wdat, sdat, sidx, sptr)  # fmt: skip
+                                ring_cnt, step, dt, wdat, sdat, sidx, sptr,
+                                sdel)  # fmt: skip
         for r in range(rec_i.shape[0]):
             if rec_i[r, 1] >= REC_WEIGHT and step % rec_i[r, 2] == 0:
                 wsrc = wdat if rec_i[r, 1] == REC_WEIGHT else sdat
@@ -670,7 +688,7 @@ def model_segments(s, seg_i, seg_f, mod_i, mstate, mpar, mref, syn_in, kgain, kb
 
 @njit
 def plasticity_step(p, pl_i, pl_f, pl_ix, trace, syn, con_i, ring, ring_cnt, step,
-                    dt, wdat, sdat, sidx, sptr):  # fmt: skip
+                    dt, wdat, sdat, sidx, sptr, sdel):  # fmt: skip
     """Step 4b for plastic connection ``p`` (its rule's generated code).
 
     The generated copy of :func:`network_run` rebinds this name to a
@@ -847,6 +865,53 @@ def _propagate(c, con_i, ch_i, spikes, ns, X, xs, U, wdat, sdat, sidx, sptr):
                 buf[idx[e]] += w[e] * inv
         else:
             buf[j] += wdat[wo + j] * inv
+
+
+@njit
+def delay_range(sdel, d0, r0, r1, lag):
+    """Positions ``[lo, hi)`` of the synapses of delay ``lag`` in CSR row ``[r0, r1)``.
+
+    The row's delays ``sdel[d0 + r0 : d0 + r1]`` are sorted, so the synapses
+    of one delay are contiguous; two binary searches find them.
+    """
+    d = sdel[d0 + r0 : d0 + r1]
+    return (r0 + _first_at_least(d, r1 - r0, lag),
+            r0 + _first_at_least(d, r1 - r0, lag + 1))  # fmt: skip
+
+
+@njit
+def _propagate_delayed(c, con_i, ring, ring_cnt, step, buf, inv, sdat, sidx, sptr,
+                       sdel):  # fmt: skip
+    """Step 4 for a connection with per-synapse delays (``CON_DCSR``).
+
+    For each of the connection's delays ``L`` (increasing), every spike of
+    step ``step - L`` from its pre neurons adds ``w * inv`` of its synapses
+    of delay ``L`` to ``buf`` (its channel's ``X`` or ``U`` from the
+    connection's first column; ``inv`` is 1 over the channel's scale). The
+    spike ring keeps the last ``max delay + 1`` steps. With one delay for all
+    synapses this adds the same weights in the same order as
+    :func:`_propagate` with that delay.
+    """
+    pre0 = con_i[c, 1]
+    npre = con_i[c, 2]
+    po = con_i[c, 7]
+    d0 = con_i[c, 10] - sptr[po]
+    loff = con_i[c, 11]
+    n_slot = ring.shape[0]
+    for li in range(con_i[c, 12]):
+        lag = np.int64(sdel[loff + li])
+        if step < lag:
+            break
+        sl = (step - lag) % n_slot
+        spikes = ring[sl]
+        ns = ring_cnt[sl]
+        a0 = _first_at_least(spikes, ns, pre0)
+        a1 = _first_at_least(spikes, ns, pre0 + npre)
+        for a in range(a0, a1):
+            j = spikes[a] - pre0
+            e0, e1 = delay_range(sdel, d0, sptr[po + j], sptr[po + j + 1], lag)
+            for e in range(e0, e1):
+                buf[sidx[e]] += sdat[e] * inv
 
 
 @njit

@@ -720,6 +720,11 @@ def _check_supported(a: dict[str, np.ndarray]) -> None:
         raise BackendUnavailable(
             "backend='cuda': SpikeSource groups run on the CPU backend only"
         )
+    if np.any(a["con_i"][:, 0] == K.CON_DCSR):
+        raise BackendUnavailable(
+            "backend='cuda': connections with per-synapse delays run on the CPU "
+            "backend only"
+        )
     if a["ch_i"].shape[0] and a["ch_i"][:, 2].max() > MAX_STATES:
         raise BackendUnavailable(
             f"backend='cuda': synapses with more than {MAX_STATES} states"

@@ -932,7 +932,6 @@ def _arrays(
         "seg_i": np.array(nr.seg_i, dtype=i64).reshape(-1, 6),
         "seg_f": np.array(nr.seg_f, dtype=np.float64).reshape(-1, 10),
         "aux": nr.aux,
-        "scr": np.zeros((3, N)),
         "p_spike": nr.p_spike,
         "rng_state": nr.rng_state,
         "gen_step": np.concatenate(nr.gen_step) if nr.gen_step else np.zeros(1, i64),
@@ -1082,6 +1081,8 @@ def _fuse_segments(
     """
     for row in seg_i:
         f = seg_f[row[3]]
+        if row[0] == K.SEG_LIF_COND:
+            _fuse_conductances(row, ch_rows, rate_into)
         if row[0] != K.SEG_LIF:
             continue
         i0, i1 = row[1], row[2]
@@ -1108,6 +1109,26 @@ def _fuse_segments(
             ch_rows[c][10] = 2
 
 
+def _fuse_conductances(row: np.ndarray, ch_rows: list, rate_into: set) -> None:
+    """Fold a conductance LIF group's conductance channels into its pass.
+
+    When the group's conductances come from one or two one-state channels
+    (e.g. ``Lowpass`` excitation and inhibition, COBA-like networks), fed by
+    spiking connections only, ``row[4:6]`` names them and they are marked 2
+    (read in the neuron pass, skipped in step 1, state kept scaled). See
+    ``kernels.network._lif_cond`` and ``cond_inputs``.
+    """
+    i0, i1 = row[1], row[2]
+    into = [c for c, r in enumerate(ch_rows) if i0 <= r[5] < i1 and r[0] == K.CH_COND]
+    if not 1 <= len(into) <= 2:
+        return
+    if any(ch_rows[c][2] != 1 or c in rate_into for c in into):
+        return
+    row[4], row[5] = into[0], into[-1]
+    for c in into:
+        ch_rows[c][10] = 2
+
+
 def run_cpu(
     built: Built, n_steps: int, step0: int, ext_idx: np.ndarray, ext_val: np.ndarray,
     buffers: dict[str, np.ndarray],
@@ -1119,7 +1140,7 @@ def run_cpu(
         n_steps, step0, built.dt,
         a["v"], a["ref"], a["syn_in"], a["gsum"], a["gE"], a["kgain"],
         a["kbias"], a["const_in"], a["flag"], a["init_i"],
-        a["seg_i"], a["seg_f"], a["aux"], a["scr"], a["p_spike"], a["rng_state"],
+        a["seg_i"], a["seg_f"], a["aux"], a["p_spike"], a["rng_state"],
         a["gen_step"],
         a["gen_idx"], a["gen_ptr"],
         a["mod_i"], a["mstate"], a["mpar"], a["mref"],

@@ -36,7 +36,7 @@ _CHUNK_GROWTH = 8
 # a chunk's external input values (steps x input columns) stay below this
 _CHUNK_MAX_VALUES = 1 << 23
 # arrays rewritten every step before they are read (not state, not structure)
-_SCRATCH = ("syn_in", "gsum", "gE", "flag", "scr", "tmp")
+_SCRATCH = ("syn_in", "gsum", "gE", "flag", "tmp")
 
 
 def _one_blas_thread() -> contextlib.AbstractContextManager:

@@ -33,9 +33,7 @@ class _VectorMath(ast.NodeTransformer):
             and f.value.id in self.modules
             and f.attr in REPLACEMENTS
         ):
-            node.func = ast.copy_location(
-                ast.Name(REPLACEMENTS[f.attr], ast.Load()), f
-            )
+            node.func = ast.copy_location(ast.Name(REPLACEMENTS[f.attr], ast.Load()), f)
         return node
 
 

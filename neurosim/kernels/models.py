@@ -868,9 +868,7 @@ def _render_group_cpu(cls: type, method: str, tag: str) -> list[str]:
     else:
         var = cls.threshold[0]
         # a parameter named by the threshold or the refractory period
-        named = [
-            x for x in (cls.threshold[1], cls.refractory) if isinstance(x, str)
-        ]
+        named = [x for x in (cls.threshold[1], cls.refractory) if isinstance(x, str)]
         per_neuron = [f"{p} = _mp[_po + {params.index(p)} * _n + _j]" for p in named]
         test = [f"{var} = _ms[_so + {state.index(var)} * _n + _j]"]
         test += per_neuron + (rule[2:] if named else [])

@@ -86,7 +86,8 @@ def vec_expm1(x):
     r, s1, s2 = _vec_reduce(x)
     q = r + r * r * _vec_taylor(r) if r != 0.0 else r  # keeps the sign of -0.0
     s = s1 * s2
-    return s * q + (s - 1.0) if s < 1e300 else s1 * (s2 * (1.0 + q))
+    e = s * q + (s - 1.0) if s < 1e300 else s1 * (s2 * (1.0 + q))
+    return e if s != 1.0 else q  # the same number, but -0.0 stays -0.0
 
 
 #: The functions, in the order a generated module defines them.

@@ -14,6 +14,13 @@ recorded, the integration method) it renders one small Python module
 * ``_run_cpu`` (a ``prange`` over neurons, ``njit(parallel=True)``) and
   ``_kernel_cuda`` (one thread per neuron, grid-stride).
 
+In every generated function ``math.exp`` and ``math.expm1`` are replaced by
+the branch-free functions of :mod:`neurosim.kernels.vecmath` (within 1 and
+2 ulp of the C library), on both targets. Inside the CPU network loop a
+model group steps in two passes: a flat update loop with the step and the
+model's functions pasted in (:mod:`neurosim.kernels.inlining`), which LLVM
+vectorises across neurons, then a scalar pass for the spike rule.
+
 The glue is rendered once per target from the same template, so the CPU and
 CUDA versions are the same text with ``_cpu`` or ``_cuda`` calls; the model's
 functions are the same source compiled twice (``_jit.njit`` and

@@ -170,6 +170,47 @@ def test_exp_if_rheobase():
     assert rec.spike_counts[0] == 0 and rec.spike_counts[1] > 5
 
 
+def test_exp_if_intervals_equal_the_quadrature():
+    # From v_reset the next crossing of v_peak takes
+    # T = int_{v_reset}^{v_peak} tau_m dv / (E_L - v + D e^{(v - V_T)/D} + I),
+    # then tau_ref: the interval is T + tau_ref, on the grid within a step.
+    from scipy.integrate import quad
+
+    m, dt = ns.ExpIF(), 1e-5
+    p = m.params
+    I = np.array([14.0, 20.0, 40.0])
+
+    def interval(i):
+        def rhs(v):
+            return p["e_l"] - v + p["delta_t"] * np.exp((v - p["v_t"]) / p["delta_t"])
+
+        t = quad(lambda v: p["tau_m"] / (rhs(v) + i), p["v_reset"], p["v_peak"])[0]
+        return t + p["tau_ref"]
+
+    rec = ns.simulate_neurons(m, I, dt=dt, t_end=0.3)
+    for i, times in zip(I, rec.spike_times, strict=True):
+        assert times.size > 3
+        np.testing.assert_allclose(np.diff(times), interval(i), rtol=0, atol=dt)
+
+
+def test_exp_if_just_under_the_cut_off_spikes_and_stays_finite():
+    # From v a few mV under v_peak one RK4 step at 0.1 ms crosses v_peak. The
+    # right-hand side is capped at v_peak: uncapped, a stage overflows exp()
+    # to inf, the next one is (E_L - inf) + inf = NaN, and the neuron would be
+    # NaN for good (NaN never crosses v_peak; the simulator stops on it).
+    v0 = np.linspace(-36.0, -30.5, 12)
+    net = ns.Network(seed=0)
+    g = net.add(ns.NeuronGroup(v0.size, ns.ExpIF(), v0=v0))
+    spikes = net.monitor_spikes(g)
+    v = net.monitor_state(g, "v", record=True)
+    ns.Simulator(net, dt=1e-4, backend="cpu", progress=False).run(0.005)
+    assert np.isfinite(v.values).all()
+    np.testing.assert_array_equal(np.sort(spikes.indices[spikes.steps == 0]),
+                                  np.arange(v0.size))  # fmt: skip
+    # reset to v_reset, then held for tau_ref = 20 steps
+    np.testing.assert_array_equal(v.values[:20], -65.0)
+
+
 # --- integrators --------------------------------------------------------------
 
 

@@ -1,11 +1,14 @@
 """The network step on a GPU: the CPU loop's per-element functions as device code.
 
-Imported lazily (``backend="cuda"``). Each step launches six kernels over the
-arrays of :mod:`neurosim.kernels.network` (kept on the device for the whole
-call): inputs (one thread per neuron), decay of the factored and readout
-states, the scales of the scaled channels (one thread), neurons (``lif_step``,
-``hh_step`` and ``poisson_step`` compiled as device functions from the same
-source as the CPU loop), spike propagation and multi-state synapses.
+Imported lazily (``backend="cuda"``). Each step launches at most five kernels
+over the arrays of :mod:`neurosim.kernels.network` (kept on the device for the
+whole call): inputs (one thread per neuron), decay of the factored and readout
+states and the scales of the scaled channels (one thread; these two only where
+such channels exist), neurons (``lif_step``, ``hh_step`` and ``poisson_step``
+compiled as device functions from the same source as the CPU loop), and spike
+propagation with the multi-state synapses (one thread per column does both);
+plus one per NeuronModel group, one for encoded inputs and one for samples
+where there are any (``tests/cuda/test_launches.py`` counts them).
 Propagation *pulls*: one thread per synaptic column adds, connection by
 connection and in increasing presynaptic index, the weights of the presynaptic
 neurons that spiked (dense rows, CSC columns, one-to-one, factored rows). That
@@ -238,14 +241,22 @@ def _neurons_kernel(N, dt, tk, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_
 
 @cuda_kernel
 def _propagate_kernel(n_cols, step, n_slot, ch_i, con_i, ring_flags, X, xs, U, wdat,
-                      cdat, cidx, cptr, v, dt):  # fmt: skip
-    """Step 4 per synaptic column: pull the weights of the spikes that arrive.
+                      cdat, cidx, cptr, v, dt, ch_f, rd_out, rd_start, rd_every,
+                      step0):  # fmt: skip
+    """Steps 4 and 5 per synaptic column: pull the spikes' weights, then the LTI.
 
     Rows from rate groups (``CON_RATE``) are pulled every step, times
     ``rate * dt``, as the CPU loop adds them. Weights into a scaled channel are
-    divided by its scale, as ``w * (1 / s)`` (``s = 1`` elsewhere).
+    divided by its scale, as ``w * (1 / s)`` (``s = 1`` elsewhere). Then
+    :func:`_lti_column` advances the column's multi-state synapse and samples
+    its readout: a column's pull writes only that column's ``X`` and ``U``,
+    which only its own step 5 reads, and the plastic connections' updates
+    that the CPU runs between the two (rules that transmit the weight before
+    its update) touch neither, so one thread does both with no grid-wide
+    barrier in between (one launch fewer per step).
     """
     start = cuda.grid(1)
+    tmp = cuda.local.array(MAX_STATES, np.float64)
     for t in range(start, n_cols, cuda.gridsize(1)):
         c = 0
         while not ch_i[c, 4] <= t < ch_i[c, 4] + ch_i[c, 1]:
@@ -284,6 +295,8 @@ def _propagate_kernel(n_cols, step, n_slot, ch_i, con_i, ring_flags, X, xs, U, w
                     for _ in range(ring_flags[sl, pre0 + j]):
                         _add(X, U, acc_x, base + col,
                              wdat[wo + j * ncols + pi] * inv)  # fmt: skip
+        _lti_column(t, c, tmp, ch_i, ch_f, X, U, rd_out, rd_start, rd_every, step0,
+                    step)  # fmt: skip
 
 
 def _room_impl(ns, room, over, i):
@@ -307,41 +320,35 @@ def _add_impl(X, U, to_x, idx, w):
 _add = cuda_device(_add_impl)
 
 
-@cuda_kernel
-def _lti_kernel(n_cols, ch_i, ch_f, X, U, rd_out, rd_start, rd_every, step0,
-                step):  # fmt: skip
-    """Step 5 per column: multi-state synapses ``x <- A x + Bc u``; readouts.
+def _lti_column_impl(t, c, tmp, ch_i, ch_f, X, U, rd_out, rd_start, rd_every, step0,
+                     step):  # fmt: skip
+    """Step 5 of column ``t`` (of channel ``c``): ``x <- A x + Bc u``; readouts.
 
-    Readout ``rd`` samples every ``rd_every[rd]`` steps; its samples of this
-    call start at ``rd_out[rd_start[rd]]``, one row of its width per due step.
+    ``tmp`` is the thread's scratch of ``MAX_STATES`` values. Readout ``rd``
+    samples every ``rd_every[rd]`` steps; its samples of this call start at
+    ``rd_out[rd_start[rd]]``, one row of its width per due step.
     """
-    start = cuda.grid(1)
-    tmp = cuda.local.array(MAX_STATES, np.float64)
-    for t in range(start, n_cols, cuda.gridsize(1)):
-        c = 0
-        while not ch_i[c, 4] <= t < ch_i[c, 4] + ch_i[c, 1]:
-            c += 1
-        i = t - ch_i[c, 4]
-        width = ch_i[c, 1]
-        m = ch_i[c, 2]
-        xo = ch_i[c, 3]
-        fo = ch_i[c, 7]
-        if m > 1:
-            for l in range(m):
-                acc = ch_f[fo + m * m + l] * U[t]
-                for q in range(m):
-                    acc += ch_f[fo + l * m + q] * X[xo + q * width + i]
-                tmp[l] = acc
-            for l in range(m):
-                X[xo + l * width + i] = tmp[l]
-            U[t] = 0.0
-        rd = ch_i[c, 9]
-        if ch_i[c, 0] == K.CH_READOUT and step % rd_every[rd] == 0:
-            y = 0.0
-            for l in range(m):
-                y += ch_f[fo + m * m + m + l] * X[xo + l * width + i]
-            base = rd_start[rd] + _n_due(step0, step, rd_every[rd]) * width
-            rd_out[base + i] = y
+    i = t - ch_i[c, 4]
+    width = ch_i[c, 1]
+    m = ch_i[c, 2]
+    xo = ch_i[c, 3]
+    fo = ch_i[c, 7]
+    if m > 1:
+        for l in range(m):
+            acc = ch_f[fo + m * m + l] * U[t]
+            for q in range(m):
+                acc += ch_f[fo + l * m + q] * X[xo + q * width + i]
+            tmp[l] = acc
+        for l in range(m):
+            X[xo + l * width + i] = tmp[l]
+        U[t] = 0.0
+    rd = ch_i[c, 9]
+    if ch_i[c, 0] == K.CH_READOUT and step % rd_every[rd] == 0:
+        y = 0.0
+        for l in range(m):
+            y += ch_f[fo + m * m + m + l] * X[xo + l * width + i]
+        base = rd_start[rd] + _n_due(step0, step, rd_every[rd]) * width
+        rd_out[base + i] = y
 
 
 def _n_due_impl(step0, step, every):
@@ -350,6 +357,7 @@ def _n_due_impl(step0, step, every):
 
 
 _n_due = cuda_device(_n_due_impl)
+_lti_column = cuda_device(_lti_column_impl)
 
 
 @cuda_kernel
@@ -772,8 +780,9 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     Checks that the run fits in the device's free memory, copies to the
     device what is not there yet or what the host changed (the network's
     arrays stay on the device between runs, in ``built.device``, a
-    :class:`DeviceState`), runs ``n_steps`` steps (six launches per step, two
-    more per plastic connection and one for the weight samples) in chunks of
+    :class:`DeviceState`), runs ``n_steps`` steps (at most five launches per
+    step, see the module's docstring, two more per plastic connection and one
+    for the weight samples) in chunks of
     at most ``SPIKE_CHUNK_BYTES // N`` steps (spike flags back to the host,
     when spikes are monitored, and the next input rows to the device between
     chunks), copies the monitors' samples back and writes the
@@ -830,6 +839,12 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     gc, _ = _grid(n_cols)
     gr, _ = _grid(n_rec)
     width_max = int(a["ch_i"][:, 1].max()) if a["ch_i"].shape[0] else 1
+    # launched only where they have work: scaled channels (fused LIF), and
+    # one-state factored and readout channels
+    ch = a["ch_i"]
+    scaled = bool(np.any(ch[:, 10] == 2))
+    one = (ch[:, 2] == 1) & ((ch[:, 0] == K.CH_FACTORED) | (ch[:, 0] == K.CH_READOUT))
+    decays = scaled or bool(np.any(one))
     gd, _ = _grid(width_max)
     n_in = a["in_x"].shape[0]
     ge, _ = _grid(n_in)
@@ -865,8 +880,10 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                                 d["X"], d["xs"], d["R"], d["syn_in"], d["gsum"],
                                 d["gE"], d["const_in"], d_ext_ptr, d_ext_cols,
                                 ext_row)  # fmt: skip
-        _decay_kernel[gd, tpb](d["ch_i"], d["ch_f"], d["X"], d["xs"])
-        _scale_kernel[1, 1](d["ch_i"], d["ch_f"], d["xs"])
+        if decays:
+            _decay_kernel[gd, tpb](d["ch_i"], d["ch_f"], d["X"], d["xs"])
+        if scaled:
+            _scale_kernel[1, 1](d["ch_i"], d["ch_f"], d["xs"])
         tk = step * built.dt
         _neurons_kernel[gn, tpb](N, built.dt, tk, d["v"], d["ref"], d["aux"],
                                  d["syn_in"], d["gsum"], d["gE"], d["kgain"],
@@ -883,11 +900,14 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                                     d["kbias"], d["wdat"], d["cdat"],
                                     d_rec_out)  # fmt: skip
         _plasticity(dev, 0, step, built.dt, tpb)
-        if n_cols:
+        if n_cols:  # steps 4 and 5 (the rules of phase 1 touch neither X nor U)
             _propagate_kernel[gc, tpb](n_cols, step, n_slot, d["ch_i"],
                                        d["con_i_gpu"], d["ring_flags"], d["X"],
                                        d["xs"], d["U"], d["wdat"], d["cdat"], d["cidx"],
-                                       d["cptr"], d["v"], built.dt)  # fmt: skip
+                                       d["cptr"], d["v"], built.dt, d["ch_f"],
+                                       d_rd_out if n_rd else d["U"],
+                                       d_rd_start if n_rd else d["rd_every"],
+                                       d["rd_every"], step0)  # fmt: skip
         if dev.rules:
             _plasticity(dev, 1, step, built.dt, tpb)
             if n_rec:
@@ -895,11 +915,6 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                                         d["v"], d["mstate"], d["syn_in"], d["kgain"],
                                         d["kbias"], d["wdat"], d["cdat"],
                                         d_rec_out)  # fmt: skip
-        if n_cols:
-            _lti_kernel[gc, tpb](n_cols, d["ch_i"], d["ch_f"], d["X"], d["U"],
-                                 d_rd_out if n_rd else d["U"],
-                                 d_rd_start if n_rd else d["rd_every"],
-                                 d["rd_every"], step0, step)  # fmt: skip
         if built.n_mon and k - k0 == m - 1:  # end of a chunk: spikes become events
             flags = np.empty((m, N), dtype=np.uint8)
             to_host(spk, flags)

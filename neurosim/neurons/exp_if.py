@@ -22,6 +22,15 @@ class ExpIF(NeuronModel):
     ``I_rh = V_T - E_L - Delta_T`` it fires periodically. Default integrator:
     RK4.
 
+    The exponential term is evaluated at ``min(v, v_peak)`` (NEST's
+    ``aeif_*`` models evaluate their whole right-hand side there): below
+    ``v_peak`` the dynamics are the equation's, and the stages of a step that
+    crosses ``v_peak`` see that term at its value at ``v_peak`` instead of the
+    exponential of an ever larger stage value. Uncapped, at ``dt = 0.1 ms``
+    a stage from ``v`` a few mV under ``v_peak`` overflows ``exp`` to
+    ``inf``, the next stage's ``(E_L - inf) + inf`` is NaN, and the neuron
+    would stay NaN (it never crosses ``v_peak`` again).
+
     Parameters
     ----------
     tau_m, tau_ref : float or array
@@ -57,7 +66,7 @@ class ExpIF(NeuronModel):
     method = "rk4"
 
     @staticmethod
-    def derivatives(v, I, tau_m, e_l, v_t, delta_t):
+    def derivatives(v, I, tau_m, e_l, v_t, delta_t, v_peak):
         """Right-hand side.
 
         Parameters
@@ -68,12 +77,13 @@ class ExpIF(NeuronModel):
             Input, mV.
         tau_m : float
             Membrane time constant, s.
-        e_l, v_t, delta_t : float
-            Rest, soft threshold and slope factor, mV.
+        e_l, v_t, delta_t, v_peak : float
+            Rest, soft threshold, slope factor and cut-off, mV.
 
         Returns
         -------
         float
             ``dv/dt``, mV/s.
         """
-        return ((e_l - v) + delta_t * math.exp((v - v_t) / delta_t) + I) / tau_m
+        spike = delta_t * math.exp((min(v, v_peak) - v_t) / delta_t)
+        return ((e_l - v) + spike + I) / tau_m

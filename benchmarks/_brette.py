@@ -23,11 +23,11 @@ import json
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from typing import Any
 
 import numpy as np
+from _common import brian2_build, brian2_run_binary, emit, log
 
 N, N_E = 4000, 3200
 P_CONN = 0.02
@@ -38,16 +38,6 @@ MODELS = {
     "cuba": {"El": -0.049, "we": 1.62e-3, "wi": -9e-3},
     "coba": {"El": -0.060, "we": 0.6, "wi": 6.7, "Ee": 0.0, "Ei": -0.080, "I": 0.020},
 }
-
-
-def emit(record: dict[str, Any]) -> None:
-    """One JSON line on stdout (the benchmark contract)."""
-    print(json.dumps(record), flush=True)
-
-
-def log(msg: str) -> None:
-    """Progress to stderr (stdout carries only JSON lines)."""
-    print(msg, file=sys.stderr, flush=True)
 
 
 def neurosim_network(model: str, seed: int, backend: str) -> tuple[Any, Any, Any]:
@@ -73,39 +63,6 @@ def neurosim_network(model: str, seed: int, backend: str) -> tuple[Any, Any, Any
     spikes = net.monitor_spikes(P)
     sim = ns.Simulator(net, dt=DT, backend=backend, progress=False)
     return sim, spikes, sim.n_synapses
-
-
-def bench_neurosim(model: str, duration: float, repeats: int, backend: str) -> None:
-    """Time ``sim.run(duration)`` on fresh simulators (same seed)."""
-    runs, cpus, rates, builds = [], [], [], []
-    first = None
-    for r in range(max(3, repeats) + 1):
-        sim, spikes, n_syn = neurosim_network(model, 1, backend)
-        builds.append(sim.build_s)
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        sim.run(duration)
-        elapsed = time.perf_counter() - t0
-        cpu = time.process_time() - c0
-        if r == 0:
-            first = elapsed
-            continue
-        runs.append(elapsed)
-        cpus.append(cpu)
-        rates.append(spikes.indices.size / (N * duration))
-    run_s = statistics.median(runs)
-    emit(
-        {
-            "bench": model, "impl": f"neurosim-{backend}",
-            "params": {"n": N, "p": P_CONN, "dt": DT, "duration_s": duration},
-            "compile_s": max(first - run_s, 0.0), "build_s": statistics.median(builds),
-            "run_s": run_s, "throughput": duration / run_s,
-            "unit": "simulated s per wall s",
-            # process CPU time, comparable with Brian2's own loop timer
-            "cpu_s": statistics.median(cpus),
-            "check": {"mean_rate_hz": statistics.mean(rates), "n_synapses": n_syn},
-        }
-    )  # fmt: skip
 
 
 def _brian2_objects(b2: Any, model: str) -> tuple[list, Any, Any]:
@@ -142,47 +99,71 @@ def _brian2_objects(b2: Any, model: str) -> tuple[list, Any, Any]:
     return [P, Ce, Ci, mon], mon, (Ce, Ci)
 
 
-def bench_brian2_standalone(model: str, duration: float, repeats: int) -> None:
-    """Brian2 cpp_standalone, single thread.
+def _brian2_build(model: str) -> Any:
+    """``build(b2)`` for :func:`_common.brian2_build`: the objects and checks."""
 
-    ``cpu_s`` is the binary's own timer of its network loop, which Brian2
-    takes with ``std::clock()``: process CPU time, blind to other processes
-    on a shared machine. ``run_s`` is the wall time of the whole binary
-    (start-up and result files included), an upper bound on its loop's wall
-    time. Compare ``cpu_s`` with neurosim's ``cpu_s``.
-    """
-    import brian2 as b2
-
-    directory = tempfile.mkdtemp(prefix="neurosim-bench-brian2-")
-    b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
-    b2.prefs.devices.cpp_standalone.openmp_threads = 0
-    b2.prefs.logging.console_log_level = "ERROR"
-    b2.defaultclock.dt = DT * b2.second
-    b2.seed(1)
-    objects, mon, syns = _brian2_objects(b2, model)
-    net = b2.Network(*objects)
-    net.run(duration * b2.second)
-    t0 = time.perf_counter()
-    b2.device.build(directory=directory, compile=True, run=True)
-    compile_s = time.perf_counter() - t0 - b2.device._last_run_time
-    runs, cpus = [], []
-    for _ in range(max(3, repeats)):
-        t0 = time.perf_counter()
-        b2.device.run(directory=directory, with_output=False, run_args=[])
-        runs.append(time.perf_counter() - t0)
-        cpus.append(b2.device._last_run_time)
-    run_s = statistics.median(runs)
-    emit(
-        {
-            "bench": model, "impl": "brian2-cpp_standalone",
-            "params": {"n": N, "p": P_CONN, "dt": DT, "duration_s": duration,
-                       "threads": 1},
-            "compile_s": compile_s, "run_s": run_s, "throughput": duration / run_s,
-            "unit": "simulated s per wall s", "cpu_s": statistics.median(cpus),
-            "check": {"mean_rate_hz": mon.num_spikes / (N * duration),
-                      "n_synapses": int(len(syns[0]) + len(syns[1]))},
+    def build(b2: Any) -> tuple[list, dict]:
+        b2.defaultclock.dt = DT * b2.second
+        b2.seed(1)
+        objects, mon, syns = _brian2_objects(b2, model)
+        return objects, {
+            "spikes": lambda: int(mon.num_spikes),
+            "n_synapses": lambda: int(len(syns[0]) + len(syns[1])),
         }
-    )  # fmt: skip
+
+    return build
+
+
+def bench(model: str, duration: float, repeats: int, backend: str,
+          build: dict[str, Any] | None) -> None:  # fmt: skip
+    """neurosim (fresh simulators, same seed), alternating with the Brian2 binary.
+
+    Each round runs ``sim.run(duration)`` and then, when ``build`` is given,
+    the Brian2 cpp_standalone binary (one thread), so that both share the
+    machine's load. neurosim's ``run_s`` is wall time and ``cpu_s`` process
+    CPU time (the loop runs on one thread); Brian2's loop timer is
+    ``std::clock()``, process CPU time, so its line has ``cpu_s`` and
+    ``ratio``, Brian2's CPU time over neurosim's (above 1: neurosim is
+    faster), the figure that holds on a loaded machine.
+    """
+    runs, cpus, rates, builds, peer = [], [], [], [], []
+    first = None
+    for r in range(max(3, repeats) + 1):  # round 0: compile (or cache load)
+        sim, spikes, n_syn = neurosim_network(model, 1, backend)
+        builds.append(sim.build_s)
+        c0, t0 = time.process_time(), time.perf_counter()
+        sim.run(duration)
+        elapsed = time.perf_counter() - t0
+        cpu = time.process_time() - c0
+        if r == 0:
+            first = elapsed
+            continue
+        runs.append(elapsed)
+        cpus.append(cpu)
+        rates.append(spikes.indices.size / (N * duration))
+        if build is not None:
+            peer.append(brian2_run_binary(build["directory"]))
+    run_s, cpu_s = statistics.median(runs), statistics.median(cpus)
+    params = {"n": N, "p": P_CONN, "dt": DT, "duration_s": duration, "threads": 1}
+    emit({
+        "bench": model, "impl": f"neurosim-{backend}", "params": params,
+        "compile_s": max(first - run_s, 0.0), "build_s": statistics.median(builds),
+        "run_s": run_s, "cpu_s": cpu_s, "throughput": duration / run_s,
+        "unit": "simulated s per wall s",
+        "check": {"mean_rate_hz": statistics.mean(rates), "n_synapses": n_syn},
+    })  # fmt: skip
+    if build is None:
+        return
+    peer_s = statistics.median(peer)
+    checks = build["checks"]
+    emit({
+        "bench": model, "impl": "brian2-cpp_standalone", "params": params,
+        "compile_s": build["compile_s"], "run_s": peer_s, "cpu_s": peer_s,
+        "throughput": duration / peer_s, "unit": "simulated s per CPU s",
+        "check": {"mean_rate_hz": checks["spikes"] / (N * duration),
+                  "n_synapses": checks["n_synapses"]},
+        "ratio": peer_s / cpu_s,
+    })  # fmt: skip
 
 
 def main(model: str, doc: str) -> None:
@@ -191,10 +172,10 @@ def main(model: str, doc: str) -> None:
     ap.add_argument("--quick", action="store_true", help="0.2 s runs only")
     ap.add_argument("--backend", choices=("cpu", "cuda"), default="cpu")
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--brian2-only", type=float, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--brian2-build", type=float, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.brian2_only is not None:
-        bench_brian2_standalone(model, args.brian2_only, args.repeats)
+    if args.brian2_build is not None:
+        brian2_build(_brian2_build(model), args.brian2_build, 0)
         return
     durations = [0.2] if args.quick else [1.0, 10.0]
     try:
@@ -206,22 +187,21 @@ def main(model: str, doc: str) -> None:
     from neurosim.exceptions import BackendUnavailable
 
     for duration in durations:
-        log(f"{model}: neurosim-{args.backend}, {duration:g} s")
+        build = None
+        if has_brian2:
+            log(f"{model}: building Brian2 cpp_standalone, {duration:g} s")
+            # the standalone device is process-global: built in a process of its own
+            res = subprocess.run(
+                [sys.executable, sys.argv[0], "--brian2-build", str(duration)],
+                stdout=subprocess.PIPE, text=True, check=True,
+            )  # fmt: skip
+            build = json.loads(res.stdout.strip().splitlines()[-1])
+        else:
+            emit({"bench": model, "impl": "brian2-cpp_standalone",
+                  "skipped": "not installed"})  # fmt: skip
+        log(f"{model}: neurosim-{args.backend} and Brian2 interleaved, {duration:g} s")
         try:
-            bench_neurosim(model, duration, args.repeats, args.backend)
+            bench(model, duration, args.repeats, args.backend, build)
         except BackendUnavailable as e:
             emit({"bench": model, "impl": f"neurosim-{args.backend}",
                   "skipped": str(e).split(";")[0]})  # fmt: skip
-        if not has_brian2:
-            emit({"bench": model, "impl": "brian2-cpp_standalone",
-                  "skipped": "not installed"})  # fmt: skip
-            continue
-        log(f"{model}: brian2-cpp_standalone, {duration:g} s")
-        # the standalone device is process-global: one fresh process per case
-        res = subprocess.run(
-            [sys.executable, sys.argv[0], "--brian2-only", str(duration),
-             "--repeats", str(args.repeats)],
-            stdout=subprocess.PIPE, text=True, check=True,
-        )  # fmt: skip
-        sys.stdout.write(res.stdout)
-        sys.stdout.flush()

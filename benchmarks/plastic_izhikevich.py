@@ -16,12 +16,16 @@ weights held in [0, 6] mV; Brian2 runs the same rule with event-driven
 traces (``on_pre``: ``v_post += w; w = clip(w - A- y, 0, wmax); x += 1``;
 ``on_post``: ``w = clip(w + A+ x, 0, wmax); y += 1``).
 
-neurosim's ``connect`` takes one delay per connection, so the per-synapse
-delays are 20 disjoint sparse connections per source population, one per
-delay value, each drawn with probability 0.01 / 20 (40 recurrent
-connections in all; each plastic one keeps its own pre- and postsynaptic
-traces). A neurosim weight is a charge (``I`` times seconds, ``I`` in mV/ms):
-a jump of ``J`` mV is the weight ``J * Izhikevich.time_unit``.
+neurosim draws the per-synapse delays as Brian2 does, one per synapse
+(``delay=ns.dists.Choice([1, ..., 20] ms)``, from the network's seed): one
+connection per source population (two recurrent connections; the plastic
+one keeps the presynaptic traces of the last 20 ms, so that each synapse
+sees its own pre trace, as Brian2's per-synapse event-driven ``x``). A
+neurosim weight is a charge (``I`` times seconds, ``I`` in mV/ms): a jump
+of ``J`` mV is the weight ``J * Izhikevich.time_unit``. The neurosim line's
+``check`` adds ``plastic_bytes_per_synapse``: the bytes the loop keeps for
+the plastic connection (weights, column indices, delays, the postsynaptic
+index, the traces and their history) over its synapse count.
 
 Both sides draw their own random connectivity and Poisson input, so
 ``check`` agrees statistically, not exactly: the mean rates of both
@@ -102,18 +106,29 @@ def neurosim_sim(seed: int, backend: str) -> tuple[Any, Any, list, float]:
         a_plus=A_PLUS * mv, a_minus=A_MINUS * mv, tau_plus=TAU_STDP,
         tau_minus=TAU_STDP, w_min=0.0, w_max=W_MAX * mv,
     )  # fmt: skip
-    plastic = []
-    p = P_CONN / N_DELAYS
-    for d in range(1, N_DELAYS + 1):  # one connection per delay value
-        plastic.append(
-            net.connect(
-                P[:N_E], P, ns.Random(p, W_E * mv), delay=d * 1e-3, plasticity=rule
-            )  # fmt: skip
-        )
-        net.connect(P[N_E:], P, ns.Random(p, W_I * mv), delay=d * 1e-3)
+    delays = ns.dists.Choice(np.arange(1, N_DELAYS + 1) * 1e-3)  # 1, ..., 20 ms
+    plastic = [
+        net.connect(P[:N_E], P, ns.Random(P_CONN, W_E * mv), delay=delays,
+                    plasticity=rule)
+    ]  # fmt: skip
+    net.connect(P[N_E:], P, ns.Random(P_CONN, W_I * mv), delay=delays)
     spikes = net.monitor_spikes(P)
     sim = ns.Simulator(net, dt=DT, backend=backend, progress=False)
     return sim, spikes, plastic, time.perf_counter() - t0
+
+
+def plastic_bytes(sim: Any, n_plastic: int) -> float:
+    """Bytes per plastic synapse the loop keeps for the plastic connection.
+
+    Its weights, column indices and delays (the itemsizes of the flat
+    ``sdat``, ``sidx``, ``sdel`` arrays), the rule's column view (``pl_ix``:
+    positions and presynaptic indices), its traces with their history
+    (``trace``) and synapse variables (``syn``), which serve only the plastic
+    connection.
+    """
+    a = sim._built.arrays  # the simulator's flat arrays (benchmark bookkeeping)
+    per = sum(a[k].itemsize for k in ("sdat", "sidx", "sdel"))
+    return per + sum(a[k].nbytes for k in ("pl_ix", "trace", "syn")) / n_plastic
 
 
 def _brian2_objects(b2: Any) -> tuple[list, dict]:
@@ -231,6 +246,7 @@ def main() -> None:
     ours_check = {
         **_rates((int(np.sum(idx < N_E)), int(np.sum(idx >= N_E))), duration),
         "n_synapses": int(sim.n_synapses), **weight_check(w_mv),
+        "plastic_bytes_per_synapse": plastic_bytes(sim, w.size),
     }  # fmt: skip
     params = {"n": N, "fan_in": N * P_CONN, "delays_ms": [1, N_DELAYS], "dt": DT,
               "duration_s": duration, "method": "euler", "threads": 1,

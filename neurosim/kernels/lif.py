@@ -157,6 +157,117 @@ def lif_rate(J, tau_rc, tau_ref):
     return 0.0
 
 
+#: ln 2 split in two (Cody & Waite; fdlibm's constants): ``_LN2_HI`` has 21
+#: trailing zero bits, so ``k * _LN2_HI`` is exact for small integers ``k``.
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+#: Taylor coefficients ``1 / n!`` of ``expm1``, n = 2 .. 13.
+_C2, _C3, _C4, _C5, _C6, _C7, _C8, _C9, _C10, _C11, _C12, _C13 = (
+    1.0 / math.factorial(n) for n in range(2, 14)
+)
+#: :func:`expm1_small` is exact for ``-EXPM1_SMALL_MAX <= y <= 0``.
+EXPM1_SMALL_MAX = 3.5 * _LN2_HI
+
+
+def expm1_small(y):
+    """``expm1(y) = exp(y) - 1`` for ``-3.5 ln 2 <= y <= 0``, branch free.
+
+    A CPU loop that calls ``math.expm1`` per element stays scalar (numba has
+    no vector ``expm1`` without Intel's SVML); this one vectorises, and keeps
+    ``expm1``'s relative accuracy near 0, which ``exp(y) - 1`` loses (about
+    ``eps / |y|`` relative: 2e-14 at ``y = -0.005``).
+
+    Parameters
+    ----------
+    y : float
+        Argument in ``[-EXPM1_SMALL_MAX, 0]`` (``[-2.43, 0]``); NaN gives NaN.
+        Outside that range the result is meaningless: callers test the range
+        and use ``math.expm1`` there.
+
+    Returns
+    -------
+    float
+        ``expm1(y)``, within 2 ulp (tested against ``math.expm1``).
+
+    Notes
+    -----
+    ``y = k ln 2 + r`` with ``k = round(y / ln 2)`` in ``{0, -1, -2, -3}`` (by
+    comparisons) and ``|r| <= ln(2) / 2`` (Cody-Waite:
+    ``r = (y - k ln2_hi) - k ln2_lo``); ``p = expm1(r)`` is its Taylor
+    polynomial to degree 13 (truncation below ``0.347**13 / 14! = 1.2e-17``
+    relative), and ``expm1(y) = s p + (s - 1)`` with ``s = 2**k``. ``k = 0``
+    gives ``p`` itself; for ``k != 0`` the result is below -0.29 and the sum
+    does not cancel.
+    """
+    t1 = y < -0.5 * _LN2_HI
+    t2 = y < -1.5 * _LN2_HI
+    t3 = y < -2.5 * _LN2_HI
+    kf = -1.0 if t1 else 0.0
+    kf = -2.0 if t2 else kf
+    kf = -3.0 if t3 else kf
+    s = 0.5 if t1 else 1.0
+    s = 0.25 if t2 else s
+    s = 0.125 if t3 else s
+    r = (y - kf * _LN2_HI) - kf * _LN2_LO
+    q = _C13 * r + _C12
+    q = q * r + _C11
+    q = q * r + _C10
+    q = q * r + _C9
+    q = q * r + _C8
+    q = q * r + _C7
+    q = q * r + _C6
+    q = q * r + _C5
+    q = q * r + _C4
+    q = q * r + _C3
+    q = q * r + _C2
+    p = r + (r * r) * q
+    return s * p + (s - 1.0)
+
+
+def cond_lif_drive(J, g, gE, dt, tau):
+    """Target and whole-step factor of a conductance LIF neuron, branch free.
+
+    ``tau du/dt = J - u + g_tot E_g - g_tot u`` (``g = g_tot``; ``gE`` the sum of
+    each conductance times its reversal potential; both held over the step)
+    is a LIF with ``tau_eff = tau / (1 + g)`` and target
+    ``J_eff = (J + gE) / (1 + g)``; over a whole step
+    ``u <- u + (J_eff - u) full`` with ``full = -expm1(-x)``,
+    ``x = dt (1 + g) / tau``.
+
+    Returns
+    -------
+    J_eff, full, x : float
+        ``full`` is exact (:func:`expm1_small`) for ``0 <= x <= EXPM1_SMALL_MAX``
+        (``1 + g`` up to ``2.43 tau / dt``); callers send neurons outside that
+        range through :func:`cond_lif_coeffs`.
+    """
+    gt = 1.0 + g
+    x = (dt / tau) * gt
+    return (J + gE) / gt, -expm1_small(-x), x
+
+
+def cond_lif_coeffs(J, g, gE, dt, tau):
+    """``(J_eff, tau_eff, full)`` of a conductance LIF neuron, for any ``g``.
+
+    What :func:`lif_advance` needs to step the neuron exactly
+    (``tau_rc = tau_eff``): :func:`cond_lif_drive`, bit for bit, inside its
+    range, else ``full = -expm1(-x)`` from the library.
+    """
+    Je, full, x = cond_lif_drive(J, g, gE, dt, tau)
+    if x < 0.0 or x > EXPM1_SMALL_MAX:
+        full = -math.expm1(-x)
+    return Je, tau / (1.0 + g), full
+
+
+#: The scalar conductance-LIF functions, for :func:`neurosim._jit.compile_family`
+#: (they call each other by name).
+COND_FUNCTIONS = {
+    "expm1_small": expm1_small,
+    "cond_lif_drive": cond_lif_drive,
+    "cond_lif_coeffs": cond_lif_coeffs,
+}
+
+
 def make_lif_neuron_loop(step):
     """Build the per-neuron time loop around ``step`` (:func:`lif_advance`, CUDA).
 

@@ -16,7 +16,9 @@ Neurons (global index ``0..N-1``, groups laid end to end)
     so that each step's spike list is sorted. Types: ``SEG_LIF``
     (current-based LIF), ``SEG_LIF_FUSED`` (the same with its one or two
     input channels ``ch1``, ``ch2`` read in its own pass), ``SEG_LIF_COND``
-    (LIF with conductance channels), ``SEG_HH`` (Hodgkin-Huxley through
+    (LIF with conductance channels; with ``ch1 >= 0`` its one or two
+    one-state conductance channels ``ch1``, ``ch2`` are read in its own
+    pass), ``SEG_HH`` (Hodgkin-Huxley through
     :func:`neurosim.kernels.hh.hh_step`, gates in ``aux (3, N)``),
     ``SEG_POISSON``, ``SEG_GENERATOR`` (given spike steps), ``SEG_LIF_RATE``
     (rate LIF, :func:`neurosim.kernels.lif.lif_rate`; ``v`` holds the rate),
@@ -50,15 +52,20 @@ Channels ``ch_i (n_ch, 11)``
     with the scale ``s = xs[c]``, decaying as ``s <- a s`` (see
     :func:`_rescale`); connections add ``w / s``.
 
-Connections ``con_i (n_con, 10)``
-    ``[kind, pre0, npre, ch, col0, delay, woff, ioff, ncols, direct]``: dense
+Connections ``con_i (n_con, 13)``
+    ``[kind, pre0, npre, ch, col0, delay, woff, ioff, ncols, direct, doff,
+    loff, nlag]``: dense
     rows, one-to-one weights or factored ``L`` rows (``d`` values) at
     ``wdat[woff:]``; CSR rows through ``sptr[ioff + j]`` (absolute positions
     in ``sidx`` / ``sdat``). ``CON_RATE``: dense or factored rows from a rate
     group, added every step times ``rate * dt`` (the charge a neuron firing at
     that rate emits in a step; no delay). ``direct`` = 1 for one-state channels: the
     weights were multiplied by ``Bc`` at build and go straight into ``X``;
-    otherwise they go to the impulse buffer ``U``.
+    otherwise they go to the impulse buffer ``U``. ``CON_DCSR``: CSR rows
+    whose synapses have their own delays (``delay`` is 0): the delay of the
+    synapse at position ``p`` is ``sdel[doff + p - sptr[ioff]]`` steps, each
+    row sorted by delay (then column), and ``sdel[loff:loff + nlag]`` lists
+    the connection's distinct delays in increasing order.
 
 Each step ``k`` (time ``t_k`` to ``t_k + dt``):
 
@@ -78,7 +85,9 @@ right factor.
    scaled channels (read in their group's pass) decay to ``t_{k+1}``;
 3. monitors record;
 4. every connection reads the spikes of step ``step - delay`` and adds its
-   weights (the jumps at ``t_{k+1}``) to ``X`` or ``U``; plastic connections
+   weights (the jumps at ``t_{k+1}``) to ``X`` or ``U`` (with per-synapse
+   delays: for each of its delays ``L``, the synapses of delay ``L`` of the
+   spikes of step ``step - L``); plastic connections
    (``pl_i``, ``pl_f``, ``pl_ix``, ``trace``, ``syn``: see
    :mod:`neurosim.kernels.rules`) run their rule's step after that (4b), or
    just before it for rules whose spikes carry the updated weight;
@@ -95,9 +104,9 @@ import math
 
 import numpy as np
 
-from .._jit import inline, njit
+from .._jit import compile_family, inline, njit
 from .hh import cpu as hh_cpu
-from .lif import lif_advance, lif_rate
+from .lif import COND_FUNCTIONS, EXPM1_SMALL_MAX, lif_advance, lif_rate
 
 SEG_LIF = 0
 SEG_LIF_COND = 1
@@ -118,6 +127,9 @@ CON_CSR = 1
 CON_ONE_TO_ONE = 2
 CON_FACTORED = 3
 CON_RATE = 4
+CON_DCSR = 5
+#: Columns of a ``con_i`` row.
+CON_COLS = 13
 
 REC_V = 0
 REC_J = 1
@@ -150,6 +162,9 @@ _lif = inline(lif_advance)
 _lif_rate = inline(lif_rate)
 _hh = hh_cpu["hh_step"]
 _poisson = inline(poisson_step)
+_cond = compile_family(COND_FUNCTIONS, "cpu")
+_cond_drive = _cond["cond_lif_drive"]
+_cond_coeffs = _cond["cond_lif_coeffs"]
 
 
 @njit
@@ -245,50 +260,94 @@ def _lif_fused(v, rend, syn_in, x1, x2, flag, c0, kg, kb, g1, g2, dt, tk,
     return cnt
 
 
-@njit
-def _lif_cond(v, rend, syn_in, gsum, gE, kgain, kbias, flag, jeff, teff, feff, dt,
-              tk, tau, tref, ring, slot, cnt, i0, mcap, over):  # fmt: skip
+def cond_inputs(y1, y2, c1, c2, E1, E2, i):
+    """``(g, g E)`` of neuron ``i`` from one or two scaled conductance channels.
+
+    ``c = G s`` (the channel's gain times its scale) and ``y`` its states
+    (:func:`_rescale`); a single channel comes with ``c2 = 0``. The same sums,
+    in the same order, as the channel pass (:func:`_read_channel`) and the
+    CUDA inputs kernel: ``g = (0 + c1 y1) + (0 + c2 y2)``,
+    ``gE = (0 + g1 E1) + g2 E2``.
+    """
+    g1 = 0.0 + c1 * y1[i]
+    g2 = 0.0 + c2 * y2[i]
+    return g1 + g2, (0.0 + g1 * E1) + g2 * E2
+
+
+def cond_free_step(vi, r, J, g, gE, dt, tau, xmax):
+    """First (vector) pass of a conductance LIF neuron: ``(v to store, flag)``.
+
+    A free neuron (``r <= 0``) moves to ``v + (J_eff - v) full``; a refractory
+    one keeps ``v``. Flagged (for :func:`_lif_cond`'s second pass): a spike, a
+    refractory period ending inside the step, ``v >= 1`` at the start, or
+    ``x`` outside :func:`~neurosim.kernels.lif.cond_lif_drive`'s exact range;
+    a flagged neuron stores its start voltage (``+ 0.0``, which changes only
+    the sign of a zero, keeps LLVM from making the store a masked store of
+    ``vs``, which is slow on AMD cores).
+    """
+    Je, full, x = _cond_drive(J, g, gE, dt, tau)
+    vc = vi + (Je - vi) * full
+    vs = vc if r <= 0.0 else vi
+    f = (vs > 1.0) | ((r > 0.0) & (r < dt)) | (vi >= 1.0)
+    f |= (x < 0.0) | (x > xmax)
+    return (vi + 0.0 if f else vs), f
+
+
+_cond_inputs = inline(cond_inputs)
+_cond_free = inline(cond_free_step)
+
+
+@njit(error_model="numpy")
+def _lif_cond(v, rend, syn_in, kgain, kbias, gsum, gE, fused, y1, y2, c1, c2, E1, E2,
+              flag, dt, tk, tau, tref, ring, slot, cnt, i0, mcap, over):  # fmt: skip
     """LIF neurons with conductance input (views of one segment).
 
     ``tau du/dt = J - u + sum_c g_c (E_c - u)`` is a LIF with
     ``tau_eff = tau / (1 + g)`` and input ``(J + sum_c g_c E_c) / (1 + g)``,
     ``g = sum_c g_c`` (conductances held over the step, as in Brian2's
-    exponential Euler). The same two passes as :func:`_lif_segment`, with the
-    whole-step factor ``-expm1(-dt / tau_eff)`` computed per neuron (a library
-    call, which keeps this pass scalar; a branch-free polynomial measured
-    slower); flagged neurons go through ``lif_advance`` with their own
-    ``tau_eff``, input and factor, kept in ``teff``, ``jeff``, ``feff``, from
-    their start voltage (left in ``v``).
+    exponential Euler). The same two passes as :func:`_lif_segment`; the
+    first is branch free and vectorises (:func:`cond_free_step`, whose
+    whole-step factor comes from a polynomial ``expm1``, no library call).
+    Flagged neurons go through ``lif_advance`` from their start voltage (left
+    in ``v``), with ``J_eff``, ``tau_eff`` and the factor from
+    :func:`~neurosim.kernels.lif.cond_lif_coeffs`: the same bits as the first
+    pass where both apply. The conductances come from ``gsum``, ``gE``
+    (filled by the channel pass) or, when ``fused``, from the group's one or
+    two one-state channels read here (:func:`cond_inputs`), which saves that
+    pass: their states ``y1``, ``y2`` are only read (kept scaled, see
+    :func:`_rescale`).
     """
     n = v.shape[0]
+    xmax = EXPM1_SMALL_MAX
     anyf = False
-    for i in range(n):
-        gt = 1.0 + gsum[i]
-        te = tau / gt
-        full = -math.expm1(-dt / te)
-        Je = (kgain[i] * syn_in[i] + kbias[i] + gE[i]) / gt
-        r = rend[i] - tk
-        vi = v[i]
-        vc = vi + (Je - vi) * full
-        vs = vc if r <= 0.0 else vi
-        f = (vs > 1.0) | ((r > 0.0) & (r < dt)) | (vi >= 1.0)
-        if f:
-            jeff[i] = Je
-            teff[i] = te
-            feff[i] = full
-        v[i] = vi if f else vs
-        flag[i] = f
-        anyf |= f
+    if fused:
+        for i in range(n):
+            g, gEi = _cond_inputs(y1, y2, c1, c2, E1, E2, i)
+            v[i], f = _cond_free(v[i], rend[i] - tk, kgain[i] * syn_in[i] + kbias[i],
+                                 g, gEi, dt, tau, xmax)  # fmt: skip
+            flag[i] = f
+            anyf |= f
+    else:
+        for i in range(n):
+            v[i], f = _cond_free(v[i], rend[i] - tk, kgain[i] * syn_in[i] + kbias[i],
+                                 gsum[i], gE[i], dt, tau, xmax)  # fmt: skip
+            flag[i] = f
+            anyf |= f
     if anyf:
         words = flag.view(np.uint64)
         for w in range((n + 7) >> 3):
             if words[w] != 0:
                 for i in range(8 * w, min(8 * w + 8, n)):
                     if flag[i]:
+                        if fused:
+                            g, gEi = _cond_inputs(y1, y2, c1, c2, E1, E2, i)
+                        else:
+                            g, gEi = gsum[i], gE[i]
+                        Ji = kgain[i] * syn_in[i] + kbias[i]
+                        Je, te, full = _cond_coeffs(Ji, g, gEi, dt, tau)
                         r = rend[i] - tk
-                        vn, rn, ts, ns, per = _lif(v[i], r if r > 0.0 else 0.0,
-                                                   jeff[i], dt, teff[i], tref,
-                                                   feff[i])  # fmt: skip
+                        vn, rn, ts, ns, per = _lif(v[i], r if r > 0.0 else 0.0, Je,
+                                                   dt, te, tref, full)  # fmt: skip
                         v[i] = vn
                         if ns > 0:
                             rend[i] = tk + ts + (ns - 1) * per + tref
@@ -387,10 +446,10 @@ def _first_at_least(a, n, x):
 @njit
 def network_run(n_steps, step0, dt,
                 v, ref, syn_in, gsum, gE, kgain, kbias, const_in, flag, init_i,
-                seg_i, seg_f, aux, scr, p_spike, rng_state, gen_step, gen_idx, gen_ptr,
+                seg_i, seg_f, aux, p_spike, rng_state, gen_step, gen_idx, gen_ptr,
                 mod_i, mstate, mpar, mref,
                 ch_i, ch_f, X, xs, U, R, tmp,
-                con_i, wdat, sdat, sidx, sptr,
+                con_i, wdat, sdat, sidx, sptr, sdel,
                 pl_i, pl_f, pl_ix, trace, syn,
                 ring, ring_cnt,
                 ext_idx, ext_val, in_x,
@@ -471,11 +530,23 @@ def network_run(n_steps, step0, dt,
                                  f[2], ring, slot, cnt, i0, kgain[i0:i1],
                                  kbias[i0:i1], f[6], int(f[7]), n_ev)  # fmt: skip
             elif typ == SEG_LIF_COND:
-                cnt = _lif_cond(v[i0:i1], ref[i0:i1], syn_in[i0:i1], gsum[i0:i1],
-                                gE[i0:i1], kgain[i0:i1], kbias[i0:i1], flag,
-                                scr[0], scr[1], scr[2], dt, tk,
-                                seg_f[pr, 0], seg_f[pr, 1], ring, slot, cnt,
-                                i0, int(seg_f[pr, 7]), n_ev)  # fmt: skip
+                # ch1 >= 0: its one or two one-state channels, read in its pass
+                fused = seg_i[s, 4] >= 0
+                c1 = seg_i[s, 4] if fused else 0
+                c2 = seg_i[s, 5] if fused else 0
+                y1 = X[ch_i[c1, 3] : ch_i[c1, 3] + ch_i[c1, 1]]
+                y2 = X[ch_i[c2, 3] : ch_i[c2, 3] + ch_i[c2, 1]]
+                g1 = g2 = E1 = E2 = 0.0
+                if fused:  # G s (gain and scale) and E of each (m = 1 layout)
+                    g1 = ch_f[ch_i[c1, 7] + 2] * xs[c1]
+                    g2 = ch_f[ch_i[c2, 7] + 2] * xs[c2] if c2 != c1 else 0.0
+                    E1 = ch_f[ch_i[c1, 7] + 3]
+                    E2 = ch_f[ch_i[c2, 7] + 3]
+                cnt = _lif_cond(v[i0:i1], ref[i0:i1], syn_in[i0:i1], kgain[i0:i1],
+                                kbias[i0:i1], gsum[i0:i1], gE[i0:i1], fused, y1,
+                                y2, g1, g2, E1, E2, flag, dt, tk, seg_f[pr, 0],
+                                seg_f[pr, 1], ring, slot, cnt, i0, int(seg_f[pr, 7]),
+                                n_ev)  # fmt: skip
             elif typ == SEG_HH:
                 # hh_step works in mV and ms; I is a current density (uA/cm^2)
                 f = seg_f[pr]
@@ -543,10 +614,17 @@ def network_run(n_steps, step0, dt,
         for p in range(pl_i.shape[0]):
             if pl_i[p, 12] == 0:
                 plasticity_step(p, pl_i, pl_f, pl_ix, trace, syn, con_i, ring,
-                                ring_cnt, step, dt, wdat, sdat, sidx, sptr)  # fmt: skip
+                                ring_cnt, step, dt, wdat, sdat, sidx, sptr,
+                                sdel)  # fmt: skip
         for c in range(n_con):
             if con_i[c, 0] == CON_RATE:
                 _propagate_rates(c, con_i, ch_i, v, dt, X, U, wdat)
+                continue
+            if con_i[c, 0] == CON_DCSR:
+                _propagate_delayed(c, con_i, ring, ring_cnt, step,
+                                   _con_buffer(c, con_i, ch_i, X, U),
+                                   1.0 / xs[con_i[c, 3]], sdat, sidx, sptr,
+                                   sdel)  # fmt: skip
                 continue
             delay = con_i[c, 5]
             if step - delay < 0:
@@ -562,7 +640,8 @@ def network_run(n_steps, step0, dt,
         for p in range(pl_i.shape[0]):
             if pl_i[p, 12] == 1:
                 plasticity_step(p, pl_i, pl_f, pl_ix, trace, syn, con_i, ring,
-                                ring_cnt, step, dt, wdat, sdat, sidx, sptr)  # fmt: skip
+                                ring_cnt, step, dt, wdat, sdat, sidx, sptr,
+                                sdel)  # fmt: skip
         for r in range(rec_i.shape[0]):
             if rec_i[r, 1] >= REC_WEIGHT and step % rec_i[r, 2] == 0:
                 wsrc = wdat if rec_i[r, 1] == REC_WEIGHT else sdat
@@ -609,7 +688,7 @@ def model_segments(s, seg_i, seg_f, mod_i, mstate, mpar, mref, syn_in, kgain, kb
 
 @njit
 def plasticity_step(p, pl_i, pl_f, pl_ix, trace, syn, con_i, ring, ring_cnt, step,
-                    dt, wdat, sdat, sidx, sptr):  # fmt: skip
+                    dt, wdat, sdat, sidx, sptr, sdel):  # fmt: skip
     """Step 4b for plastic connection ``p`` (its rule's generated code).
 
     The generated copy of :func:`network_run` rebinds this name to a
@@ -716,6 +795,23 @@ def _read_channel(c, ch_i, ch_f, X, R, syn_in, gsum, gE, const_in, tmp):
         E = ch_f[go + m]
         gs = gsum[p0 : p0 + width]
         ge = gE[p0 : p0 + width]
+        if m == 1:  # one pass (SIMD); the same sums as below, bit for bit
+            x = X[xo : xo + width]
+            a = ch_f[fo]
+            c0 = ch_f[go]
+            if first:
+                for i in range(width):
+                    g = 0.0 + c0 * x[i]
+                    gs[i] = g
+                    ge[i] = 0.0 + g * E
+                    x[i] *= a
+            else:
+                for i in range(width):
+                    g = 0.0 + c0 * x[i]
+                    gs[i] += g
+                    ge[i] += g * E
+                    x[i] *= a
+            return
         if first:
             gs[:] = 0.0
             ge[:] = 0.0
@@ -725,8 +821,6 @@ def _read_channel(c, ch_i, ch_f, X, R, syn_in, gsum, gE, const_in, tmp):
                 g += ch_f[go + l] * X[xo + l * width + i]
             gs[i] += g
             ge[i] += g * E
-        if m == 1:
-            _decay(X[xo : xo + width], ch_f[fo])
 
 
 @njit
@@ -771,6 +865,53 @@ def _propagate(c, con_i, ch_i, spikes, ns, X, xs, U, wdat, sdat, sidx, sptr):
                 buf[idx[e]] += w[e] * inv
         else:
             buf[j] += wdat[wo + j] * inv
+
+
+@njit
+def delay_range(sdel, d0, r0, r1, lag):
+    """Positions ``[lo, hi)`` of the synapses of delay ``lag`` in CSR row ``[r0, r1)``.
+
+    The row's delays ``sdel[d0 + r0 : d0 + r1]`` are sorted, so the synapses
+    of one delay are contiguous; two binary searches find them.
+    """
+    d = sdel[d0 + r0 : d0 + r1]
+    return (r0 + _first_at_least(d, r1 - r0, lag),
+            r0 + _first_at_least(d, r1 - r0, lag + 1))  # fmt: skip
+
+
+@njit
+def _propagate_delayed(c, con_i, ring, ring_cnt, step, buf, inv, sdat, sidx, sptr,
+                       sdel):  # fmt: skip
+    """Step 4 for a connection with per-synapse delays (``CON_DCSR``).
+
+    For each of the connection's delays ``L`` (increasing), every spike of
+    step ``step - L`` from its pre neurons adds ``w * inv`` of its synapses
+    of delay ``L`` to ``buf`` (its channel's ``X`` or ``U`` from the
+    connection's first column; ``inv`` is 1 over the channel's scale). The
+    spike ring keeps the last ``max delay + 1`` steps. With one delay for all
+    synapses this adds the same weights in the same order as
+    :func:`_propagate` with that delay.
+    """
+    pre0 = con_i[c, 1]
+    npre = con_i[c, 2]
+    po = con_i[c, 7]
+    d0 = con_i[c, 10] - sptr[po]
+    loff = con_i[c, 11]
+    n_slot = ring.shape[0]
+    for li in range(con_i[c, 12]):
+        lag = np.int64(sdel[loff + li])
+        if step < lag:
+            break
+        sl = (step - lag) % n_slot
+        spikes = ring[sl]
+        ns = ring_cnt[sl]
+        a0 = _first_at_least(spikes, ns, pre0)
+        a1 = _first_at_least(spikes, ns, pre0 + npre)
+        for a in range(a0, a1):
+            j = spikes[a] - pre0
+            e0, e1 = delay_range(sdel, d0, sptr[po + j], sptr[po + j + 1], lag)
+            for e in range(e0, e1):
+                buf[sidx[e]] += sdat[e] * inv
 
 
 @njit

@@ -38,12 +38,12 @@ import scipy.sparse
 from numba import cuda
 
 from .. import _config
-from .._jit import cuda_device, cuda_kernel
+from .._jit import compile_family, cuda_device, cuda_kernel
 from ..exceptions import BackendUnavailable
 from . import network as K
 from .cuda_memory import check_device_memory
 from .hh_cuda import device as hh_device
-from .lif import lif_advance, lif_rate
+from .lif import COND_FUNCTIONS, lif_advance, lif_rate
 
 MAX_BLOCKS = 65535
 #: Most bytes of spike flags held on the device: every ``SPIKE_CHUNK_BYTES //
@@ -58,6 +58,7 @@ _lif_rate = cuda_device(lif_rate)
 _poisson = cuda_device(K.poisson_step)
 _hh = hh_device["hh_step"]
 _scale_step = cuda_device(K.scale_step)
+_cond_coeffs = compile_family(COND_FUNCTIONS, "cuda")["cond_lif_coeffs"]
 
 
 @cuda_kernel
@@ -123,12 +124,15 @@ def _inputs_kernel(N, init_i, ch_i, ch_f, first_g, X, xs, R, syn_in, gsum, gE,
                         gsum[i] = 0.0
                         gE[i] = 0.0
                     g = 0.0
-                    for l in range(m):
-                        g += ch_f[go + l] * X[xo + l * width + col]
+                    if m == 1:  # xs = 1 (exact) if not scaled
+                        g += ch_f[go] * xs[c] * X[xo + col]
+                        if ch_i[c, 10] != 2:
+                            X[xo + col] *= ch_f[fo]
+                    else:
+                        for l in range(m):
+                            g += ch_f[go + l] * X[xo + l * width + col]
                     gsum[i] += g
                     gE[i] += g * ch_f[go + m]
-                    if m == 1:
-                        X[xo + col] *= ch_f[fo]
         for e in range(ext_ptr[i], ext_ptr[i + 1]):
             syn_in[i] += ext_row[ext_cols[e]]
 
@@ -206,13 +210,12 @@ def _neurons_kernel(N, dt, tk, v, ref, aux, syn_in, gsum, gE, kgain, kbias, seg_
             if ns > 0:
                 ref[i] = tk + ts + (ns - 1) * per + seg_f[pr, 1]
                 spiked = _room(ns, seg_f[pr, 7], over, i)
-        elif typ == K.SEG_LIF_COND:
-            gt = 1.0 + gsum[i]
-            te = seg_f[pr, 0] / gt
-            Je = (kgain[i] * syn_in[i] + kbias[i] + gE[i]) / gt
+        elif typ == K.SEG_LIF_COND:  # the CPU's math (kernels.lif.cond_lif_coeffs)
+            Je, te, full = _cond_coeffs(kgain[i] * syn_in[i] + kbias[i], gsum[i],
+                                        gE[i], dt, seg_f[pr, 0])  # fmt: skip
             r = ref[i] - tk
             vn, rn, ts, ns, per = _lif(v[i], r if r > 0.0 else 0.0, Je, dt, te,
-                                       seg_f[pr, 1], -math.expm1(-dt / te))  # fmt: skip
+                                       seg_f[pr, 1], full)  # fmt: skip
             v[i] = vn
             if ns > 0:
                 ref[i] = tk + ts + (ns - 1) * per + seg_f[pr, 1]
@@ -434,7 +437,7 @@ def gpu_arrays(a: dict[str, np.ndarray], seg_i: np.ndarray) -> dict[str, np.ndar
     first = a["ch_i"][:, 10].copy()
     first[first == 2] = 0
     for row in seg_i:
-        if row[0] == K.SEG_LIF_FUSED:
+        if row[0] == K.SEG_LIF_FUSED or (row[0] == K.SEG_LIF_COND and row[4] >= 0):
             first[row[4]] = 1
     out["first_g"] = first
     con_i = a["con_i"].copy()
@@ -716,6 +719,11 @@ def _check_supported(a: dict[str, np.ndarray]) -> None:
     if np.any(a["seg_i"][:, 0] == K.SEG_GENERATOR):
         raise BackendUnavailable(
             "backend='cuda': SpikeSource groups run on the CPU backend only"
+        )
+    if np.any(a["con_i"][:, 0] == K.CON_DCSR):
+        raise BackendUnavailable(
+            "backend='cuda': connections with per-synapse delays run on the CPU "
+            "backend only"
         )
     if a["ch_i"].shape[0] and a["ch_i"][:, 2].max() > MAX_STATES:
         raise BackendUnavailable(

@@ -7,7 +7,8 @@ plastic connection (step 4b of :func:`neurosim.kernels.network.network_run`):
 
 1. every trace decays, ``x <- x exp(-dt/tau)``;
 2. ``on_pre`` for every synapse of each presynaptic spike *arriving* this
-   step (emitted ``delay`` steps ago);
+   step (emitted ``delay`` steps ago; with per-synapse delays, the synapses
+   of delay ``L`` of the spikes emitted ``L`` steps ago, for each ``L``);
 3. ``on_post`` for every synapse onto each postsynaptic neuron that spiked
    this step;
 4. the arrivals and spikes add 1 to their traces (``"nearest"`` traces are
@@ -20,17 +21,23 @@ otherwise.
 
 Layout (built by :mod:`neurosim.sim.backends`): ``pl_i[p]`` is
 ``[con, kind, post0, npost, cptr, cpos, cpre, toff, soff, nsyn, foff, sbase,
-phase]``. ``con`` is the connection (dense or CSR); ``post0`` the global
+phase, hist]``. ``con`` is the connection (dense or CSR); ``post0`` the global
 index of its first post neuron; for CSR, ``pl_ix[cptr:cptr + npost + 1]``
 are column pointers into ``pl_ix[cpos:]`` (the synapses' positions in
 ``sdat``) and ``pl_ix[cpre:]`` (their pre indices). Trace ``i`` of the pre
-side, for pre neuron ``j``, is ``trace[toff + i * npre + j]``; post traces
-follow the pre traces. Synapse variable ``l`` (after ``w``) of synapse ``e``
-(``j * n_post + q`` for dense weights, the CSR position minus ``sbase``) is
-``syn[soff + l * nsyn + e]``. ``pl_f[foff:]`` holds the parameters, then the
-weight scale ``s`` and ``1 / s`` (weights are stored as ``s w``; a rule sees
-``w`` in the connection's units, and a weight its function leaves unchanged
-is not rewritten), then one decay factor per trace.
+side, for pre neuron ``j``, is ``trace[toff + (i * hist + s % hist) * npre +
+j]`` at step ``s``; post traces follow the pre traces. ``hist`` is 1 for a
+connection with one delay (its pre traces count arrivals). With per-synapse
+delays (``CON_DCSR``) the pre traces count *emissions* and keep ``hist = max
+delay + 2`` steps: the pre trace at a synapse of delay ``d`` (the arrivals
+at that synapse, as Brian2's per-synapse ``x`` updated by ``on_pre``) is
+the pre neuron's trace ``d`` steps earlier, read as the row of step
+``s - d - 1`` times the decay factor. Synapse variable ``l`` (after ``w``)
+of synapse ``e`` (``j * n_post + q`` for dense weights, the CSR position
+minus ``sbase``) is ``syn[soff + l * nsyn + e]``. ``pl_f[foff:]`` holds the
+parameters, then the weight scale ``s`` and ``1 / s`` (weights are stored as
+``s w``; a rule sees ``w`` in the connection's units, and a weight its
+function leaves unchanged is not rewritten), then one decay factor per trace.
 """
 
 from __future__ import annotations
@@ -42,10 +49,10 @@ from ..neurons.model import function_args
 from .codegen import function_source
 
 #: Columns of a ``pl_i`` row.
-PL_COLS = 13
+PL_COLS = 14
 _ARGS = (
     "_p, _pl_i, _pl_f, _pl_ix, _trace, _syn, _con_i, _ring, _ring_cnt, _step, dt, "
-    "_wdat, _sdat, _sidx, _sptr"
+    "_wdat, _sdat, _sidx, _sptr, _sdel"
 )
 
 
@@ -76,10 +83,20 @@ def _event(cls: type, k: int, fname: str, target: str = "cpu") -> list[str]:
     cuda = target == "cuda"
     lines = ["_w0 = _W[_pos] * _isc", "w = _w0"]
     lines += [f"{x} = _syn[_so + {l} * _ns + _e]" for l, x in enumerate(synapse)]
+    if not cuda and any(x in args for x in pre):
+        # the pre trace at the synapse: with per-synapse delays, the pre
+        # neuron's trace ``delay`` steps ago (history row ``_hx``)
+        lines.append(
+            "_hx = _hr if _H == 1 else (_step - np.int64(_sdel[_dd + _pos]) - 1) % _H"
+        )
     for i, x in enumerate(pre):
         if x in args:
-            decay = f" * _d{i}" if cuda else ""
-            lines.append(f"{x} = _trace[_to + {i} * _npre + _j]{decay}")
+            if cuda:
+                lines.append(f"{x} = _trace[_to + {i} * _npre + _j] * _d{i}")
+            else:
+                lines.append(
+                    f"{x} = _trace[_to + ({i} * _H + _hx) * _npre + _j] * _dh{i}"
+                )
     for i, x in enumerate(post):
         if x in args:
             decay = f" * _d{len(pre) + i}" if cuda else ""
@@ -123,19 +140,32 @@ def render_rule(cls: type, k: int) -> list[str]:
         "_delay = _con_i[_c, 5]",
         "_wo = _con_i[_c, 6]",
         "_nc = _con_i[_c, 8]",
-        f"_tq = _to + {n_pre} * _npre",
+        # pre traces: _H rows of history (1 without per-synapse delays), the
+        # current one _hr; _sdel[_dd + _pos] is the delay of synapse _pos
+        "_H = _pl_i[_p, 13]",
+        "_hr = _step % _H",
+        "_hp = (_step - 1) % _H",
+        "_dd = _con_i[_c, 10] - _sptr[_con_i[_c, 7]]",
+        f"_tq = _to + {n_pre} * _H * _npre",
         "_W = _wdat if _kind == CON_DENSE else _sdat",
     ]
     b += [f"{x} = _pl_f[_fo + {i}]" for i, x in enumerate(params)]
     np_ = len(params)
     b += [f"_sc = _pl_f[_fo + {np_}]", f"_isc = _pl_f[_fo + {np_ + 1}]"]
     b.append("t = (_step + 1) * dt")
-    # 1. decay
+    # 1. decay (a history row is written from the previous one; the row of
+    # step s - 1 - delay times the decay is the trace of step s - delay
+    # before its spikes, the same product, so the same bits)
     for i in range(n_pre):
         b += [
             f"_d = _pl_f[_fo + {np_ + 2 + i}]",
+            f"_dh{i} = 1.0 if _H == 1 else _d",
+            f"_tn = _trace[_to + ({i} * _H + _hr) * _npre : _to + ({i} * _H + _hr + 1) "
+            "* _npre]",
+            f"_tp = _trace[_to + ({i} * _H + _hp) * _npre : _to + ({i} * _H + _hp + 1) "
+            "* _npre]",
             "for _j in range(_npre):",
-            f"    _trace[_to + {i} * _npre + _j] *= _d",
+            "    _tn[_j] = _tp[_j] * _d",
         ]
     for i in range(n_post):
         b += [
@@ -165,7 +195,7 @@ def render_rule(cls: type, k: int) -> list[str]:
                 "            _e = _j * _nc + _q",
                 "            _pos = _wo + _e",
                 *_indent(body, 12),
-                "    else:",
+                "    elif _kind != CON_DCSR:",
                 "        _po = _con_i[_c, 7]",
                 "        for _pos in range(_sptr[_po + _j], _sptr[_po + _j + 1]):",
                 "            _q = _sidx[_pos]",
@@ -174,6 +204,25 @@ def render_rule(cls: type, k: int) -> list[str]:
             ],
             4,
         )
+        b += [
+            "if _kind == CON_DCSR:",  # per synapse: arrivals of each delay
+            "    _po = _con_i[_c, 7]",
+            "    for _li in range(_con_i[_c, 12]):",
+            "        _L = np.int64(_sdel[_con_i[_c, 11] + _li])",
+            "        if _step < _L:",
+            "            break",
+            "        _ra = _ring[(_step - _L) % _n_slot]",
+            "        _na = _ring_cnt[(_step - _L) % _n_slot]",
+            "        for _a in range(_first_at_least(_ra, _na, _pre0),",
+            "                        _first_at_least(_ra, _na, _pre0 + _npre)):",
+            "            _j = _ra[_a] - _pre0",
+            "            _lo, _hi = delay_range(_sdel, _dd, _sptr[_po + _j],",
+            "                                   _sptr[_po + _j + 1], _L)",
+            "            for _pos in range(_lo, _hi):",
+            "                _q = _sidx[_pos]",
+            "                _e = _pos - _sb",
+            *_indent(body, 16),
+        ]
     # 3. postsynaptic spikes
     if "on_post" in fns or n_post:
         b += [
@@ -206,7 +255,7 @@ def render_rule(cls: type, k: int) -> list[str]:
             "if _step >= _delay:",
             "    for _a in range(_a0, _a1):",
             "        _j = _pre[_a] - _pre0",
-            *_indent(_bump(cls.pre, "_to", "_npre", "_j"), 8),
+            *_indent(_bump(cls.pre, "_to", "_H * _npre", "_hr * _npre + _j"), 8),
         ]
     if n_post:
         b += [

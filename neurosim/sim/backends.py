@@ -175,9 +175,10 @@ class _Plastic:
 
     def add(
         self, conn: Any, rule: Any, W: Any, con: int, pos0: int, scale: float,
-        dt: float, post0: int,
+        dt: float, post0: int, hist: int = 1,
     ) -> None:  # fmt: skip
-        """Add plastic connection ``conn`` (row ``con``, weights from ``pos0``)."""
+        """Add plastic connection ``conn`` (row ``con``, weights from ``pos0``);
+        its pre traces keep ``hist`` steps (1: only the current one)."""
         from ..kernels.rules import PL_COLS
 
         cls = type(rule)
@@ -214,10 +215,10 @@ class _Plastic:
         phase = 0 if cls.transmit == "after" else 1
         self.rows.append(
             [con, kinds.index(cls), post0, post_n, *cols, self.trace_size, soff,
-             w0.size, foff, pos0, phase]
+             w0.size, foff, pos0, phase, hist]
         )  # fmt: skip
         assert len(self.rows[-1]) == PL_COLS
-        self.trace_size += len(cls.pre) * pre_n + len(cls.post) * post_n
+        self.trace_size += len(cls.pre) * hist * pre_n + len(cls.post) * post_n
         self.plastic[id(conn)] = (scale, W, pos0, len(self.rows) - 1)
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -564,6 +565,8 @@ class _Connections:
         self.sdat = _Flat(np.float64)
         self.sidx = _Flat(np.int64)
         self.sptr = _Flat(np.int64)
+        # per-synapse delays (steps) of CON_DCSR connections, then their lags
+        self.sdel = _Flat(np.uint16)
         self.max_delay = 0
         self.n_syn = 0
         self.pl = _Plastic()
@@ -584,14 +587,10 @@ def _build_connections(
             conn.synapse, dt, conn.discretization, nr.tau(gp) if lif_post else None
         )
         pre0 = nr.offsets[id(pre.group)] + pre.start
-        delay = _delay_steps(conn.delay, dt)
-        # the spike ring buffer holds (delay + 1) rows of every neuron's spikes
-        check_alloc(
-            "delay", (delay + 1) * int(nr.room.sum()), 4, "the spike delay buffer"
-        )
-        cs.max_delay = max(cs.max_delay, delay)
         W = conn.weights
-        if isinstance(W, Factored):
+        if isinstance(W, Factored):  # (one delay: checked by connect)
+            delay = _delay_steps(conn.delay, dt)
+            _check_ring(cs, nr, delay)
             post0 = nr.offsets[id(gp)] + post.start
             c = ch.new(K.CH_FACTORED, W.d, A, Bc, G, post0, post.n)
             ch.rows[c][8] = ch.R.add(W.right)
@@ -605,8 +604,72 @@ def _build_connections(
         if isinstance(W, Random):
             same = pre.group is gp
             W = W.sample(pre.n, post.n, rng, post.start - pre.start if same else None)
-        _add_weights(cs, conn, W, c, pre0, delay, Bc, dt, nr)
+        if isinstance(conn.delay, float):
+            delay = _delay_steps(conn.delay, dt)
+            _check_ring(cs, nr, delay)
+            _add_weights(cs, conn, W, c, pre0, delay, Bc, dt, nr)
+        else:  # per-synapse delays, drawn after the connection's weights
+            W, steps = _delayed_csr(conn, W, dt, rng)
+            _check_ring(cs, nr, int(steps.max(initial=0)))
+            _add_weights(cs, conn, W, c, pre0, 0, Bc, dt, nr, steps)
     return cs
+
+
+def _check_ring(cs: _Connections, nr: _Neurons, delay: int) -> None:
+    """Room for a connection's largest ``delay`` (steps) in the spike ring."""
+    # the spike ring buffer holds (delay + 1) rows of every neuron's spikes
+    check_alloc("delay", (delay + 1) * int(nr.room.sum()), 4, "the spike delay buffer")
+    cs.max_delay = max(cs.max_delay, delay)
+
+
+#: Most steps of a per-synapse delay (they are stored as uint16).
+MAX_DELAY_STEPS = 65535
+
+
+def _delayed_csr(
+    conn: Any, W: Any, dt: float, rng: np.random.Generator
+) -> tuple[scipy.sparse.csr_matrix, np.ndarray]:
+    """Weights with per-synapse delays as a CSR matrix and their delay steps.
+
+    Dense weights become a CSR matrix holding every pair (zeros included),
+    ``OneToOne`` a diagonal one. Each delay is rounded to the nearest step
+    (``numpy.rint``); a :class:`~neurosim.dists.Distribution` is drawn here,
+    one value per synapse in CSR order. Each row's synapses are then sorted by
+    delay, then column, so that the synapses of one delay are contiguous
+    (the loop finds them by binary search).
+    """
+    from .network import check_delays
+
+    pre_n, post_n = conn.pre.n, conn.post.n
+    if isinstance(W, OneToOne):
+        data = np.broadcast_to(W.value, (pre_n,)).astype(np.float64)
+        W = scipy.sparse.csr_matrix(
+            (data, np.arange(pre_n), np.arange(pre_n + 1)), shape=(pre_n, post_n)
+        )
+    elif not scipy.sparse.issparse(W):
+        W = scipy.sparse.csr_matrix(
+            (np.asarray(W, dtype=np.float64).ravel(),
+             np.tile(np.arange(post_n), pre_n), np.arange(pre_n + 1) * post_n),
+            shape=(pre_n, post_n),
+        )  # fmt: skip
+    d = conn.delay
+    if not isinstance(d, np.ndarray):  # a Distribution
+        d = check_delays("delay", np.asarray(d.samples(W.nnz, rng=rng), dtype=float))
+    steps = np.rint(d.ravel() / dt)
+    if steps.size and steps.max() > MAX_DELAY_STEPS:
+        raise ValidationError(
+            f"delay: {float(d.max())!r} s is {int(steps.max())} steps of dt = {dt!r} "
+            f"s; per-synapse delays are at most {MAX_DELAY_STEPS} steps"
+        )
+    # column indices are sorted in each row (canonical CSR), so one stable
+    # sort by (row, delay) keeps them sorted among equal delays
+    rows = np.repeat(np.arange(pre_n, dtype=np.int64), np.diff(W.indptr))
+    order = np.argsort(rows * (MAX_DELAY_STEPS + 1) + steps.astype(np.int64),
+                       kind="stable")  # fmt: skip
+    out = scipy.sparse.csr_matrix(
+        (W.data[order], W.indices[order], W.indptr), shape=W.shape
+    )
+    return out, steps[order].astype(np.uint16)
 
 
 def _input_channel(
@@ -634,10 +697,11 @@ def _input_channel(
 
 def _add_weights(
     cs: _Connections, conn: Any, W: Any, ch: int, pre0: int, delay: int,
-    Bc: np.ndarray, dt: float, nr: _Neurons,
+    Bc: np.ndarray, dt: float, nr: _Neurons, steps: np.ndarray | None = None,
 ) -> None:  # fmt: skip
     """Connection ``conn``'s row and weights (one-to-one, CSR or dense) into
-    channel ``ch``, and its plastic entry if it has a rule."""
+    channel ``ch``, and its plastic entry if it has a rule. ``steps``: the
+    per-synapse delays of a CSR ``W`` (sorted by :func:`_delayed_csr`)."""
     pre, post = conn.pre, conn.post
     cs.n_syn += (
         pre.n
@@ -649,8 +713,15 @@ def _add_weights(
     # one-state channels take the jumps Bc w straight into their state
     direct = int(Bc.shape[0] == 1)
     scale = Bc[0] if direct else 1.0
-    row = [0, pre0, pre.n, ch, post.start, delay, 0, 0, post.n, direct]
-    if isinstance(W, OneToOne):
+    row = [0, pre0, pre.n, ch, post.start, delay, 0, 0, post.n, direct, 0, 0, 0]
+    if steps is not None:
+        base = cs.sidx.add(W.indices)
+        cs.sdat.add(W.data * scale)
+        lags = np.unique(steps)
+        row[0] = K.CON_DCSR
+        row[7] = cs.sptr.add(W.indptr.astype(np.int64) + base)
+        row[10:13] = [cs.sdel.add(steps), cs.sdel.add(lags), lags.size]
+    elif isinstance(W, OneToOne):
         row[0] = K.CON_ONE_TO_ONE
         row[6] = cs.wdat.add(np.broadcast_to(W.value, (pre.n,)) * scale)
     elif scipy.sparse.issparse(W):
@@ -666,7 +737,9 @@ def _add_weights(
     if rule is not None:
         pos0 = base if scipy.sparse.issparse(W) else row[6]
         post0 = nr.offsets[id(post.group)] + post.start
-        cs.pl.add(conn, rule, W, len(cs.rows) - 1, pos0, scale, dt, post0)
+        # per-synapse delays: the pre traces keep max delay + 2 steps of history
+        hist = 1 if steps is None else int(steps.max(initial=0)) + 2
+        cs.pl.add(conn, rule, W, len(cs.rows) - 1, pos0, scale, dt, post0, hist)
 
 
 @dataclass
@@ -726,8 +799,16 @@ def _weight_monitor(ms: _Monitors, mon: Any, cs: _Connections, dt: float) -> Non
         )
     scale, W, pos0, _p = cs.pl.plastic[id(mon.target)]
     kind = K.REC_SWEIGHT if scipy.sparse.issparse(W) else K.REC_WEIGHT
+    record = np.asarray(mon.record, dtype=np.int64)
+    if kind == K.REC_SWEIGHT and isinstance(mon.target.weights, np.ndarray):
+        # dense weights with per-synapse delays, stored as CSR: j * n_post + i
+        # is the pair's position in that CSR
+        rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
+        where = np.empty(W.nnz, dtype=np.int64)
+        where[rows * W.shape[1] + W.indices] = np.arange(W.nnz)
+        record = where[record]
     r0 = len(ms.rec_rows)
-    ms.rec_rows += [[pos0 + int(e), kind, mon.every] for e in mon.record]
+    ms.rec_rows += [[pos0 + int(e), kind, mon.every] for e in record]
     ms.state.append((mon, r0, len(ms.rec_rows)))
     mon._reset(dt, lambda u, s=scale: u / s)
 
@@ -851,7 +932,6 @@ def _arrays(
         "seg_i": np.array(nr.seg_i, dtype=i64).reshape(-1, 6),
         "seg_f": np.array(nr.seg_f, dtype=np.float64).reshape(-1, 10),
         "aux": nr.aux,
-        "scr": np.zeros((3, N)),
         "p_spike": nr.p_spike,
         "rng_state": nr.rng_state,
         "gen_step": np.concatenate(nr.gen_step) if nr.gen_step else np.zeros(1, i64),
@@ -864,11 +944,15 @@ def _arrays(
         "U": np.zeros(max(ch.U_size, 1)),
         "R": ch.R.array(),
         "tmp": np.zeros(max([r[2] for r in ch.rows], default=1)),
-        "con_i": np.array(cs.rows, dtype=i64).reshape(-1, 10),
+        # columns 10-12 (per-synapse delays) are 0 for the other connections
+        "con_i": np.array(
+            [r + [0] * (K.CON_COLS - len(r)) for r in cs.rows], dtype=i64
+        ).reshape(-1, K.CON_COLS),
         "wdat": cs.wdat.array(),
         "sdat": cs.sdat.array(),
         "sidx": cs.sidx.array(),
         "sptr": cs.sptr.array(),
+        "sdel": cs.sdel.array(),
         **cs.pl.arrays(),
         # a row per delay step, with room for every spike of a step
         "ring": np.zeros((cs.max_delay + 1, int(nr.room.sum())), dtype=np.int32),
@@ -997,6 +1081,8 @@ def _fuse_segments(
     """
     for row in seg_i:
         f = seg_f[row[3]]
+        if row[0] == K.SEG_LIF_COND:
+            _fuse_conductances(row, ch_rows, rate_into)
         if row[0] != K.SEG_LIF:
             continue
         i0, i1 = row[1], row[2]
@@ -1023,6 +1109,26 @@ def _fuse_segments(
             ch_rows[c][10] = 2
 
 
+def _fuse_conductances(row: np.ndarray, ch_rows: list, rate_into: set) -> None:
+    """Fold a conductance LIF group's conductance channels into its pass.
+
+    When the group's conductances come from one or two one-state channels
+    (e.g. ``Lowpass`` excitation and inhibition, COBA-like networks), fed by
+    spiking connections only, ``row[4:6]`` names them and they are marked 2
+    (read in the neuron pass, skipped in step 1, state kept scaled). See
+    ``kernels.network._lif_cond`` and ``cond_inputs``.
+    """
+    i0, i1 = row[1], row[2]
+    into = [c for c, r in enumerate(ch_rows) if i0 <= r[5] < i1 and r[0] == K.CH_COND]
+    if not 1 <= len(into) <= 2:
+        return
+    if any(ch_rows[c][2] != 1 or c in rate_into for c in into):
+        return
+    row[4], row[5] = into[0], into[-1]
+    for c in into:
+        ch_rows[c][10] = 2
+
+
 def run_cpu(
     built: Built, n_steps: int, step0: int, ext_idx: np.ndarray, ext_val: np.ndarray,
     buffers: dict[str, np.ndarray],
@@ -1034,12 +1140,12 @@ def run_cpu(
         n_steps, step0, built.dt,
         a["v"], a["ref"], a["syn_in"], a["gsum"], a["gE"], a["kgain"],
         a["kbias"], a["const_in"], a["flag"], a["init_i"],
-        a["seg_i"], a["seg_f"], a["aux"], a["scr"], a["p_spike"], a["rng_state"],
+        a["seg_i"], a["seg_f"], a["aux"], a["p_spike"], a["rng_state"],
         a["gen_step"],
         a["gen_idx"], a["gen_ptr"],
         a["mod_i"], a["mstate"], a["mpar"], a["mref"],
         a["ch_i"], a["ch_f"], a["X"], a["xs"], a["U"], a["R"], a["tmp"],
-        a["con_i"], a["wdat"], a["sdat"], a["sidx"], a["sptr"],
+        a["con_i"], a["wdat"], a["sdat"], a["sidx"], a["sptr"], a["sdel"],
         a["pl_i"], a["pl_f"], a["pl_ix"], a["trace"], a["syn"],
         a["ring"], a["ring_cnt"],
         ext_idx, ext_val, a["in_x"],

@@ -28,8 +28,14 @@ and per postsynaptic neuron (all-to-all pairing, additive, hard bounds
 ``[w_min, w_max]`` applied at every update), spike times on the step grid.
 The presynaptic spike reaches the synapse ``delay`` after it was emitted: the
 pre trace and the depression use that arrival step (the post spike acts at
-its own step). In each step, after the spikes leave with their weights (a
-spike carries the weight from before its own update, as Brian2's
+its own step). With per-synapse delays the pre trace is the synapse's own
+(as Brian2's event-driven ``x``, which ``on_pre`` updates at the arrival):
+the trace of the arrivals at that synapse, which is the presynaptic
+neuron's trace of its emitted spikes ``delay`` steps earlier, so the loop
+keeps that trace for the last ``max delay + 2`` steps instead of one value
+per synapse. Each synapse's arrival carries the weight it has at arrival.
+In each step, after the spikes leave with their weights (a spike carries
+the weight from before its own update, as Brian2's
 ``on_pre = "v += w; ..."``): the traces decay by ``exp(-dt/tau)``; each
 arriving pre spike depresses ``w -= A_- y_post``; each post spike potentiates
 ``w += A_+ x_pre``; then the step's arrivals and spikes add 1 to the traces,
@@ -376,8 +382,9 @@ class Connection:
     synapse : LinearFilter or None
         Post-synaptic filter (unit area); None delivers a spike as the input
         ``w / dt`` during the next step.
-    delay : float
-        Transmission delay in seconds (>= 0).
+    delay : float, ndarray or Distribution
+        Transmission delay in seconds (>= 0): one for the connection, or per
+        synapse (checked by :meth:`Network.connect`).
     reversal : float or None
         Reversal potential in volts for a conductance-based connection, None
         for a current-based one.
@@ -398,7 +405,7 @@ class Connection:
         post: Target,
         weights: Any,
         synapse: LinearFilter | None,
-        delay: float,
+        delay: Any,
         reversal: float | None,
         discretization: str = "exact",
         plasticity: Any = None,
@@ -552,7 +559,7 @@ class Network:
         post: Target,
         weights: Any,
         synapse: LinearFilter | None = None,
-        delay: float = 0.0,
+        delay: Any = 0.0,
         reversal: float | None = None,
         discretization: str = "exact",
         plasticity: PlasticityRule | None = None,
@@ -573,9 +580,26 @@ class Network:
             Post-synaptic filter (any of :mod:`neurosim.synapses`, strictly
             proper). ``None`` delivers a spike of weight ``w`` as the input
             ``w / dt`` during the next step.
-        delay : float
-            Transmission delay in seconds (>= 0, a multiple of ``dt``); the
-            spike reaches the synapse ``delay`` after the end of its step.
+        delay : float, array or Distribution
+            Transmission delay in seconds (>= 0); the spike reaches the
+            synapse ``delay`` after the end of its step. A float is one delay
+            for the whole connection and must be a multiple of ``dt``. Per
+            synapse (heterogeneous delays, on dense, sparse, ``Random`` or
+            ``OneToOne`` weights from a spiking group): an
+            ``(n_pre, n_post)`` array for dense weights, an ``(nnz,)`` array
+            in the order of the sparse weights' CSR data (column indices
+            sorted in each row, duplicates summed), an ``(n,)`` array for
+            ``OneToOne``, or a :class:`~neurosim.dists.Distribution` (such as
+            ``ns.dists.Uniform(1e-3, 2e-2)``) drawn once per synapse from the
+            network's seed when the simulator is built (after the
+            connection's weights). Each per-synapse delay is rounded to the
+            nearest whole step, ``round(delay / dt)`` (ties to even, as
+            ``numpy.rint``), so a drawn delay need not be a multiple of
+            ``dt``; at most 65535 steps. A synapse's spike is then delivered,
+            and reaches its plasticity rule, that many steps after the step
+            it was emitted in (see the module docstring, "Plasticity").
+            :meth:`Simulator.weights` lists such a connection's synapses in
+            the order it stores them: in each row by delay, then column.
         reversal : float, optional
             Reversal potential (volts, LIFNeuron targets only): makes the
             connection conductance-based.
@@ -631,12 +655,16 @@ class Network:
                 f"post: {type(post.model).__name__} neurons take no synaptic input"
             )
         _check_synapse(synapse)
-        delay = check_nonnegative("delay", delay)
         discretization = check_choice("discretization", discretization, DISCRETIZATIONS)
         if reversal is not None:
             reversal = _check_reversal(reversal, post, synapse, weights)
         weights = _check_weights(weights, pre.n, post.n)
-        if rate_pre and (delay > 0 or not isinstance(weights, np.ndarray | Factored)):
+        delay = _check_delay(delay, weights, rate_pre, pre.n)
+        if rate_pre and (
+            not isinstance(delay, float)
+            or delay > 0
+            or not isinstance(weights, np.ndarray | Factored)
+        ):
             raise ValidationError(
                 "pre: connections from LIFRate groups take dense or Factored "
                 "weights and no delay (their rates drive the synapse every step)"
@@ -969,6 +997,59 @@ def _check_reversal(reversal: Any, post: Target, synapse: Any, weights: Any) -> 
     if isinstance(weights, Factored):
         raise ValidationError("reversal: Factored weights are current-based")
     return reversal
+
+
+def _check_delay(delay: Any, weights: Any, rate_pre: bool, n_pre: int) -> Any:
+    """``connect``'s ``delay``: a float (the connection's), or per synapse an
+    array of the weights' synapses or a Distribution (drawn at build)."""
+    from ..nef.dists import Distribution  # (the nef package imports this module)
+
+    if isinstance(delay, numbers.Real) and not isinstance(delay, bool):
+        return check_nonnegative("delay", delay)
+    per = "per-synapse delays"
+    if rate_pre or isinstance(weights, Factored):
+        raise ValidationError(
+            f"delay: {per} need dense, sparse, Random or OneToOne weights from a "
+            "spiking group"
+        )
+    if isinstance(delay, Distribution):
+        return delay
+    if isinstance(weights, Random):
+        raise ValidationError(
+            "delay: Random weights are drawn when the simulator is built; give "
+            "per-synapse delays as a Distribution such as "
+            "ns.dists.Uniform(1e-3, 2e-2) (or one float)"
+        )
+    if isinstance(weights, OneToOne):
+        shape: tuple[int, ...] = (n_pre,)
+        what = "one per neuron of OneToOne weights"
+    elif scipy.sparse.issparse(weights):
+        shape = (weights.nnz,)
+        what = "the stored synapses of the sparse weights, in CSR order"
+    else:
+        shape = weights.shape
+        what = "the dense weights' shape"
+    d = as_float_array("delay", delay)
+    if d.ndim == 0:
+        return check_nonnegative("delay", float(d))
+    if d.shape != shape:
+        raise ShapeError(
+            f"delay: expected a float or one delay per synapse, shape {shape} "
+            f"({what}) (got {d.shape})"
+        )
+    return check_delays("delay", d)
+
+
+def check_delays(what: str, d: np.ndarray) -> np.ndarray:
+    """Per-synapse delays in seconds: finite and >= 0 (``ValueError`` otherwise)."""
+    bad = ~(np.isfinite(d) & (d >= 0))
+    if np.any(bad):
+        k = int(np.argmax(bad))
+        raise ValidationError(
+            f"{what}: delays must be finite and >= 0 seconds (synapse {k} has "
+            f"{d.ravel()[k]!r})"
+        )
+    return d
 
 
 def _check_plasticity(

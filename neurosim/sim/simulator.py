@@ -36,7 +36,7 @@ _CHUNK_GROWTH = 8
 # a chunk's external input values (steps x input columns) stay below this
 _CHUNK_MAX_VALUES = 1 << 23
 # arrays rewritten every step before they are read (not state, not structure)
-_SCRATCH = ("syn_in", "gsum", "gE", "flag", "scr", "tmp")
+_SCRATCH = ("syn_in", "gsum", "gE", "flag", "tmp")
 
 
 def _one_blas_thread() -> contextlib.AbstractContextManager:
@@ -384,7 +384,8 @@ class Simulator:
         if scipy.sparse.issparse(W):
             out = W.copy()
             out.data = a["sdat"][pos0 : pos0 + W.nnz] / scale
-            return out
+            # dense weights with per-synapse delays are stored as CSR
+            return out.toarray() if isinstance(conn.weights, np.ndarray) else out
         return a["wdat"][pos0 : pos0 + W.size].reshape(W.shape) / scale
 
     def set_weights(self, conn: Any, weights: Any) -> None:
@@ -412,13 +413,16 @@ class Simulator:
         scale, W, pos0, _row = entry
         a = backends.host_arrays(self._built, ("wdat", "sdat"))
         if scipy.sparse.issparse(W):
+            rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
             if scipy.sparse.issparse(weights):
                 new = scipy.sparse.csr_matrix(weights, dtype=np.float64)
                 new.sort_indices()
+                # per-synapse delays store each row by delay, then column
+                ref = W if W.has_sorted_indices else W.sorted_indices()
                 same = new.shape == W.shape and (
                     new.nnz == W.nnz
-                    and np.array_equal(new.indptr, W.indptr)
-                    and np.array_equal(new.indices, W.indices)
+                    and np.array_equal(new.indptr, ref.indptr)
+                    and np.array_equal(new.indices, ref.indices)
                 )
                 if not same:
                     raise ShapeError(
@@ -426,11 +430,12 @@ class Simulator:
                         f"structure ({W.shape}, {W.nnz} stored synapses)"
                     )
                 data = new.data
+                if ref is not W:
+                    data = np.asarray(new[rows, W.indices]).ravel()
                 if not np.all(np.isfinite(data)):
                     raise ValidationError("weights: contains NaN or infinite values")
             else:
                 dense = as_float_array("weights", weights, shape=W.shape)
-                rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
                 data = dense[rows, W.indices]
             a["sdat"][pos0 : pos0 + W.nnz] = data * scale
             backends.host_changed(self._built, ("sdat",))

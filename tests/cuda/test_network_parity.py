@@ -224,6 +224,15 @@ def test_cuda_refuses_spike_sources():
     _refused(net, "SpikeSource groups run on the CPU backend only")
 
 
+def test_cuda_refuses_per_synapse_delays():
+    net = ns.Network(seed=0)
+    src = net.add(ns.NeuronGroup(2, ns.PoissonSource(rate=100.0)))
+    post = net.add(ns.NeuronGroup(2, ns.LIF()))
+    net.connect(src, post, 1e-3, synapse=ns.Lowpass(0.005),
+                delay=np.array([[1e-3, 2e-3], [0.0, 5e-4]]))  # fmt: skip
+    _refused(net, "per-synapse delays run on the CPU backend only")
+
+
 def test_cuda_refuses_synapses_with_too_many_states():
     from neurosim.kernels.network_cuda import MAX_STATES
 

@@ -14,6 +14,13 @@ recorded, the integration method) it renders one small Python module
 * ``_run_cpu`` (a ``prange`` over neurons, ``njit(parallel=True)``) and
   ``_kernel_cuda`` (one thread per neuron, grid-stride).
 
+In every generated function ``math.exp`` and ``math.expm1`` are replaced by
+the branch-free functions of :mod:`neurosim.kernels.vecmath` (within 1 and
+2 ulp of the C library), on both targets. Inside the CPU network loop a
+model group steps in two passes: a flat update loop with the step and the
+model's functions pasted in (:mod:`neurosim.kernels.inlining`), which LLVM
+vectorises across neurons, then a scalar pass for the spike rule.
+
 The glue is rendered once per target from the same template, so the CPU and
 CUDA versions are the same text with ``_cpu`` or ``_cuda`` calls; the model's
 functions are the same source compiled twice (``_jit.njit`` and
@@ -66,7 +73,9 @@ from ..neurons.model import (
     ports,
     raw_function,
 )
+from . import vecmath
 from .codegen import function_source, load_module
+from .inlining import inline_calls, vector_math
 from .integrators import INTEGRATORS, LINEAR_METHODS, IntegratorContext
 from .slicing import render_shifted
 
@@ -231,7 +240,7 @@ def _render_step(cls: type, method: str, tag: str, target: str) -> list[str]:
             body = INTEGRATORS[method](ctx)
     lines += _indent(body, 4)
     lines.append(f"    return {_unpack(list(new.values()))}")
-    return lines
+    return _vector_math("\n".join(lines), ["import math as math"]).splitlines()
 
 
 def hidden_params(cls: type, method: str) -> list[str]:
@@ -359,6 +368,7 @@ def render_functions(
     sources = []
     for name, fn in _functions(cls).items():
         src, header = function_source(fn, f"_m{tag}_{name}", f"{cls.__name__}.{name}")
+        src = _vector_math(src, header)
         for line in header:
             key = (
                 line.split(" as ")[-1]
@@ -373,8 +383,44 @@ def render_functions(
         sources += [src, ""]
     split = _shifted(cls, method, tag)
     if split is not None:
-        sources += [split[0], ""]
+        fn = raw_function(cls, "derivatives")
+        assert fn is not None
+        _src, header = function_source(fn, "_", f"{cls.__name__}.derivatives")
+        sources += [_vector_math(split[0], header), ""]
     return sources, bindings
+
+
+def _vector_math(src: str, header: list[str]) -> str:
+    """``src`` with ``math``/``numpy`` ``exp`` and ``expm1`` made vectorisable.
+
+    ``header`` holds the function's global bindings (:func:`function_source`),
+    from which the names of the ``math`` and ``numpy`` modules are read
+    (:func:`neurosim.kernels.inlining.vector_math`).
+    """
+    modules = {
+        line.split(" as ")[-1]
+        for line in header
+        if line.startswith(("import math as", "import numpy as"))
+    }
+    fn = ast.parse(src).body[0]
+    assert isinstance(fn, ast.FunctionDef)
+    return ast.unparse(vector_math(fn, modules))
+
+
+def vecmath_lines() -> list[str]:
+    """The functions of :mod:`neurosim.kernels.vecmath`, defined and jitted.
+
+    Copied into every generated module (so numba's cache sees a change of
+    them); compiled with ``njit``, which both targets call (numba-cuda
+    compiles an ``njit`` function called from device code for the device).
+    """
+    import inspect
+
+    lines = ["import numpy as np", ""]
+    for fn in vecmath.FUNCTIONS:
+        lines += [inspect.getsource(fn), ""]
+    lines += [f"{fn.__name__} = _jit.njit({fn.__name__})" for fn in vecmath.FUNCTIONS]
+    return lines + [""]
 
 
 def compiled_names(cls: type, tag: str, method: str) -> list[str]:
@@ -399,7 +445,7 @@ def render_module(cls: type, layout: Layout) -> str:
         "",
     ]
     sources, bindings = render_functions(cls, "", layout.method)
-    body = [*head, *bindings.values(), "", *sources]
+    body = [*head, *bindings.values(), "", *vecmath_lines(), *sources]
     for target in ("cpu", "cuda"):
         body += _render_step(cls, layout.method, "", target) + [""]
         body += _render_neuron(cls, layout, target) + [""]
@@ -728,33 +774,22 @@ _GROUP_ARGS = (
 )
 
 
-def _render_group(cls: type, method: str, tag: str, target: str) -> list[str]:
-    """``_group<tag>_<target>``: one step of a model group inside the network loop.
+def _render_group_cuda(cls: type, method: str, tag: str) -> list[str]:
+    """``_group<tag>_cuda``: one step of a model group inside the network loop.
 
-    CPU: a function over the group's neurons returning the spike count (spikes
-    appended to ``_ring[_slot]`` in index order). CUDA: a kernel, one thread
-    per neuron, setting ``_ring[_slot, i]`` and ``_spk[_k, i]`` to 1 or 0.
+    A kernel, one thread per neuron, setting ``_ring[_slot, i]`` and
+    ``_spk[_k, i]`` to 1 or 0 (the CPU's is :func:`_render_group_cpu`).
     The first input port reads ``gain * I + bias`` (the channels and external
     inputs of the neuron, ``I = _syn[_i]``); port ``p >= 1`` reads its own
     slot of the input array, ``_syn[_pi + (p - 1) * n + j]`` for the group's
     neuron ``j`` (``_pi`` is the group's first port slot, past the neurons).
     """
     state, params = list(cls.state), param_names(cls, method)
-    cuda = target == "cuda"
-    if cuda:
-        head = [
-            f"def _group{tag}_{target}({_GROUP_ARGS.replace('_cnt', '_spk, _k')}):",
-            "    _n = _i1 - _i0",
-            "    for _j in range(cuda.grid(1), _n, cuda.gridsize(1)):",
-        ]
-        on_spike = ["_spiked = 1"]
-    else:
-        head = [
-            f"def _group{tag}_{target}({_GROUP_ARGS}):",
-            "    _n = _i1 - _i0",
-            "    for _j in range(_n):",
-        ]
-        on_spike = ["_ring[_slot, _cnt] = _i", "_cnt += 1"]
+    head = [
+        f"def _group{tag}_cuda({_GROUP_ARGS.replace('_cnt', '_spk, _k')}):",
+        "    _n = _i1 - _i0",
+        "    for _j in range(cuda.grid(1), _n, cuda.gridsize(1)):",
+    ]
     body = ["_i = _i0 + _j"]
     body += [f"{x} = _ms[_so + {j} * _n + _j]" for j, x in enumerate(state)]
     body += [f"{p} = _mp[_po + {j} * _n + _j]" for j, p in enumerate(params)]
@@ -766,16 +801,112 @@ def _render_group(cls: type, method: str, tag: str, target: str) -> list[str]:
             else f"{port} = _syn[_pi + {j - 1} * _n + _j]"
         )
     body += _render_rule(cls, "_f")
-    if cuda:
-        body.append("_spiked = 0")
-    body += _render_tick(cls, method, tag, target, on_spike, False)
+    body.append("_spiked = 0")
+    body += _render_tick(cls, method, tag, "cuda", ["_spiked = 1"], False)
     body += [f"_ms[_so + {j} * _n + _j] = {x}" for j, x in enumerate(state)]
     body.append("_mr[_ro + _j] = _rc")
-    if cuda:
-        body += ["_ring[_slot, _i] = _spiked", "_spk[_k, _i] = _spiked"]
-    lines = head + _indent(body, 8)
-    if not cuda:
-        lines.append("    return _cnt")
+    body += ["_ring[_slot, _i] = _spiked", "_spk[_k, _i] = _spiked"]
+    return head + _indent(body, 8)
+
+
+def _render_update(
+    cls: type, method: str, tag: str, callees: dict[str, ast.FunctionDef]
+) -> list[str]:
+    """``_update<tag>_cpu``: the state update of a model group, one flat loop.
+
+    The first of the CPU group's two passes (:func:`_render_group_cpu`): every
+    neuron's step from its state, parameters, inputs and refractory flag, with
+    the step and the model's functions pasted into the loop body
+    (:func:`~neurosim.kernels.inlining.inline_calls`; ``callees`` maps the
+    called names to their trees) and every array read through a slice that
+    starts at the neuron, so the body is straight-line arithmetic that LLVM
+    vectorises across neurons (compiled with ``error_model="numpy"``: a
+    division by zero gives inf or NaN instead of raising, as on CUDA).
+    """
+    state, params = list(cls.state), param_names(cls, method)
+    ports = list(cls.inputs)
+    args = _GROUP_ARGS.replace(", _ring, _slot, _cnt", "")
+    lines = [f"def _update{tag}_cpu({args}):", "    _n = _i1 - _i0", "    _dt = _f[0]"]
+    rows = [("_ms", "_so", j, x) for j, x in enumerate(state)]
+    rows += [("_mp", "_po", j, p) for j, p in enumerate(params)]
+    rows += [("_syn", "_pi", j - 1, p) for j, p in enumerate(ports) if j > 0]
+    for arr, off, j, name in rows:
+        lines.append(f"    _a_{name} = {arr}[{off} + {j} * _n:{off} + {j + 1} * _n]")
+    lines += [
+        "    _a_rc = _mr[_ro:_ro + _n]",
+        "    _a_kg = _kg[_i0:_i1]",
+        "    _a_kb = _kb[_i0:_i1]",
+        "    _a_syn = _syn[_i0:_i1]",
+        "    for _j in range(_n):",
+    ]
+    body = [f"{name} = _a_{name}[_j]" for _arr, _off, _k, name in rows]
+    if ports:
+        body.append(f"{ports[0]} = _a_kg[_j] * _a_syn[_j] + _a_kb[_j]")
+    call = ", ".join(state + ports + params + ["_dt", "_nr"])
+    body += [
+        "_nr = 1.0 if _a_rc[_j] == 0 else 0.0",
+        f"{_unpack(state)} = _step{tag}_cpu({call})",
+    ]
+    body += [f"_a_{x}[_j] = {x}" for x in state]
+    fn = ast.parse("\n".join(lines + _indent(body, 8))).body[0]
+    assert isinstance(fn, ast.FunctionDef)
+    return ast.unparse(inline_calls(fn, callees)).splitlines()
+
+
+def _render_group_cpu(cls: type, method: str, tag: str) -> list[str]:
+    """``_group<tag>_cpu``: a model group's step on the CPU, in two passes.
+
+    The state update (``_update<tag>_cpu``, vectorised), then one scalar pass
+    for the spike rule: the refractory counter, the threshold test, the spike
+    (appended to ``_ring[_slot]`` in index order, returning the count) and
+    the reset, reading only what the rule needs. The same order of
+    operations as the one-pass tick (:func:`_render_tick`).
+    """
+    state, params = list(cls.state), param_names(cls, method)
+    lines = [
+        f"def _group{tag}_cpu({_GROUP_ARGS}):",
+        f"    _update{tag}_cpu({_GROUP_ARGS.replace(', _ring, _slot, _cnt', '')})",
+        "    _n = _i1 - _i0",
+    ]
+    rule = _render_rule(cls, "_f")
+    if cls.threshold is None:
+        tick = ["if _rc > 0:", "    _rc -= 1"]
+        rule = []
+    else:
+        var = cls.threshold[0]
+        # a parameter named by the threshold or the refractory period
+        named = [x for x in (cls.threshold[1], cls.refractory) if isinstance(x, str)]
+        per_neuron = [f"{p} = _mp[_po + {params.index(p)} * _n + _j]" for p in named]
+        test = [f"{var} = _ms[_so + {state.index(var)} * _n + _j]"]
+        test += per_neuron + (rule[2:] if named else [])
+        on_spike = ["_ring[_slot, _cnt] = _i", "_cnt += 1", "_rc = _nref"]
+        reset = [
+            f"{x} = _ms[_so + {j} * _n + _j]" for j, x in enumerate(state) if x != var
+        ]
+        reset += [
+            f"{p} = _mp[_po + {j} * _n + _j]"
+            for j, p in enumerate(params)
+            if p not in named
+        ]
+        if "reset" in _functions(cls):
+            reset.append(f"{_assign(state)} = {_call(cls, 'reset', tag, 'cpu', {})}")
+        else:
+            for x, value in cls.reset.items():
+                value = value if isinstance(value, str) else repr(float(value))
+                reset.append(f"{x} = {value}")
+        reset += [f"_ms[_so + {j} * _n + _j] = {x}" for j, x in enumerate(state)]
+        if "reset" not in _functions(cls) and not cls.reset:
+            reset = []  # nothing changes (e.g. Traub-Miles: no reset)
+        tick = ["if _rc > 0:", "    _rc -= 1", "else:"]
+        tick += _indent(test + [f"if {var} > _thr:"], 4)
+        tick += _indent(on_spike + reset, 8)
+        if named:
+            rule = rule[:2]
+    lines += _indent(rule, 4)
+    lines += ["    for _j in range(_n):", "        _i = _i0 + _j"]
+    lines.append("        _rc = _mr[_ro + _j]")
+    lines += _indent(tick, 8)
+    lines += ["        _mr[_ro + _j] = _rc", "    return _cnt"]
     return lines
 
 
@@ -846,10 +977,20 @@ def render_network_module(
                     "the models of this network; rename it in one of them"
                 )
         body += sources
+        tag = str(k)
         for target in ("cpu", "cuda"):
-            body += _render_step(cls, method, str(k), target) + [""]
-            body += _render_group(cls, method, str(k), target) + [""]
-        compiled += compiled_names(cls, str(k), method) + [f"_group{k}"]
+            body += _render_step(cls, method, tag, target) + [""]
+        step = "\n".join(_render_step(cls, method, tag, "cpu"))
+        callees = {
+            node.name if node.name.endswith("_cpu") else f"{node.name}_cpu": node
+            for node in ast.parse("\n".join([*sources, step])).body
+            if isinstance(node, ast.FunctionDef)
+        }
+        body += _render_update(cls, method, tag, callees) + [""]
+        body += _render_group_cpu(cls, method, tag) + [""]
+        body += _render_group_cuda(cls, method, tag) + [""]
+        body.append(f'_update{k}_cpu = _jit.njit(_update{k}_cpu, error_model="numpy")')
+        compiled += compiled_names(cls, tag, method) + [f"_group{k}"]
     for k, cls in enumerate(rules):
         sources, bindings = R.render_functions(cls, k)
         for key, line in bindings.items():
@@ -945,7 +1086,7 @@ def render_network_module(
         "    return _cuda_kernels",
         "",
     ]
-    return "\n".join(head + list(all_bindings.values()) + [""] + body)
+    return "\n".join(head + list(all_bindings.values()) + [""] + vecmath_lines() + body)
 
 
 def compile_network_loop(

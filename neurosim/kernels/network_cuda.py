@@ -856,6 +856,9 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
     gi, _ = _grid(n_syn)
     gc, _ = _grid(n_cols)
     gr, _ = _grid(n_rec)
+    # the sampling launches only where their kind of row exists
+    rec_states = bool(np.any(rec_i[:, 1] < K.REC_WEIGHT))
+    rec_weights = bool(np.any(rec_i[:, 1] >= K.REC_WEIGHT))
     width_max = int(a["ch_i"][:, 1].max()) if a["ch_i"].shape[0] else 1
     # launched only where they have work: scaled channels (fused LIF), and
     # one-state factored and readout channels
@@ -912,7 +915,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
             kern[gg, tpb](*ints, f, d["mstate"], d["mpar"], d["mref"], d["syn_in"],
                           d["kgain"], d["kbias"], d["ring_flags"], step % n_slot, spk,
                           k - k0)  # fmt: skip
-        if n_rec:
+        if rec_states:
             _record_kernel[gr, tpb](d["rec_i_gpu"], d_rec_start, step0, step, 0,
                                     d["v"], d["mstate"], d["syn_in"], d["kgain"],
                                     d["kbias"], d["wdat"], d["cdat"],
@@ -928,7 +931,7 @@ def network_run_cuda(built, n_steps, step0, ext_idx, ext_val, buffers):
                                        d["rd_every"], step0)  # fmt: skip
         if dev.rules:
             _plasticity(dev, 1, step, built.dt, tpb)
-            if n_rec:
+            if rec_weights:
                 _record_kernel[gr, tpb](d["rec_i_gpu"], d_rec_start, step0, step, 1,
                                         d["v"], d["mstate"], d["syn_in"], d["kgain"],
                                         d["kbias"], d["wdat"], d["cdat"],

@@ -116,8 +116,8 @@ def test_groups_samples_encoded_inputs_and_rules_add_their_own(count):
     assert sum(groups.values()) == 1, got
     rest = {k: v for k, v in got.items() if k not in rules | traces | groups}
     # the encoded input's factored channel and the readout decay; samples of
-    # states after the neurons and of weights after the rules (none here, but
-    # the launch is there whenever rules and samples are)
+    # states after the neurons (of weights after the rules only where a
+    # weight monitor is: none here)
     assert rest == {"_encoded_kernel": 1, "_inputs_kernel": 1, "_decay_kernel": 1,
-                    "_neurons_kernel": 1, "_record_kernel": 2,
+                    "_neurons_kernel": 1, "_record_kernel": 1,
                     "_propagate_kernel": 1}  # fmt: skip

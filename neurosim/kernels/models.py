@@ -927,6 +927,27 @@ def _kernel_sources() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _render_model_dispatch(n_kinds: int) -> list[str]:
+    """Source of ``model_segments``: a model segment's group function, by kind."""
+    dispatch = [
+        "def model_segments(s, seg_i, seg_f, mod_i, mstate, mpar, mref, syn_in, "
+        "kgain, kbias, ring, slot, cnt):",
+        "    m = seg_i[s, 4]",
+        "    kind = mod_i[m, 0]",
+        "    args = (seg_i[s, 1], seg_i[s, 2], mod_i[m, 1], mod_i[m, 2], mod_i[m, 3],",
+        "            mod_i[m, 4])",
+        "    f = seg_f[seg_i[s, 3]]",
+    ]
+    for k in range(n_kinds):
+        dispatch += [
+            f"    if kind == {k}:",
+            f"        return _group{k}_cpu(*args, f, mstate, mpar, mref, syn_in, "
+            "kgain, kbias, ring, slot, cnt)",
+        ]
+    dispatch.append("    return cnt")
+    return dispatch
+
+
 def render_network_module(
     kinds: list[tuple[type, str]], rules: tuple[type, ...] = ()
 ) -> str:
@@ -1007,23 +1028,7 @@ def render_network_module(
     if rules:
         body += R.render_dispatch(len(rules))
         body += ["", "plasticity_step = _jit.njit(plasticity_step)", ""]
-    dispatch = [
-        "def model_segments(s, seg_i, seg_f, mod_i, mstate, mpar, mref, syn_in, "
-        "kgain, kbias, ring, slot, cnt):",
-        "    m = seg_i[s, 4]",
-        "    kind = mod_i[m, 0]",
-        "    args = (seg_i[s, 1], seg_i[s, 2], mod_i[m, 1], mod_i[m, 2], mod_i[m, 3],",
-        "            mod_i[m, 4])",
-        "    f = seg_f[seg_i[s, 3]]",
-    ]
-    for k in range(len(kinds)):
-        dispatch += [
-            f"    if kind == {k}:",
-            f"        return _group{k}_cpu(*args, f, mstate, mpar, mref, syn_in, "
-            "kgain, kbias, ring, slot, cnt)",
-        ]
-    dispatch.append("    return cnt")
-    body += dispatch + ["", ast.unparse(fn), ""]
+    body += _render_model_dispatch(len(kinds)) + ["", ast.unparse(fn), ""]
     body += [
         f"{n}_cpu = _jit.njit({n}_cpu)" for n in compiled if not n.startswith("_m")
     ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import copy
 
+from .slicing import _Rename
 from .vecmath import REPLACEMENTS
 
 
@@ -56,15 +57,6 @@ def _inlinable(fn: ast.FunctionDef) -> bool:
         return False
     bad = (ast.Return, ast.Global, ast.Nonlocal, ast.FunctionDef, ast.Lambda, ast.Yield)
     return not any(isinstance(n, bad) for s in body for n in ast.walk(s))
-
-
-class _Rename(ast.NodeTransformer):
-    def __init__(self, mapping: dict[str, str]):
-        self.mapping = mapping
-
-    def visit_Name(self, node: ast.Name) -> ast.Name:
-        new = self.mapping.get(node.id)
-        return ast.copy_location(ast.Name(new, node.ctx), node) if new else node
 
 
 def _names(node: ast.AST) -> set[str]:
